@@ -1,0 +1,17 @@
+"""Entry point: the command line with a subcommand (the desktop window comes with the GUI issue)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from .cli import main as cli_main
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return cli_main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,497 @@
+"""The command line: every operation an admin scripts, over the same workspace as the GUI.
+
+Exit codes: 0 success, 1 a refused or failed operation, 2 a usage error. Errors are
+one translated sentence on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import PantiError, UsageError
+from .i18n import _, set_language
+from .paths import default_data_dir
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own message, but our exit code and no usage dump
+        raise UsageError(message)
+
+
+# --- input -----------------------------------------------------------------------------
+
+
+def _secret(env: str, prompt: str, confirm: bool = False) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin or not sys.stdin.isatty():
+        raise UsageError(
+            _("No passphrase was given: set {env} or run the command in a terminal.").format(env=env)
+        )
+    value = getpass.getpass(prompt)
+    if confirm and getpass.getpass(_("Repeat: ")) != value:
+        raise PantiError(_("The two entries do not match."))
+    return value
+
+
+def _data_dir(args) -> Path:
+    return Path(args.data_dir) if args.data_dir else default_data_dir()
+
+
+def _user(args) -> str:
+    user = args.user or os.environ.get("PANTI_USER")
+    if not user:
+        raise UsageError(_("Say which user you are with --user NAME or PANTI_USER."))
+    return user
+
+
+def _open(args):
+    from .workspace import Workspace
+
+    passphrase = _secret("PANTI_PASSPHRASE", _("Passphrase: "))
+    return Workspace.open(_data_dir(args), _user(args), passphrase)
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=False)) for r in rows]
+    return "\n".join(out)
+
+
+# --- commands --------------------------------------------------------------------------
+
+
+def cmd_init(args) -> int:
+    from .workspace import Workspace
+
+    passphrase = _secret("PANTI_PASSPHRASE", _("New passphrase for {user}: ").format(user=args.admin), confirm=True)
+    ws, recovery_text = Workspace.init(
+        _data_dir(args),
+        args.centre_code,
+        args.centre_name,
+        args.admin,
+        passphrase,
+        centre_type=args.centre_type,
+        province=args.province or "",
+    )
+    ws.close()
+    _print_recovery(recovery_text)
+    print(_("The centre vault was created in {path}.").format(path=_data_dir(args)))
+    return EXIT_OK
+
+
+def _print_recovery(text: str) -> None:
+    print(_("RECOVERY KEY (shown only once; write it down and keep it in the safe):"))
+    print()
+    print("    " + text)
+    print()
+
+
+def cmd_user_add(args) -> int:
+    with _open(args) as ws:
+        passphrase = _secret(
+            "PANTI_NEW_PASSPHRASE", _("New passphrase for {user}: ").format(user=args.name), confirm=True
+        )
+        ws.add_user(args.name, args.role, passphrase)
+    print(_("User {name} was added as {role}.").format(name=args.name, role=_role_label(args.role)))
+    return EXIT_OK
+
+
+def cmd_user_passwd(args) -> int:
+    from .workspace import Workspace
+
+    old = _secret("PANTI_PASSPHRASE", _("Current passphrase: "))
+    with Workspace.open(_data_dir(args), _user(args), old) as ws:
+        new = _secret("PANTI_NEW_PASSPHRASE", _("New passphrase: "), confirm=True)
+        ws.change_passphrase(old, new)
+    print(_("The passphrase was changed."))
+    return EXIT_OK
+
+
+def cmd_user_remove(args) -> int:
+    with _open(args) as ws:
+        rotated = ws.remove_user(args.name)
+    print(
+        _("User {name} was removed; {n} keys were replaced and the data re-sealed.").format(
+            name=args.name, n=len(rotated)
+        )
+    )
+    return EXIT_OK
+
+
+def cmd_user_list(args) -> int:
+    from .workspace import Workspace
+
+    users = Workspace.list_users(_data_dir(args))
+    if args.json:
+        _print_json([{"id": u.id, "name": u.name, "role": u.role, "created_at": u.created_at} for u in users])
+    else:
+        print(_table([[u.name, _role_label(u.role), u.created_at[:10]] for u in users],
+                     [_("Name"), _("Role"), _("Since")]))
+    return EXIT_OK
+
+
+def cmd_recover(args) -> int:
+    from .workspace import Workspace
+
+    key = _secret("PANTI_RECOVERY_KEY", _("Recovery key: "))
+    with Workspace.open_with_recovery(_data_dir(args), key, args.user_name) as ws:
+        new = _secret(
+            "PANTI_NEW_PASSPHRASE", _("New passphrase for {user}: ").format(user=args.user_name), confirm=True
+        )
+        ws.reset_passphrase(args.user_name, new)
+    print(_("A new passphrase was set for {user}.").format(user=args.user_name))
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from . import demo
+    from .workspace import Workspace
+
+    data_dir = _data_dir(args)
+    if not Workspace.exists(data_dir):
+        user = args.user or os.environ.get("PANTI_USER") or "admin"
+        passphrase = os.environ.get("PANTI_PASSPHRASE") or demo.DEMO_PASSPHRASE
+        ws, recovery_text = Workspace.init(
+            data_dir, "DEMO", "Sentra Demo Handayani", user, passphrase, centre_type="sentra",
+            province="DKI Jakarta",
+        )
+        _print_recovery(recovery_text)
+        if not os.environ.get("PANTI_PASSPHRASE"):
+            print(_("Demo vault: user {user}, passphrase {passphrase}").format(user=user, passphrase=passphrase))
+    else:
+        ws = _open(args)
+    with ws:
+        def progress(stage: str, done: int, total: int) -> None:
+            if sys.stderr.isatty():
+                print(f"\r{stage}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
+
+        counts = demo.generate(ws, args.children, args.sessions_per_child, args.seed, progress=progress)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        print(
+            _("Demo data: {children} children, {sessions} sessions in {path}.").format(
+                children=counts.get("child", 0), sessions=counts.get("session", 0), path=data_dir
+            )
+        )
+        if not args.quiet:
+            _print_child_list(ws, limit=args.show)
+    return EXIT_OK
+
+
+def _status_label(code: str) -> str:
+    from .domain.vocab import LIFECYCLE_STATES
+
+    return LIFECYCLE_STATES.label(code) if code in LIFECYCLE_STATES else code
+
+
+def _role_label(code: str) -> str:
+    from .domain.vocab import ROLES
+
+    return ROLES.label(code) if code in ROLES else code
+
+
+def _print_child_list(ws, ids: list[str] | None = None, limit: int | None = None) -> None:
+    ids = ws.child_ids() if ids is None else ids
+    shown = ids if limit is None else ids[:limit]
+    rows = []
+    for child_id in shown:
+        r = ws.child_row(child_id)
+        rows.append([r.register_no, r.initials, "" if r.age is None else str(r.age), _status_label(r.status),
+                     ws.user_name(r.counsellor_id), r.last_session or "-", r.next_review or "-"])
+    print(_table(rows, [_("Register no."), _("Initials"), _("Age"), _("Status"), _("Counsellor"),
+                        _("Last session"), _("Next review")]))
+    if len(shown) < len(ids):
+        print(_("… and {n} more children.").format(n=len(ids) - len(shown)))
+
+
+def cmd_child_list(args) -> int:
+    with _open(args) as ws:
+        counsellor_id = None
+        if args.counsellor:
+            counsellor_id = ws.vault.user(args.counsellor).id
+        if args.search:
+            ids = ws.search_children(args.search, args.status, counsellor_id)
+        else:
+            ids = ws.child_ids(args.status, counsellor_id)
+        if args.json:
+            out = []
+            for child_id in ids:
+                r = ws.child_row(child_id)
+                out.append({
+                    "id": r.id, "register_no": r.register_no, "initials": r.initials, "age": r.age,
+                    "status": r.status, "counsellor": ws.user_name(r.counsellor_id),
+                    "intake_date": r.intake_date, "last_session": r.last_session, "next_review": r.next_review,
+                })
+            _print_json(out)
+        else:
+            _print_child_list(ws, ids, args.limit)
+    return EXIT_OK
+
+
+def _record_json(rec) -> dict:
+    return {
+        **rec.data,
+        "_version": rec.version,
+        "_created_at": rec.created_at,
+        "_updated_at": rec.updated_at,
+    }
+
+
+def cmd_child_show(args) -> int:
+    with _open(args) as ws:
+        cf = ws.child_file(args.ref)
+        elig = cf.eligibility
+        if args.json:
+            _print_json({
+                "id": cf.child.id,
+                "child": _record_json(cf.child),
+                "sections": {k: [_record_json(r) for r in v] for k, v in cf.sections.items()},
+                "hidden_sections": cf.hidden,
+                "diversion_eligibility": None if elig is None else {
+                    "eligible": elig.eligible, "basis": list(elig.basis),
+                },
+            })
+            return EXIT_OK
+        from .domain.records import Child
+
+        child = Child.from_dict(cf.child.data)
+        d = cf.child.data
+        print(f"{d.get('register_no')}  {child.initials()}  ({_status_label(d.get('status') or '')})")
+        print(_("Age: {age}").format(age=child.age_on(__import__('datetime').date.today())))
+        print(_("Intake date: {date}").format(date=d.get("intake_date") or "-"))
+        print(_("Counsellor: {name}").format(name=ws.user_name(d.get("counsellor_id")) or "-"))
+        print()
+        for name, recs in cf.sections.items():
+            if recs:
+                print(f"  {name}: {len(recs)}")
+        if cf.hidden:
+            print(_("Not shown (your role has no access): {sections}").format(sections=", ".join(cf.hidden)))
+        if elig is not None:
+            print()
+            print(_("Diversion eligibility:"), elig.summary())
+            for line in elig.basis:
+                print("  - " + line)
+    return EXIT_OK
+
+
+def _parse_assignments(items: Sequence[str]) -> dict:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise UsageError(_("Write each change as FIELD=VALUE: {item}").format(item=item))
+        key, value = item.split("=", 1)
+        key = key.strip()
+        value = value.strip()
+        if value.startswith(("[", "{")) or value in ("true", "false", "null"):
+            try:
+                out[key] = json.loads(value)
+                continue
+            except json.JSONDecodeError:
+                pass
+        out[key] = None if value == "" else value
+    return out
+
+
+def cmd_child_update(args) -> int:
+    from .domain.records import RECORD_TYPES
+
+    changes = _parse_assignments(args.assignments)
+    import dataclasses
+
+    known = {f.name for f in dataclasses.fields(RECORD_TYPES["child"])}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise UsageError(_("Unknown field: {fields}").format(fields=", ".join(unknown)))
+    with _open(args) as ws:
+        rec = ws.update_child(args.ref, changes)
+    print(_("Child {no} was updated.").format(no=rec.data.get("register_no")))
+    return EXIT_OK
+
+
+def cmd_child_add(args) -> int:
+    with _open(args) as ws:
+        rec = ws.register_child(_parse_assignments(args.assignments))
+    print(_("Child registered with register number {no}.").format(no=rec.data.get("register_no")))
+    return EXIT_OK
+
+
+def cmd_verify(args) -> int:
+    with _open(args) as ws:
+        problems = ws.verify()
+        counts = ws.record_counts()
+    if problems:
+        print(_("Verification found {n} problems:").format(n=len(problems)), file=sys.stderr)
+        for p in problems:
+            print("  - " + p, file=sys.stderr)
+        return EXIT_FAILED
+    print(_("All {n} records and the audit chain verified.").format(n=sum(counts.values())))
+    return EXIT_OK
+
+
+def cmd_audit(args) -> int:
+    with _open(args) as ws:
+        entries = ws.audit_entries(limit=args.limit)
+    rows = [[str(e.seq), e.at.replace("T", " ")[:19], e.user, e.action, e.kind or "", e.record_id or "", e.detail or ""]
+            for e in entries]
+    print(_table(rows, ["#", _("When"), _("User"), _("Action"), _("Record type"), _("Record"), _("Detail")]))
+    return EXIT_OK
+
+
+def cmd_bench(args) -> int:
+    from . import bench
+
+    bench.run(args.scale, children=args.children, sessions_per_child=args.sessions_per_child,
+              repeats=args.repeats)
+    return EXIT_OK
+
+
+# --- parser ----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="panti-desktop", description=_("Encrypted case records for child rehabilitation centres."))
+    p.add_argument("--version", action="version", version=f"panti-desktop {__version__}")
+    p.add_argument("--data-dir", metavar="DIR", help=_("the centre's data folder (default: PANTI_HOME or the platform data folder)"))
+    p.add_argument("--user", metavar="NAME", help=_("who you are (default: PANTI_USER)"))
+    p.add_argument("--lang", choices=["id", "en"], help=_("language of messages (default: id)"))
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    s = sub.add_parser("init", help=_("create the centre vault"))
+    s.add_argument("--centre-code", required=True, metavar="CODE")
+    s.add_argument("--centre-name", required=True, metavar="NAME")
+    s.add_argument("--centre-type", default="sentra", choices=["sentra", "lpks", "lpa", "hq"])
+    s.add_argument("--province", metavar="NAME")
+    s.add_argument("--admin", required=True, metavar="NAME")
+    s.set_defaults(func=cmd_init)
+
+    u = sub.add_parser("user", help=_("manage users")).add_subparsers(dest="user_command", metavar="ACTION", parser_class=_Parser)
+    s = u.add_parser("add", help=_("add a user (passphrase from PANTI_NEW_PASSPHRASE or a prompt)"))
+    s.add_argument("name")
+    s.add_argument("--role", required=True, choices=["admin", "manager", "counsellor", "staff"])
+    s.set_defaults(func=cmd_user_add)
+    s = u.add_parser("passwd", help=_("change your passphrase"))
+    s.set_defaults(func=cmd_user_passwd)
+    s = u.add_parser("remove", help=_("remove a user and replace the keys they held"))
+    s.add_argument("name")
+    s.set_defaults(func=cmd_user_remove)
+    s = u.add_parser("list", help=_("list users"))
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_user_list)
+
+    s = sub.add_parser("recover", help=_("set a new passphrase with the recovery key"))
+    s.add_argument("--user", dest="user_name", required=True, metavar="NAME")
+    s.set_defaults(func=cmd_recover)
+
+    s = sub.add_parser("demo", help=_("fill the vault with a realistic demo centre (creates it if missing)"))
+    s.add_argument("--children", type=int, default=50)
+    s.add_argument("--sessions-per-child", type=int)
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--show", type=int, default=20, help=_("how many children to print afterwards"))
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(func=cmd_demo)
+
+    c = sub.add_parser("child", help=_("children's files")).add_subparsers(dest="child_command", metavar="ACTION", parser_class=_Parser)
+    s = c.add_parser("list", help=_("the caseload"))
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--status")
+    s.add_argument("--counsellor", metavar="NAME")
+    s.add_argument("--search", metavar="TEXT", help=_("name, nickname or register number"))
+    s.add_argument("--limit", type=int)
+    s.set_defaults(func=cmd_child_list)
+    s = c.add_parser("show", help=_("one child's file"))
+    s.add_argument("ref", metavar="REF")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_child_show)
+    s = c.add_parser("add", help=_("register a child: FIELD=VALUE ..."))
+    s.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
+    s.set_defaults(func=cmd_child_add)
+    s = c.add_parser("update", help=_("change fields of a child: REF FIELD=VALUE ..."))
+    s.add_argument("ref", metavar="REF")
+    s.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
+    s.set_defaults(func=cmd_child_update)
+
+    s = sub.add_parser("verify", help=_("open every sealed record and check the audit chain"))
+    s.set_defaults(func=cmd_verify)
+
+    s = sub.add_parser("audit", help=_("the audit log (managers and admins)"))
+    s.add_argument("--limit", type=int, default=50)
+    s.set_defaults(func=cmd_audit)
+
+    s = sub.add_parser("bench", help=_("measure performance against an unsealed baseline"))
+    s.add_argument("--scale", choices=["centre", "hq"], default="centre")
+    s.add_argument("--children", type=int)
+    s.add_argument("--sessions-per-child", type=int)
+    s.add_argument("--repeats", type=int, default=7)
+    s.set_defaults(func=cmd_bench)
+    return p
+
+
+def _language_from(argv: Sequence[str]) -> str | None:
+    for i, a in enumerate(argv):
+        if a == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def _translate_argparse(lang: str) -> None:
+    """argparse's own messages ("the following arguments are required") come from our catalogue."""
+    import gettext
+
+    from .i18n import DOMAIN
+    from .paths import resource
+
+    gettext.bindtextdomain(DOMAIN, str(resource("locale")))
+    gettext.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = lang
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = set_language(_language_from(argv))
+    _translate_argparse(lang)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return EXIT_OK if not argv else EXIT_USAGE
+        return args.func(args)
+    except UsageError as exc:
+        print(f"panti-desktop: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PantiError as exc:
+        print(f"panti-desktop: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(_("Cancelled."), file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        log.debug("OS error", exc_info=True)
+        print(
+            "panti-desktop: "
+            + _("The operation failed: {error}").format(error=exc.strerror or exc),
+            file=sys.stderr,
+        )
+        return EXIT_FAILED

@@ -1,0 +1,1 @@
+"""SQLite storage: schema and migrations, sealed records with versions, the audit chain."""

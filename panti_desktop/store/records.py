@@ -1,0 +1,304 @@
+"""Sealed record storage: every payload encrypted under its role key, bound to its row."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from ..errors import IntegrityError, NotFound
+from ..i18n import _
+from ..vault.keyring import KeyRing, key_role
+from ..vault.seal import associated_data, open_sealed, seal
+from .hlc import HybridClock, version_string
+from .kinds import KINDS, Kind, kind
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _dumps(data: dict) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+
+
+@dataclass
+class Record:
+    """A decrypted record: its plaintext row metadata and its fields."""
+
+    kind: str
+    id: str
+    data: dict
+    hlc: int
+    origin: str
+    deleted: bool
+    created_at: str
+    created_by: str
+    updated_at: str
+    updated_by: str
+
+    @property
+    def version(self) -> str:
+        return version_string(self.hlc, self.origin)
+
+
+def _index_of(k: Kind, row: dict) -> dict:
+    """The plaintext columns a seal is bound to, so none can be changed without detection."""
+    bound = {
+        "centre_id": row["centre_id"],
+        "deleted": int(row["deleted"]),
+        "created_at": row["created_at"],
+        "created_by": row["created_by"],
+        "updated_at": row["updated_at"],
+        "updated_by": row["updated_by"],
+    }
+    for c in k.columns:
+        bound[c] = row.get(c)
+    return bound
+
+
+class RecordStore:
+    def __init__(self, db: Database, ring: KeyRing, centre_id: str, device_id: str, clock: HybridClock):
+        self.db = db
+        self.ring = ring
+        self.centre_id = centre_id
+        self.device_id = device_id
+        self.clock = clock
+
+    # sealing ------------------------------------------------------------------------
+
+    def _seal_row(self, k: Kind, row: dict, data: dict, key_id: str | None = None) -> None:
+        key_id = key_id or self.ring.current_id(k.role)
+        row["key_id"] = key_id
+        aad = associated_data(
+            k.name, row["id"], version_string(row["hlc"], row["origin"]), key_id, _index_of(k, row)
+        )
+        row["payload"] = seal(self.ring.aead(key_id), _dumps(data), aad)
+
+    def open_row(self, k: Kind | str, row: dict) -> dict:
+        """Decrypt one row's payload; IntegrityError if it was moved, rolled back or damaged."""
+        if isinstance(k, str):
+            k = kind(k)
+        key_id = row["key_id"]
+        if key_role(key_id) != k.role:
+            raise IntegrityError(_("A sealed record failed verification."))
+        aad = associated_data(
+            k.name, row["id"], version_string(row["hlc"], row["origin"]), key_id, _index_of(k, row)
+        )
+        try:
+            return json.loads(open_sealed(self.ring.aead(key_id), row["payload"], aad))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise IntegrityError(_("A sealed record failed verification.")) from None
+
+    def _record(self, k: Kind, row: dict) -> Record:
+        return Record(
+            kind=k.name,
+            id=row["id"],
+            data=self.open_row(k, row),
+            hlc=row["hlc"],
+            origin=row["origin"],
+            deleted=bool(row["deleted"]),
+            created_at=row["created_at"],
+            created_by=row["created_by"],
+            updated_at=row["updated_at"],
+            updated_by=row["updated_by"],
+        )
+
+    # writing ------------------------------------------------------------------------
+
+    def _index_values(self, k: Kind, data: dict) -> dict:
+        out = {}
+        for c in k.columns:
+            v = data.get(c)
+            out[c] = None if v is None or v == "" else str(v)
+        return out
+
+    def insert(self, kind_name: str, data: dict, user_id: str, record_id: str | None = None) -> Record:
+        k = kind(kind_name)
+        record_id = record_id or data.get("id") or uuid.uuid4().hex
+        data = {**data, "id": record_id}
+        at = now_iso()
+        row = {
+            "id": record_id,
+            "centre_id": self.centre_id,
+            "hlc": self.clock.tick(),
+            "origin": self.device_id,
+            "deleted": 0,
+            "created_at": at,
+            "created_by": user_id,
+            "updated_at": at,
+            "updated_by": user_id,
+            **self._index_values(k, data),
+        }
+        self._seal_row(k, row, data)
+        self.db.table(k.name).insert(row)
+        return self._as_record(k, row, data)
+
+    def insert_many(self, kind_name: str, items: Iterable[dict], user_id: str, batch_size: int = 2000) -> int:
+        """Bulk insert (demo data, imports): one seal per row, batched inserts."""
+        k = kind(kind_name)
+        table = self.db.table(k.name)
+        at = now_iso()
+        batch, count = [], 0
+        for data in items:
+            record_id = data.get("id") or uuid.uuid4().hex
+            data = {**data, "id": record_id}
+            row = {
+                "id": record_id,
+                "centre_id": self.centre_id,
+                "hlc": self.clock.tick(),
+                "origin": self.device_id,
+                "deleted": 0,
+                "created_at": at,
+                "created_by": user_id,
+                "updated_at": at,
+                "updated_by": user_id,
+                **self._index_values(k, data),
+            }
+            self._seal_row(k, row, data)
+            batch.append(row)
+            if len(batch) >= batch_size:
+                table.insert_all(batch, batch_size=batch_size)
+                count += len(batch)
+                batch = []
+        if batch:
+            table.insert_all(batch, batch_size=batch_size)
+            count += len(batch)
+        return count
+
+    def update(self, kind_name: str, record_id: str, data: dict, user_id: str) -> Record:
+        """Replace a record's fields with `data`, giving it a new version."""
+        k = kind(kind_name)
+        row = self._row(k, record_id)
+        if row["deleted"]:
+            raise NotFound(_("This record has been deleted."))
+        data = {**data, "id": record_id}
+        row.update(
+            {
+                "hlc": self.clock.tick(),
+                "origin": self.device_id,
+                "updated_at": now_iso(),
+                "updated_by": user_id,
+                **self._index_values(k, data),
+            }
+        )
+        self._seal_row(k, row, data)
+        self.db.table(k.name).update(record_id, row)
+        return self._as_record(k, row, data)
+
+    def delete(self, kind_name: str, record_id: str, user_id: str) -> None:
+        """Leave a tombstone: the id and version stay so the delete travels in sync; no content."""
+        k = kind(kind_name)
+        row = self._row(k, record_id)
+        row.update(
+            {
+                "hlc": self.clock.tick(),
+                "origin": self.device_id,
+                "deleted": 1,
+                "updated_at": now_iso(),
+                "updated_by": user_id,
+            }
+        )
+        for c in k.index:
+            row[c] = None
+        self._seal_row(k, row, {"id": record_id})
+        self.db.table(k.name).update(record_id, row)
+
+    def _as_record(self, k: Kind, row: dict, data: dict) -> Record:
+        return Record(
+            kind=k.name,
+            id=row["id"],
+            data=data,
+            hlc=row["hlc"],
+            origin=row["origin"],
+            deleted=bool(row["deleted"]),
+            created_at=row["created_at"],
+            created_by=row["created_by"],
+            updated_at=row["updated_at"],
+            updated_by=row["updated_by"],
+        )
+
+    # reading ------------------------------------------------------------------------
+
+    def _row(self, k: Kind, record_id: str) -> dict:
+        rows = list(self.db.query(f"SELECT * FROM {k.name} WHERE id = ?", [record_id]))
+        if not rows:
+            raise NotFound(_("The record was not found."))
+        return rows[0]
+
+    def get(self, kind_name: str, record_id: str) -> Record:
+        k = kind(kind_name)
+        return self._record(k, self._row(k, record_id))
+
+    def rows(
+        self,
+        kind_name: str,
+        where: str = "",
+        params: Iterable = (),
+        order_by: str = "",
+        include_deleted: bool = False,
+        limit: int | None = None,
+    ) -> list[dict]:
+        """Plaintext rows (no decryption): for lists, counts and lazy loading."""
+        k = kind(kind_name)
+        clauses = [] if include_deleted else ["deleted = 0"]
+        if where:
+            clauses.append(f"({where})")
+        sql = f"SELECT * FROM {k.name}"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        if order_by:
+            sql += f" ORDER BY {order_by}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return list(self.db.query(sql, list(params)))
+
+    def find(self, kind_name: str, where: str = "", params: Iterable = (), order_by: str = "") -> list[Record]:
+        k = kind(kind_name)
+        return [self._record(k, r) for r in self.rows(kind_name, where, params, order_by)]
+
+    def for_child(self, kind_name: str, child_id: str, order_by: str = "") -> list[Record]:
+        return self.find(kind_name, "child_id = ?", [child_id], order_by)
+
+    def iter_all(self, kind_name: str, include_deleted: bool = True) -> Iterator[tuple[dict, Record | Exception]]:
+        """Every row with its decryption result (or the error), for verification and scans."""
+        k = kind(kind_name)
+        sql = f"SELECT * FROM {k.name}" + ("" if include_deleted else " WHERE deleted = 0")
+        for row in self.db.query(sql):
+            try:
+                yield row, self._record(k, row)
+            except IntegrityError as exc:
+                yield row, exc
+
+    def max_hlc(self) -> int:
+        best = 0
+        for name in KINDS:
+            v = self.db.execute(f"SELECT MAX(hlc) FROM {name}").fetchone()[0]
+            if v and v > best:
+                best = v
+        return best
+
+    # key rotation -------------------------------------------------------------------
+
+    def reseal(self, ring: KeyRing, mapping: dict[str, str]) -> int:
+        """Re-seal every row sealed under an old key with its replacement. Versions do not change."""
+        count = 0
+        self.ring = ring
+        for name, k in KINDS.items():
+            for old_id, new_id in mapping.items():
+                if key_role(old_id) != k.role:
+                    continue
+                rows = list(self.db.query(f"SELECT * FROM {name} WHERE key_id = ?", [old_id]))
+                for row in rows:
+                    data = self.open_row(k, row)
+                    self._seal_row(k, row, data, key_id=new_id)
+                    self.db.execute(
+                        f"UPDATE {name} SET key_id = ?, payload = ? WHERE id = ?",
+                        [row["key_id"], row["payload"], row["id"]],
+                    )
+                    count += 1
+        return count

@@ -1,0 +1,97 @@
+"""The database schema as a sequence of sqlite-utils migrations. Never edit an applied one."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from ..vault.vault import create_tables as create_vault_tables
+from .kinds import KINDS
+
+migrations = Migrations("panti_desktop")
+
+
+def _record_table_sql(name: str, extra: tuple[str, ...], per_child: bool) -> list[str]:
+    cols = [
+        "id TEXT PRIMARY KEY",
+        "centre_id TEXT NOT NULL",
+        "hlc INTEGER NOT NULL",
+        "origin TEXT NOT NULL",
+        "deleted INTEGER NOT NULL DEFAULT 0",
+        "key_id TEXT NOT NULL",
+        "payload BLOB NOT NULL",
+        "created_at TEXT NOT NULL",
+        "created_by TEXT NOT NULL",
+        "updated_at TEXT NOT NULL",
+        "updated_by TEXT NOT NULL",
+    ]
+    if per_child:
+        cols.append("child_id TEXT NOT NULL REFERENCES child(id) DEFERRABLE INITIALLY DEFERRED")
+    cols += [f"{c} TEXT" for c in extra]
+    sql = [f"CREATE TABLE {name} (\n  " + ",\n  ".join(cols) + "\n)"]
+    sql.append(f"CREATE INDEX {name}_hlc ON {name}(hlc)")
+    sql.append(f"CREATE INDEX {name}_key ON {name}(key_id)")
+    if per_child:
+        sql.append(f"CREATE INDEX {name}_child ON {name}(child_id)")
+    for c in extra:
+        if c.endswith("_id") or c in ("status", "register_no", "session_date", "due_date"):
+            sql.append(f"CREATE INDEX {name}_{c} ON {name}({c})")
+    return sql
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    create_vault_tables(db)
+    db.execute(
+        """CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"""
+    )
+    # child first: the other tables reference it.
+    order = ["child"] + [k for k in KINDS if k != "child"]
+    for name in order:
+        k = KINDS[name]
+        for stmt in _record_table_sql(name, k.index, k.per_child):
+            db.execute(stmt)
+    db.execute(
+        """CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            sealed BLOB NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )"""
+    )
+    # Append-only, enforced by the database as well as by the code.
+    db.execute(
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
+        "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
+        "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
+    )
+
+
+@migrations()
+def m002_settings(db: Database) -> None:
+    """Centre settings an admin changes (idle lock, backup age limit): plain values, no identity."""
+    db.execute(
+        """CREATE TABLE setting (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX session_child_date ON session(child_id, session_date)")
+
+
+SCHEMA_VERSION = len(migrations._migrations)
+
+
+def apply(db: Database, stop_before: str | None = None) -> None:
+    migrations.apply(db, stop_before=stop_before)
+
+
+def applied_count(db: Database) -> int:
+    return len(migrations.applied(db))

@@ -1,0 +1,731 @@
+"""The unlocked centre: one object that the CLI and the GUI use for every use case.
+
+A `Workspace` opens the vault and the store for one user. What the user may do
+follows from the keys the vault gave them: a staff workspace holds no CLINICAL
+key, so clinical reads fail with a clear permission error.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .domain import lifecycle
+from .domain.diversion import diversion_eligibility
+from .domain.records import RECORD_TYPES, Child, record_from_dict
+from .errors import NotFound, PantiError, PermissionDenied, ValidationError
+from .i18n import _
+from .store import audit as audit_mod
+from .store.audit import AuditLog
+from .store.db import DB_NAME, open_database
+from .store.hlc import HybridClock
+from .store.kinds import KINDS, kind
+from .store.records import Record, RecordStore
+from .vault import ADMIN, CLINICAL, MASTER, KdfParams, KeyRing, User, Vault, calibrate
+
+log = logging.getLogger(__name__)
+
+# The sections of a child's file, in the order a reader expects them.
+CHILD_SECTIONS = (
+    "family",
+    "caregiver",
+    "legal_track",
+    "consent",
+    "referral",
+    "case_conference",
+    "offence",
+    "victim",
+    "assessment",
+    "plan",
+    "plan_version",
+    "overarching_goal",
+    "fit_driver",
+    "intermediate_goal",
+    "intervention",
+    "session",
+    "weekly_summary",
+    "supervision",
+    "fidelity",
+    "safety_plan",
+    "diversion",
+    "diversion_item",
+    "diversion_supervision",
+    "termination",
+    "follow_up",
+)
+
+ROLES_THAT_APPROVE = ("manager", "admin")
+
+
+def _fold(text: str) -> str:
+    """Lower-case, accent-free text for searching names as people type them."""
+    text = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+@dataclass
+class ChildRow:
+    """What the children list shows: never the full name."""
+
+    id: str
+    register_no: str
+    initials: str
+    age: int | None
+    status: str
+    counsellor_id: str | None
+    intake_date: str | None
+    last_session: str | None = None
+    next_review: str | None = None
+
+
+@dataclass
+class ChildFile:
+    child: Record
+    sections: dict[str, list[Record]] = field(default_factory=dict)
+    hidden: list[str] = field(default_factory=list)  # sections the user holds no key for
+    eligibility: object | None = None
+
+
+class Workspace:
+    def __init__(self, data_dir: Path, db: Database, vault: Vault, user: User, ring: KeyRing):
+        self.data_dir = Path(data_dir)
+        self.db = db
+        self.vault = vault
+        self.user = user
+        self.ring = ring
+        meta = dict(db.execute("SELECT key, value FROM store_meta").fetchall())
+        self.centre_id: str = meta["centre_id"]
+        self.centre_code: str = meta["centre_code"]
+        self.centre_name: str = meta.get("centre_name", "")
+        self.device_id: str = meta["device_id"]
+        self.records = RecordStore(db, ring, self.centre_id, self.device_id, HybridClock())
+        self.records.clock.observe(self.records.max_hlc())
+        self.audit = AuditLog(db, ring)
+        self._child_cache: dict[str, dict] = {}
+        self._name_index: dict[str, str] | None = None
+        self.listeners: list[Callable[[str, str, str], None]] = []
+
+    # opening ------------------------------------------------------------------------
+
+    @staticmethod
+    def db_path(data_dir: Path) -> Path:
+        return Path(data_dir) / DB_NAME
+
+    @classmethod
+    def exists(cls, data_dir: Path) -> bool:
+        return cls.db_path(data_dir).exists()
+
+    @classmethod
+    def init(
+        cls,
+        data_dir: Path,
+        centre_code: str,
+        centre_name: str,
+        admin_name: str,
+        passphrase: str,
+        centre_type: str = "sentra",
+        province: str = "",
+        kdf: KdfParams | None = None,
+    ) -> tuple[Workspace, str]:
+        """Create a centre vault. Returns the workspace and the recovery key (show it once)."""
+        centre_code = centre_code.strip().upper()
+        if not centre_code or not centre_code.replace("-", "").isalnum() or len(centre_code) > 12:
+            raise ValidationError(
+                _("The centre code must be 1–12 letters or digits."), field="centre_code"
+            )
+        if not centre_name.strip():
+            raise ValidationError(_("The centre name is required."), field="centre_name")
+        path = cls.db_path(data_dir)
+        if path.exists():
+            raise PantiError(_("This folder already holds a centre vault."))
+        centre = record_from_dict(
+            "centre",
+            {"code": centre_code, "name": centre_name.strip(), "type": centre_type, "province": province},
+        )
+        centre.validate()
+        db = open_database(path, create=True)
+        try:
+            vault = Vault(db)
+            with db.atomic():
+                user, recovery_text, ring = vault.create(admin_name, passphrase, kdf or calibrate())
+                centre_id = uuid.uuid4().hex
+                db.table("store_meta").insert_all(
+                    [
+                        {"key": "centre_id", "value": centre_id},
+                        {"key": "centre_code", "value": centre_code},
+                        {"key": "centre_name", "value": centre_name.strip()},
+                        {"key": "centre_type", "value": centre_type},
+                        {"key": "device_id", "value": uuid.uuid4().hex},
+                    ]
+                )
+                ws = cls(data_dir, db, vault, user, ring)
+                ws.records.insert("centre", centre.to_dict(), user.id, record_id=centre_id)
+                ws._audit("init", detail=centre_code)
+        except BaseException:
+            db.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            raise
+        return ws, recovery_text
+
+    @classmethod
+    def open(cls, data_dir: Path, user_name: str, passphrase: str) -> Workspace:
+        db = open_database(cls.db_path(data_dir))
+        try:
+            vault = Vault(db)
+            user, ring = vault.unlock(user_name, passphrase)
+        except BaseException:
+            db.close()
+            raise
+        return cls(data_dir, db, vault, user, ring)
+
+    @classmethod
+    def open_with_recovery(cls, data_dir: Path, recovery_text: str, user_name: str) -> Workspace:
+        """Unlock with the recovery key, acting as `user_name` (whose passphrase is to be reset)."""
+        db = open_database(cls.db_path(data_dir))
+        try:
+            vault = Vault(db)
+            user = vault.user(user_name)
+            ring = vault.unlock_with_recovery(recovery_text)
+        except BaseException:
+            db.close()
+            raise
+        return cls(data_dir, db, vault, user, ring)
+
+    @classmethod
+    def list_users(cls, data_dir: Path) -> list[User]:
+        """Users to pick from before unlocking (names and roles are not secret)."""
+        db = open_database(cls.db_path(data_dir))
+        try:
+            return Vault(db).users()
+        finally:
+            db.close()
+
+    def lock(self) -> None:
+        """Overwrite every key and forget decrypted data."""
+        self.ring.wipe()
+        self._child_cache.clear()
+        self._name_index = None
+
+    def close(self) -> None:
+        self.lock()
+        self.db.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # permissions --------------------------------------------------------------------
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    def can_read(self, kind_name: str) -> bool:
+        return self.ring.has(kind(kind_name).role)
+
+    @property
+    def can_read_clinical(self) -> bool:
+        return self.ring.has(CLINICAL)
+
+    def _require_kind(self, kind_name: str) -> None:
+        if kind_name not in KINDS:
+            raise PantiError(_("Unknown record type: {kind}").format(kind=kind_name))
+        if not self.can_read(kind_name):
+            raise PermissionDenied(
+                _("Your role ({role}) does not allow access to clinical records.").format(
+                    role=self.role
+                )
+            )
+
+    def _require_admin(self) -> None:
+        if self.role != "admin" or not self.ring.has(MASTER):
+            raise PermissionDenied(_("Only an administrator can do this."))
+
+    # audit ----------------------------------------------------------------------------
+
+    def _audit(self, action: str, kind_name: str | None = None, record_id: str | None = None,
+               child_id: str | None = None, detail: str | None = None) -> None:
+        self.audit.append(self.user.id, self.user.name, action, kind_name, record_id, child_id, detail)
+
+    def audit_entries(self, limit: int | None = 200, child_id: str | None = None):
+        return self.audit.entries(limit=limit, child_id=child_id)
+
+    def _changed(self, action: str, kind_name: str, record_id: str) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(action, kind_name, record_id)
+            except Exception:  # a broken listener must not undo a saved record
+                log.exception("change listener failed")
+
+    # generic records ------------------------------------------------------------------
+
+    def _validated(self, kind_name: str, data: dict) -> dict:
+        try:
+            obj = record_from_dict(kind_name, data)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(str(exc)) from exc
+        obj.validate()
+        return obj.to_dict()
+
+    def add_record(self, kind_name: str, data: dict) -> Record:
+        self._require_kind(kind_name)
+        if kind_name == "child":
+            return self.register_child(data)
+        k = kind(kind_name)
+        if k.per_child:
+            child_id = data.get("child_id")
+            if not child_id:
+                raise ValidationError(_("The record must belong to a child."), field="child_id")
+            self._child_row(child_id)
+        clean = self._validated(kind_name, data)
+        with self.db.atomic():
+            rec = self.records.insert(kind_name, clean, self.user.id)
+            self._audit("create", kind_name, rec.id, clean.get("child_id"))
+        self._changed("create", kind_name, rec.id)
+        return rec
+
+    def get_record(self, kind_name: str, record_id: str) -> Record:
+        self._require_kind(kind_name)
+        rec = self.records.get(kind_name, record_id)
+        if kind(kind_name).role == CLINICAL:
+            self._audit("read_clinical", kind_name, record_id, rec.data.get("child_id"))
+        return rec
+
+    def update_record(self, kind_name: str, record_id: str, changes: dict) -> Record:
+        self._require_kind(kind_name)
+        if kind_name == "child":
+            return self.update_child(record_id, changes)
+        current = self.records.get(kind_name, record_id)
+        if kind_name == "session" and current.data.get("status") == "final":
+            raise ValidationError(
+                _("A final session cannot be changed; add an amendment instead.")
+            )
+        if kind_name == "plan" and current.data.get("status") == "approved" and "status" not in changes:
+            raise ValidationError(_("An approved plan cannot be changed; start a new version."))
+        merged = {**current.data, **changes}
+        clean = self._validated(kind_name, merged)
+        with self.db.atomic():
+            rec = self.records.update(kind_name, record_id, clean, self.user.id)
+            self._audit("update", kind_name, record_id, clean.get("child_id"),
+                        detail=",".join(sorted(changes)))
+        self._changed("update", kind_name, record_id)
+        return rec
+
+    def delete_record(self, kind_name: str, record_id: str) -> None:
+        self._require_kind(kind_name)
+        current = self.records.get(kind_name, record_id)
+        if kind_name == "session" and current.data.get("status") == "final":
+            raise ValidationError(_("A final session cannot be deleted; add an amendment instead."))
+        with self.db.atomic():
+            self.records.delete(kind_name, record_id, self.user.id)
+            self._audit("delete", kind_name, record_id, current.data.get("child_id"))
+        if kind_name == "child":
+            self._child_cache.pop(record_id, None)
+            self._name_index = None
+        self._changed("delete", kind_name, record_id)
+
+    def records_for_child(self, kind_name: str, child_id: str) -> list[Record]:
+        self._require_kind(kind_name)
+        order = {"session": "session_date, created_at", "assessment": "assessed_on"}.get(kind_name, "created_at")
+        return self.records.for_child(kind_name, child_id, order)
+
+    # children -----------------------------------------------------------------------
+
+    def _next_register_no(self) -> str:
+        year = date.today().year
+        prefix = f"{self.centre_code}-{year}-"
+        row = self.db.execute(
+            "SELECT register_no FROM child WHERE register_no LIKE ? ORDER BY register_no DESC LIMIT 1",
+            [prefix + "%"],
+        ).fetchone()
+        n = int(row[0].rsplit("-", 1)[1]) + 1 if row and row[0].rsplit("-", 1)[1].isdigit() else 1
+        return f"{prefix}{n:04d}"
+
+    def register_child(self, data: dict) -> Record:
+        self._require_kind("child")
+        data = dict(data)
+        data.setdefault("status", "referral_received")
+        if not data.get("register_no"):
+            data["register_no"] = self._next_register_no()
+        elif self.db.execute(
+            "SELECT 1 FROM child WHERE register_no = ? AND deleted = 0", [data["register_no"]]
+        ).fetchone():
+            raise ValidationError(
+                _("Register number {no} is already in use.").format(no=data["register_no"]),
+                field="register_no",
+            )
+        clean = self._validated("child", data)
+        with self.db.atomic():
+            rec = self.records.insert("child", clean, self.user.id)
+            self._audit("create", "child", rec.id, rec.id)
+        self._child_cache[rec.id] = rec.data
+        self._name_index = None
+        self._changed("create", "child", rec.id)
+        return rec
+
+    def resolve_child(self, ref: str) -> str:
+        """A child's id from an id or a register number."""
+        ref = (ref or "").strip()
+        row = self.db.execute(
+            "SELECT id FROM child WHERE (id = ? OR register_no = ?) AND deleted = 0", [ref, ref.upper()]
+        ).fetchone()
+        if row is None:
+            raise NotFound(_("No child with id or register number {ref}.").format(ref=ref))
+        return row[0]
+
+    def _child_row(self, child_id: str) -> dict:
+        rows = self.records.rows("child", "id = ?", [child_id])
+        if not rows:
+            raise NotFound(_("No child with id or register number {ref}.").format(ref=child_id))
+        return rows[0]
+
+    def child_data(self, child_id: str) -> dict:
+        data = self._child_cache.get(child_id)
+        if data is None:
+            data = self.records.get("child", child_id).data
+            self._child_cache[child_id] = data
+        return data
+
+    def child_ids(self, status: str | None = None, counsellor_id: str | None = None,
+                  order_by: str = "register_no") -> list[str]:
+        """Ids of the caseload, filtered on plaintext columns only: nothing is decrypted."""
+        clauses, params = ["deleted = 0"], []
+        if status:
+            clauses.append("status = ?")
+            params.append(status)
+        if counsellor_id:
+            clauses.append("counsellor_id = ?")
+            params.append(counsellor_id)
+        sql = f"SELECT id FROM child WHERE {' AND '.join(clauses)} ORDER BY {order_by}"
+        return [r[0] for r in self.db.execute(sql, params).fetchall()]
+
+    def child_row(self, child_id: str, today: date | None = None) -> ChildRow:
+        """One line of the children list, decrypting only this child's record."""
+        data = self.child_data(child_id)
+        child = Child.from_dict(data)
+        last = self.db.execute(
+            "SELECT MAX(session_date) FROM session WHERE child_id = ? AND deleted = 0", [child_id]
+        ).fetchone()[0]
+        review = self.db.execute(
+            "SELECT MIN(review_date) FROM plan WHERE child_id = ? AND deleted = 0 "
+            "AND status IN ('approved', 'draft', 'submitted')",
+            [child_id],
+        ).fetchone()[0]
+        return ChildRow(
+            id=child_id,
+            register_no=data.get("register_no") or "",
+            initials=child.initials(),
+            age=child.age_on(today or date.today()),
+            status=data.get("status") or "",
+            counsellor_id=data.get("counsellor_id"),
+            intake_date=data.get("intake_date"),
+            last_session=last,
+            next_review=review,
+        )
+
+    def list_children(self, status: str | None = None, counsellor_id: str | None = None,
+                      limit: int | None = None) -> list[ChildRow]:
+        ids = self.child_ids(status, counsellor_id)
+        if limit is not None:
+            ids = ids[:limit]
+        return [self.child_row(i) for i in ids]
+
+    def _build_name_index(self) -> dict[str, str]:
+        index = {}
+        for row in self.records.rows("child"):
+            data = self._child_cache.get(row["id"])
+            if data is None:
+                data = self.records.open_row("child", row)
+                self._child_cache[row["id"]] = data
+            index[row["id"]] = _fold(
+                " ".join(str(data.get(f) or "") for f in ("full_name", "nickname", "register_no"))
+            )
+        return index
+
+    def search_children(self, query: str, status: str | None = None,
+                        counsellor_id: str | None = None) -> list[str]:
+        """Ids of children whose name, nickname or register number contains every word typed.
+
+        Names are sealed, so the search runs over an in-memory index built once per unlock.
+        """
+        if self._name_index is None:
+            self._name_index = self._build_name_index()
+        words = _fold(query).split()
+        allowed = None
+        if status or counsellor_id:
+            allowed = set(self.child_ids(status, counsellor_id))
+        out = []
+        for child_id, text in self._name_index.items():
+            if allowed is not None and child_id not in allowed:
+                continue
+            if all(w in text for w in words):
+                out.append(child_id)
+        out.sort(key=lambda i: self._child_cache[i].get("register_no") or "")
+        return out
+
+    def update_child(self, ref: str, changes: dict) -> Record:
+        child_id = self.resolve_child(ref)
+        current = self.records.get("child", child_id)
+        if "status" in changes and changes["status"] != current.data.get("status"):
+            lifecycle.check_transition(current.data.get("status"), changes["status"])
+        if "register_no" in changes and changes["register_no"] != current.data.get("register_no"):
+            raise ValidationError(_("The register number cannot be changed."), field="register_no")
+        merged = {**current.data, **changes}
+        clean = self._validated("child", merged)
+        with self.db.atomic():
+            rec = self.records.update("child", child_id, clean, self.user.id)
+            self._audit("update", "child", child_id, child_id, detail=",".join(sorted(changes)))
+            if "status" in changes:
+                self._audit("lifecycle", "child", child_id, child_id, detail=changes["status"])
+        self._child_cache[child_id] = rec.data
+        self._name_index = None
+        self._changed("update", "child", child_id)
+        return rec
+
+    def transition(self, ref: str, new_status: str) -> Record:
+        return self.update_child(ref, {"status": new_status})
+
+    def reveal_identity(self, ref: str) -> dict:
+        """The full identity block, on an explicit, audited action."""
+        child_id = self.resolve_child(ref)
+        data = self.child_data(child_id)
+        self._audit("reveal_identity", "child", child_id, child_id)
+        return data
+
+    def child_file(self, ref: str) -> ChildFile:
+        """Every section of one child's file the user may read; clinical reading is audited."""
+        child_id = self.resolve_child(ref)
+        child = self.records.get("child", child_id)
+        self._child_cache[child_id] = child.data
+        cf = ChildFile(child=child)
+        for name in CHILD_SECTIONS:
+            if not self.can_read(name):
+                cf.hidden.append(name)
+                continue
+            cf.sections[name] = self.records_for_child(name, child_id)
+        if self.can_read_clinical:
+            self._audit("read_clinical", "child", child_id, child_id, detail="file")
+        legal = cf.sections.get("legal_track") or []
+        if legal:
+            lt = legal[-1].data
+            age = Child.from_dict(child.data).age_at_offence()
+            cf.eligibility = diversion_eligibility(
+                lt.get("threatened_penalty_months"), lt.get("repeat_offence"), age
+            )
+        return cf
+
+    # sessions -------------------------------------------------------------------------
+
+    def new_session_defaults(self, child_id: str, today: date | None = None) -> dict:
+        """What the session form opens with: child, date, setting and counsellor already filled in."""
+        child_id = self.resolve_child(child_id)
+        last = self.records.rows("session", "child_id = ?", [child_id], order_by="session_date DESC", limit=1)
+        setting = "home"
+        if last and self.can_read_clinical:
+            setting = self.records.open_row("session", last[0]).get("setting") or setting
+        return {
+            "child_id": child_id,
+            "session_date": (today or date.today()).isoformat(),
+            "setting": setting,
+            "author_id": self.user.id,
+            "status": "draft",
+        }
+
+    def active_goals(self, child_id: str) -> list[Record]:
+        """The intermediate goals of the child's current plan that are still being worked on."""
+        plans = self.records.for_child("plan", child_id, "created_at")
+        plans = [p for p in plans if p.data.get("status") in ("approved", "submitted", "draft")]
+        if not plans:
+            return []
+        plan = plans[-1]
+        goals = self.records.find("intermediate_goal", "plan_id = ?", [plan.id], "created_at")
+        return [g for g in goals if g.data.get("status") in (None, "", "not_started", "in_progress")]
+
+    def save_session_draft(self, data: dict, session_id: str | None = None) -> Record:
+        """Insert or update a draft. Drafts are saved often, so no audit entry per keystroke save."""
+        self._require_kind("session")
+        data = {**data, "status": "draft"}
+        data.setdefault("author_id", self.user.id)
+        if session_id is None:
+            self._child_row(data.get("child_id") or "")
+            clean = self._validated("session", data)
+            with self.db.atomic():
+                rec = self.records.insert("session", clean, self.user.id)
+                self._audit("create", "session", rec.id, clean.get("child_id"))
+        else:
+            current = self.records.get("session", session_id)
+            if current.data.get("status") == "final":
+                raise ValidationError(_("A final session cannot be changed; add an amendment instead."))
+            clean = self._validated("session", {**current.data, **data})
+            rec = self.records.update("session", session_id, clean, self.user.id)
+        self._changed("save", "session", rec.id)
+        return rec
+
+    def finalise_session(self, session_id: str) -> Record:
+        self._require_kind("session")
+        current = self.records.get("session", session_id)
+        if current.data.get("status") == "final":
+            raise ValidationError(_("This session is already final."))
+        data = {**current.data, "status": "final", "finalised_at": date.today().isoformat()}
+        clean = self._validated("session", data)
+        with self.db.atomic():
+            rec = self.records.update("session", session_id, clean, self.user.id)
+            self._audit("finalise", "session", session_id, clean.get("child_id"))
+        self._changed("finalise", "session", session_id)
+        return rec
+
+    def amend_session(self, session_id: str, changes: dict) -> Record:
+        """A final session stays as it was; the correction is a new final record linked to it."""
+        self._require_kind("session")
+        original = self.records.get("session", session_id)
+        if original.data.get("status") != "final":
+            raise ValidationError(_("Only a final session can be amended; edit the draft instead."))
+        data = {**original.data, **changes}
+        data.pop("id", None)
+        data.update({"amends_id": session_id, "status": "final", "author_id": self.user.id,
+                     "finalised_at": date.today().isoformat()})
+        clean = self._validated("session", data)
+        with self.db.atomic():
+            rec = self.records.insert("session", clean, self.user.id)
+            self._audit("create", "session", rec.id, clean.get("child_id"), detail=f"amends {session_id}")
+        self._changed("create", "session", rec.id)
+        return rec
+
+    # plans ----------------------------------------------------------------------------
+
+    def approve_plan(self, plan_id: str) -> Record:
+        """A manager approves a plan; the approved content is kept as a plan version."""
+        if self.role not in ROLES_THAT_APPROVE:
+            raise PermissionDenied(_("Only a manager can approve a plan."))
+        plan = self.records.get("plan", plan_id)
+        snapshot = {
+            "plan": plan.data,
+            **{
+                name: [r.data for r in self.records.find(name, "plan_id = ?", [plan_id], "created_at")]
+                for name in ("overarching_goal", "fit_driver", "intermediate_goal", "intervention")
+            },
+        }
+        version_no = int(plan.data.get("version_no") or 0) + 1
+        today = date.today().isoformat()
+        data = {**plan.data, "status": "approved", "approved_by": self.user.id,
+                "approved_at": today, "version_no": version_no}
+        clean = self._validated("plan", data)
+        version = self._validated("plan_version", {
+            "child_id": plan.data["child_id"], "plan_id": plan_id, "version_no": version_no,
+            "snapshot": snapshot, "approved_by": self.user.id, "approved_at": today,
+        })
+        with self.db.atomic():
+            rec = self.records.update("plan", plan_id, clean, self.user.id)
+            v = self.records.insert("plan_version", version, self.user.id)
+            self._audit("update", "plan", plan_id, clean["child_id"], detail="approved")
+            self._audit("create", "plan_version", v.id, clean["child_id"])
+        self._changed("update", "plan", plan_id)
+        return rec
+
+    # users ----------------------------------------------------------------------------
+
+    def users(self) -> list[User]:
+        return self.vault.users()
+
+    def add_user(self, name: str, role: str, passphrase: str, kdf: KdfParams | None = None) -> User:
+        self._require_admin()
+        with self.db.atomic():
+            user = self.vault.add_user(self.ring, name, role, passphrase, kdf or self._kdf_params())
+            self._audit("user_add", detail=f"{name}:{role}")
+        return user
+
+    def _kdf_params(self) -> KdfParams:
+        """Reuse the parameters calibrated for this machine at init."""
+        import json
+
+        row = self.db.execute(
+            "SELECT kdf FROM user WHERE removed_at IS NULL AND kdf IS NOT NULL LIMIT 1"
+        ).fetchone()
+        return KdfParams.from_dict(json.loads(row[0])) if row else calibrate()
+
+    def change_passphrase(self, old: str, new: str) -> None:
+        with self.db.atomic():
+            self.vault.change_passphrase(self.user.name, old, new)
+            self._audit("passphrase_change", detail=self.user.name)
+
+    def reset_passphrase(self, name: str, new: str) -> None:
+        """After unlocking with the recovery key (or as admin): a new slot for `name`."""
+        with self.db.atomic():
+            self.vault.reset_passphrase(self.ring, name, new, self._kdf_params())
+            self._audit("recover", detail=name)
+
+    def remove_user(self, name: str) -> dict[str, str]:
+        """Remove a user and rotate the keys they held; all data is re-sealed in one transaction."""
+        self._require_admin()
+
+        def reseal(ring: KeyRing, mapping: dict[str, str]) -> None:
+            self.records.reseal(ring, mapping)
+
+        with self.db.atomic():
+            rotated = self.vault.remove_user(self.ring, name, self.user.id, reseal)
+            self.audit.ring = self.ring
+            self._audit("user_remove", detail=name)
+        return rotated
+
+    def regenerate_recovery_key(self) -> str:
+        self._require_admin()
+        with self.db.atomic():
+            text = self.vault.regenerate_recovery(self.ring)
+            self._audit("recover", detail="recovery key regenerated")
+        return text
+
+    # verification ---------------------------------------------------------------------
+
+    def verify(self) -> list[str]:
+        """Open every sealed record the user can read and check the audit chain and key slots."""
+        problems: list[str] = []
+        for name in self.vault.check_slots():
+            problems.append(_("The key slot of user {name} is damaged.").format(name=name))
+        for name, k in KINDS.items():
+            if not self.ring.has(k.role):
+                continue
+            for row, result in self.records.iter_all(name):
+                if isinstance(result, Exception):
+                    problems.append(
+                        _("{kind} record {id} failed verification: {error}").format(
+                            kind=name, id=row["id"], error=result
+                        )
+                    )
+        problems += audit_mod.verify_chain(self.db)
+        return problems
+
+    def record_counts(self) -> dict[str, int]:
+        return {
+            name: self.db.execute(f"SELECT COUNT(*) FROM {name} WHERE deleted = 0").fetchone()[0]
+            for name in KINDS
+        }
+
+    def counsellors(self) -> list[User]:
+        return [u for u in self.vault.users() if u.role in ("counsellor", "manager")]
+
+    def user_name(self, user_id: str | None) -> str:
+        if not user_id:
+            return ""
+        row = self.db.execute("SELECT name FROM user WHERE id = ?", [user_id]).fetchone()
+        return row[0] if row else user_id
+
+    def bulk_insert(self, kind_name: str, items: Iterable[dict]) -> int:
+        """Insert many already-valid records at once (demo data); one audit entry for the lot."""
+        self._require_kind(kind_name)
+        n = self.records.insert_many(kind_name, items, self.user.id)
+        if kind_name == "child":
+            self._name_index = None
+        return n
+
+
+__all__ = ["ADMIN", "RECORD_TYPES", "ChildFile", "ChildRow", "Workspace"]

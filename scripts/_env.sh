@@ -1,0 +1,27 @@
+# Shared by scripts/demo and scripts/test: make .venv with the project installed.
+# Usage: source scripts/_env.sh [EXTRAS]   (e.g. "test"; none for the app alone)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PY=${PYTHON:-python3}
+
+need_apt=()
+if ! "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1; then need_apt+=(python3-venv); fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "Installing Debian packages: ${need_apt[*]}"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    else
+        echo "Please install: ${need_apt[*]} (e.g. sudo apt-get install ${need_apt[*]})" >&2
+        exit 1
+    fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+spec="."
+[ -n "${1:-}" ] && spec=".[$1]"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e "$spec" 2>&1 \
+    | grep -v -e '^WARNING: Location' -e 'is ignored' || true
+.venv/bin/python -c 'import panti_desktop' || { echo "installation failed" >&2; exit 1; }
