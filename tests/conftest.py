@@ -11,8 +11,8 @@ os.environ.pop("PANTI_HOME", None)
 os.environ.pop("PANTI_USER", None)
 os.environ.pop("PANTI_PASSPHRASE", None)
 
-from panti_desktop.i18n import set_language  # noqa: E402
-from panti_desktop.vault.kdf import KdfParams  # noqa: E402
+from panti_desktop.i18n import set_language
+from panti_desktop.vault.kdf import KdfParams
 
 ADMIN_PASS = "admin-passphrase-1"
 FLOOR = KdfParams()

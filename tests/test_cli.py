@@ -1,0 +1,169 @@
+"""The command line as an admin scripts it: exit codes, messages, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ADMIN_PASS = "admin-passphrase-1"
+
+
+def run(args, env_extra=None, data_dir=None, check=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANTI_")}
+    env["PANTI_KDF_TARGET_MS"] = "0"
+    if data_dir is not None:
+        env["PANTI_HOME"] = str(data_dir)
+    env.update(env_extra or {})
+    r = subprocess.run([sys.executable, "-m", "panti_desktop", *args], capture_output=True, text=True,
+                       env=env, stdin=subprocess.DEVNULL)
+    assert "Traceback" not in r.stderr, r.stderr
+    if check is not None:
+        assert r.returncode == check, (r.returncode, r.stdout, r.stderr)
+    return r
+
+
+def admin_env(**extra):
+    return {"PANTI_USER": "admin", "PANTI_PASSPHRASE": ADMIN_PASS, **extra}
+
+
+@pytest.fixture(scope="module")
+def centre(tmp_path_factory):
+    d = tmp_path_factory.mktemp("centre")
+    r = run(["init", "--centre-code", "JKT", "--centre-name", "Sentra Handayani", "--admin", "admin"],
+            {"PANTI_PASSPHRASE": ADMIN_PASS}, d, check=0)
+    recovery = next(line.strip() for line in r.stdout.splitlines() if line.count("-") == 6)
+    run(["demo", "--children", "12", "--seed", "3", "--quiet"], admin_env(), d, check=0)
+    run(["user", "add", "siti", "--role", "counsellor"], admin_env(PANTI_NEW_PASSPHRASE="siti-passphrase-1"), d, check=0)
+    run(["user", "add", "budi", "--role", "staff"], admin_env(PANTI_NEW_PASSPHRASE="budi-passphrase-1"), d, check=0)
+    return d, recovery
+
+
+def test_init_prints_the_recovery_key_once_and_refuses_a_second_vault(centre):
+    d, recovery = centre
+    assert len(recovery.split("-")) == 7
+    r = run(["init", "--centre-code", "JKT", "--centre-name", "X", "--admin", "admin"],
+            {"PANTI_PASSPHRASE": ADMIN_PASS}, d, check=1)
+    assert "already" in r.stderr or "sudah" in r.stderr
+
+
+def test_child_list_and_show_json(centre):
+    d, _ = centre
+    r = run(["child", "list", "--json"], admin_env(), d, check=0)
+    children = json.loads(r.stdout)
+    assert len(children) == 12
+    first = children[0]
+    assert set(first) >= {"id", "register_no", "initials", "age", "status"}
+    assert "full_name" not in first
+    r = run(["child", "show", first["register_no"], "--json"], admin_env(), d, check=0)
+    shown = json.loads(r.stdout)
+    assert shown["child"]["register_no"] == first["register_no"]
+    assert "session" in shown["sections"] and shown["hidden_sections"] == []
+
+
+def test_staff_cannot_read_clinical_records_but_a_counsellor_can(centre):
+    d, _ = centre
+    staff = {"PANTI_USER": "budi", "PANTI_PASSPHRASE": "budi-passphrase-1"}
+    ref = json.loads(run(["child", "list", "--json"], staff, d, check=0).stdout)[0]["register_no"]
+    shown = json.loads(run(["child", "show", ref, "--json"], staff, d, check=0).stdout)
+    assert "session" not in shown["sections"] and "offence" not in shown["sections"]
+    assert "session" in shown["hidden_sections"] and "family" in shown["sections"]
+    counsellor = {"PANTI_USER": "siti", "PANTI_PASSPHRASE": "siti-passphrase-1"}
+    shown = json.loads(run(["child", "show", ref, "--json"], counsellor, d, check=0).stdout)
+    assert "session" in shown["sections"]
+
+
+def test_wrong_passphrase_unknown_user_exit_1_with_clear_message(centre):
+    d, _ = centre
+    r = run(["child", "list"], {"PANTI_USER": "admin", "PANTI_PASSPHRASE": "not the passphrase"}, d, check=1)
+    assert r.stderr.strip().endswith("The passphrase is wrong.") or "salah" in r.stderr
+    r = run(["--lang", "en", "child", "list"], {"PANTI_USER": "ghost", "PANTI_PASSPHRASE": "x" * 12}, d, check=1)
+    assert "There is no user named ghost." in r.stderr
+    r = run(["--lang", "id", "child", "list"], {"PANTI_USER": "admin", "PANTI_PASSPHRASE": "not the passphrase"}, d, check=1)
+    assert "Frasa sandi salah." in r.stderr
+
+
+def test_usage_errors_exit_2(centre):
+    d, _ = centre
+    run(["child", "frobnicate"], admin_env(), d, check=2)
+    run(["user", "add", "x", "--role", "wizard"], admin_env(), d, check=2)
+    r = run(["--lang", "en", "child", "list"], {}, d, check=2)
+    assert "PANTI_USER" in r.stderr
+    r = run(["--lang", "en", "child", "list"], {"PANTI_USER": "admin"}, d, check=2)
+    assert "PANTI_PASSPHRASE" in r.stderr
+
+
+def test_child_update_is_validated(centre):
+    d, _ = centre
+    ref = json.loads(run(["child", "list", "--json"], admin_env(), d, check=0).stdout)[0]["register_no"]
+    r = run(["--lang", "en", "child", "update", ref, "birth_date=2024-02-30"], admin_env(), d, check=1)
+    assert "birth_date" in r.stderr or "date" in r.stderr
+    run(["child", "update", ref, "nickname=Iki"], admin_env(), d, check=0)
+    shown = json.loads(run(["child", "show", ref, "--json"], admin_env(), d, check=0).stdout)
+    assert shown["child"]["nickname"] == "Iki"
+    r = run(["--lang", "en", "child", "update", ref, "no_such_field=1"], admin_env(), d, check=2)
+    assert "no_such_field" in r.stderr
+
+
+def test_search_by_name_finds_the_child(centre):
+    d, _ = centre
+    ref = json.loads(run(["child", "list", "--json"], admin_env(), d, check=0).stdout)[0]["register_no"]
+    full = json.loads(run(["child", "show", ref, "--json"], admin_env(), d, check=0).stdout)["child"]["full_name"]
+    word = full.split()[0].lower()
+    found = json.loads(run(["child", "list", "--json", "--search", word], admin_env(), d, check=0).stdout)
+    assert ref in [c["register_no"] for c in found]
+
+
+def test_verify_passes_then_names_a_damaged_record(centre, tmp_path):
+    import shutil
+    import sqlite3
+
+    d, _ = centre
+    run(["verify"], admin_env(), d, check=0)
+    copy = tmp_path / "copy"
+    shutil.copytree(d, copy)
+    con = sqlite3.connect(copy / "centre.db")
+    sid, payload = con.execute("SELECT id, payload FROM session LIMIT 1").fetchone()
+    other = con.execute("SELECT id FROM session WHERE id != ? LIMIT 1", [sid]).fetchone()[0]
+    con.execute("UPDATE session SET payload = ? WHERE id = ?", [payload, other])
+    con.commit()
+    con.close()
+    r = run(["--lang", "en", "verify"], admin_env(), copy, check=1)
+    assert other in r.stderr and sid not in r.stderr
+
+
+def test_recover_sets_a_new_passphrase_and_the_old_one_stops_working(centre, tmp_path):
+    import shutil
+
+    d, recovery = centre
+    copy = tmp_path / "copy"
+    shutil.copytree(d, copy)
+    run(["recover", "--user", "siti"], {"PANTI_RECOVERY_KEY": recovery, "PANTI_NEW_PASSPHRASE": "siti-new-passphrase"}, copy, check=0)
+    run(["child", "list"], {"PANTI_USER": "siti", "PANTI_PASSPHRASE": "siti-new-passphrase"}, copy, check=0)
+    run(["child", "list"], {"PANTI_USER": "siti", "PANTI_PASSPHRASE": "siti-passphrase-1"}, copy, check=1)
+    r = run(["--lang", "en", "recover", "--user", "siti"],
+            {"PANTI_RECOVERY_KEY": "AAAA-AAAA", "PANTI_NEW_PASSPHRASE": "whatever-pass"}, copy, check=1)
+    assert "recovery key" in r.stderr
+
+
+def test_user_remove_and_list(centre, tmp_path):
+    import shutil
+
+    d, _ = centre
+    copy = tmp_path / "copy"
+    shutil.copytree(d, copy)
+    run(["user", "remove", "siti"], admin_env(), copy, check=0)
+    names = [u["name"] for u in json.loads(run(["user", "list", "--json"], {}, copy, check=0).stdout)]
+    assert "siti" not in names and "admin" in names
+    r = run(["--lang", "en", "child", "list"], {"PANTI_USER": "siti", "PANTI_PASSPHRASE": "siti-passphrase-1"}, copy, check=1)
+    assert "no user named siti" in r.stderr
+    run(["verify"], admin_env(), copy, check=0)
+    run(["child", "list"], {"PANTI_USER": "budi", "PANTI_PASSPHRASE": "budi-passphrase-1"}, copy, check=0)
+
+
+def test_no_vault_is_a_clear_error(tmp_path):
+    r = run(["--lang", "en", "child", "list"], admin_env(), tmp_path / "nothing", check=1)
+    assert "No centre vault was found" in r.stderr
