@@ -61,8 +61,9 @@ def _user(args) -> str:
 def _open(args):
     from .workspace import Workspace
 
-    passphrase = _secret("PANTI_PASSPHRASE", _("Passphrase: "))
-    return Workspace.open(_data_dir(args), _user(args), passphrase)
+    user = _user(args)
+    passphrase = _secret("PANTI_PASSPHRASE", _("Passphrase for {user}: ").format(user=user))
+    return Workspace.open(_data_dir(args), user, passphrase)
 
 
 def _print_json(obj) -> None:

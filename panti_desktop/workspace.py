@@ -341,15 +341,14 @@ class Workspace:
 
     # children -----------------------------------------------------------------------
 
-    def _next_register_no(self) -> str:
-        year = date.today().year
-        prefix = f"{self.centre_code}-{year}-"
+    def _next_register_no(self, year: int | None = None) -> str:
+        """The next free number of the year: CODE-YEAR-0001, …, CODE-YEAR-10000."""
+        prefix = f"{self.centre_code}-{year or date.today().year}-"
         row = self.db.execute(
-            "SELECT register_no FROM child WHERE register_no LIKE ? ORDER BY register_no DESC LIMIT 1",
-            [prefix + "%"],
+            "SELECT MAX(CAST(substr(register_no, ?) AS INTEGER)) FROM child WHERE register_no LIKE ?",
+            [len(prefix) + 1, prefix + "%"],
         ).fetchone()
-        n = int(row[0].rsplit("-", 1)[1]) + 1 if row and row[0].rsplit("-", 1)[1].isdigit() else 1
-        return f"{prefix}{n:04d}"
+        return f"{prefix}{(row[0] or 0) + 1:04d}"
 
     def register_child(self, data: dict) -> Record:
         self._require_kind("child")
@@ -421,6 +420,8 @@ class Workspace:
             "AND status IN ('approved', 'draft', 'submitted')",
             [child_id],
         ).fetchone()[0]
+        if data.get("status") not in lifecycle.OPEN_STATES:
+            review = None  # a plan review is only due while the case is open
         return ChildRow(
             id=child_id,
             register_no=data.get("register_no") or "",
