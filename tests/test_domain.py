@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -125,7 +126,7 @@ def test_unknown_keys_from_a_newer_version_are_ignored():
 
 def test_lifecycle_main_path_and_side_states():
     path = list(lifecycle.ACTIVE) + ["closed", "archived"]
-    for old, new in zip(path, path[1:], strict=False):
+    for old, new in itertools.pairwise(path):
         lifecycle.check_transition(old, new)
     lifecycle.check_transition("evaluation", "intervention")  # may return
     lifecycle.check_transition("intervention", "new_report")
