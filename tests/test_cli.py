@@ -167,3 +167,14 @@ def test_user_remove_and_list(centre, tmp_path):
 def test_no_vault_is_a_clear_error(tmp_path):
     r = run(["--lang", "en", "child", "list"], admin_env(), tmp_path / "nothing", check=1)
     assert "No centre vault was found" in r.stderr
+
+
+def test_bench_prints_every_operation_with_its_ratio(tmp_path):
+    r = run(["--lang", "en", "bench", "--children", "6", "--sessions-per-child", "3", "--repeats", "1"],
+            {"TMPDIR": str(tmp_path)}, check=0)
+    for op in ("open the children list", "search by name", "open one child's full file", "save a session",
+               "full scan of all sessions", "bulk insert of"):
+        assert op in r.stdout
+    ratios = [float(line.split("×")[0].split()[-1]) for line in r.stdout.splitlines() if "×" in line]
+    assert len(ratios) == 7 and all(x > 0 for x in ratios)
+    assert list(tmp_path.iterdir()) == []  # the temporary vaults are gone

@@ -83,9 +83,6 @@ class AuditLog:
         child_id: str | None = None,
         detail: str | None = None,
     ) -> int:
-        if self.ring.audit_public is None:
-            raise PermissionDenied(_("The audit log cannot be written while the vault is locked."))
-        key_id, public = self.ring.audit_public
         last = self.db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -101,7 +98,7 @@ class AuditLog:
             },
             ensure_ascii=False,
         ).encode()
-        sealed = _HPKE.encrypt(body, public, info=_info(seq))
+        key_id, sealed = self._seal(body, seq)
         self.db.table("audit").insert(
             {
                 "seq": seq,
@@ -113,6 +110,13 @@ class AuditLog:
             }
         )
         return seq
+
+    def _seal(self, body: bytes, seq: int) -> tuple[str, bytes]:
+        """Encrypt one entry to the current ADMIN public key: (key id, ciphertext)."""
+        if self.ring.audit_public is None:
+            raise PermissionDenied(_("The audit log cannot be written while the vault is locked."))
+        key_id, public = self.ring.audit_public
+        return key_id, _HPKE.encrypt(body, public, info=_info(seq))
 
     def head(self) -> tuple[int, str]:
         last = self.db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()

@@ -13,7 +13,14 @@ from sqlite_utils import Database
 from ..errors import IntegrityError, NotFound
 from ..i18n import _
 from ..vault.keyring import KeyRing, key_role
-from ..vault.seal import associated_data, open_sealed, seal
+from ..vault.seal import (
+    FORMAT_VERSION,
+    associated_data,
+    associated_data_v2,
+    blob_format,
+    open_sealed,
+    seal,
+)
 from .hlc import HybridClock, version_string
 from .kinds import KINDS, Kind, kind
 
@@ -71,13 +78,19 @@ class RecordStore:
 
     # sealing ------------------------------------------------------------------------
 
+    def _aad(self, k: Kind, row: dict, fmt: int) -> bytes:
+        version = version_string(row["hlc"], row["origin"])
+        if fmt == 1:
+            return associated_data(k.name, row["id"], version, row["key_id"], _index_of(k, row))
+        bound = [row["centre_id"], int(row["deleted"]), row["created_at"], row["created_by"],
+                 row["updated_at"], row["updated_by"]]
+        bound += [row.get(c) for c in k.columns]
+        return associated_data_v2(k.name, row["id"], version, row["key_id"], bound)
+
     def _seal_row(self, k: Kind, row: dict, data: dict, key_id: str | None = None) -> None:
         key_id = key_id or self.ring.current_id(k.role)
         row["key_id"] = key_id
-        aad = associated_data(
-            k.name, row["id"], version_string(row["hlc"], row["origin"]), key_id, _index_of(k, row)
-        )
-        row["payload"] = seal(self.ring.aead(key_id), _dumps(data), aad)
+        row["payload"] = seal(self.ring.aead(key_id), _dumps(data), self._aad(k, row, FORMAT_VERSION))
 
     def open_row(self, k: Kind | str, row: dict) -> dict:
         """Decrypt one row's payload; IntegrityError if it was moved, rolled back or damaged."""
@@ -86,9 +99,7 @@ class RecordStore:
         key_id = row["key_id"]
         if key_role(key_id) != k.role:
             raise IntegrityError(_("A sealed record failed verification."))
-        aad = associated_data(
-            k.name, row["id"], version_string(row["hlc"], row["origin"]), key_id, _index_of(k, row)
-        )
+        aad = self._aad(k, row, blob_format(row["payload"]))
         try:
             return json.loads(open_sealed(self.ring.aead(key_id), row["payload"], aad))
         except (UnicodeDecodeError, json.JSONDecodeError):

@@ -11,14 +11,18 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCMSIV
 from ..errors import IntegrityError
 from ..i18n import _
 
-FORMAT_VERSION = 1
+# Format 1 bound the row with sorted-key JSON; format 2 binds the same values in a fixed
+# order, which costs a third as much per row. Both open; new seals are format 2.
+FORMAT_VERSION = 2
+FORMATS = (1, 2)
 NONCE_BYTES = 12
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def associated_data(table: str, record_id: str, version: str, key_id: str, index: dict | None) -> bytes:
-    """What a ciphertext is bound to: moving it to another row, version or index fails to open."""
+    """Format 1: what a ciphertext is bound to; moving it to another row, version or index fails."""
     return json.dumps(
-        [FORMAT_VERSION, table, record_id, version, key_id, index or {}],
+        [1, table, record_id, version, key_id, index or {}],
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -26,13 +30,22 @@ def associated_data(table: str, record_id: str, version: str, key_id: str, index
     ).encode("utf-8")
 
 
-def seal(aead: AESGCMSIV, plaintext: bytes, aad: bytes) -> bytes:
+def associated_data_v2(table: str, record_id: str, version: str, key_id: str, bound: list) -> bytes:
+    """Format 2: the same binding as format 1, as a list in an order fixed by the record kind."""
+    return _ENCODER.encode([2, table, record_id, version, key_id, bound]).encode("utf-8")
+
+
+def blob_format(blob: bytes) -> int:
+    return blob[0] if blob else 0
+
+
+def seal(aead: AESGCMSIV, plaintext: bytes, aad: bytes, fmt: int = FORMAT_VERSION) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
-    return bytes([FORMAT_VERSION]) + nonce + aead.encrypt(nonce, plaintext, aad)
+    return bytes([fmt]) + nonce + aead.encrypt(nonce, plaintext, aad)
 
 
 def open_sealed(aead: AESGCMSIV, blob: bytes, aad: bytes) -> bytes:
-    if not blob or len(blob) < 1 + NONCE_BYTES + 16 or blob[0] != FORMAT_VERSION:
+    if not blob or len(blob) < 1 + NONCE_BYTES + 16 or blob[0] not in FORMATS:
         raise IntegrityError(_("A sealed record is damaged or in an unknown format."))
     try:
         return aead.decrypt(blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :], aad)

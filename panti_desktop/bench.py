@@ -1,0 +1,253 @@
+"""`panti-desktop bench`: what sealing costs, as ratios against an unsealed baseline.
+
+A demo centre is generated in a temporary vault; the same records are then
+copied, decrypted, into a plain sqlite-utils database that keeps each payload
+as JSON text (same tables, same plaintext columns, same indexes, same pragmas).
+Each operation runs on both, the same way the app runs it, and the median of
+several runs is reported with the ratio sealed / plain. When the optional
+`sqlcipher3` package is installed, a whole-file encrypted SQLCipher copy of the
+plain database is measured too.
+
+Nothing here is a test: timings depend on the machine. The ratios are what to compare.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .i18n import _
+from .store.audit import AuditLog
+from .store.kinds import KINDS, Kind
+from .store.records import RecordStore, _dumps
+from .vault import Vault
+from .vault.kdf import KdfParams
+from .workspace import Workspace
+
+SCALES = {"centre": (300, 40), "hq": (10_000, 50)}
+LIST_PAGE = 100  # rows the children list decrypts when it opens (one screen and a half)
+INSERT_SAMPLE = 5_000
+PASSPHRASE = "bench-passphrase-1"
+
+
+@dataclass
+class Result:
+    name: str
+    sealed_ms: float
+    plain_ms: float
+    cipher_ms: float | None = None
+    target_ms: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.sealed_ms / self.plain_ms if self.plain_ms else float("inf")
+
+
+def _median_ms(fn: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _i in range(repeats):
+        gc.collect()
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+# --- the unsealed baseline -------------------------------------------------------------
+
+
+class PlainRecordStore(RecordStore):
+    """The record store with sealing taken out: the payload is the JSON itself."""
+
+    def _seal_row(self, k: Kind, row: dict, data: dict, key_id: str | None = None) -> None:
+        row["key_id"] = "plain"
+        row["payload"] = _dumps(data)
+
+    def open_row(self, k: Kind | str, row: dict) -> dict:
+        return json.loads(row["payload"])
+
+
+class PlainAuditLog(AuditLog):
+    """The same hash-chained audit log, entries stored unencrypted."""
+
+    def _seal(self, body: bytes, seq: int) -> tuple[str, bytes]:
+        return "plain", body
+
+
+def _unseal(ws: Workspace) -> Workspace:
+    ws.records = PlainRecordStore(ws.db, ws.ring, ws.centre_id, ws.device_id, ws.records.clock)
+    ws.audit = PlainAuditLog(ws.db, ws.ring)
+    return ws
+
+
+def _copy_plain(src: Workspace, dst: Workspace) -> None:
+    """Every record of `src`, decrypted, into `dst` (an unsealed workspace)."""
+    with dst.db.atomic():
+        for name in KINDS:
+            if name == "centre":
+                continue
+            batch = []
+            for row, rec in src.records.iter_all(name):
+                batch.append({**row, "centre_id": dst.centre_id, "key_id": "plain", "payload": _dumps(rec.data)})
+                if len(batch) >= 5000:
+                    dst.db.table(name).insert_all(batch)
+                    batch = []
+            if batch:
+                dst.db.table(name).insert_all(batch)
+    dst.records.clock.observe(dst.records.max_hlc())
+
+
+def _sqlcipher_workspace(plain_dir: Path, cipher_dir: Path) -> Workspace | None:
+    """The unsealed database exported into a whole-file encrypted SQLCipher database."""
+    try:
+        import sqlcipher3  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    key = os.urandom(32).hex()
+    cipher_dir.mkdir()
+    target = cipher_dir / "centre.db"
+    conn = sqlcipher3.connect(str(plain_dir / "centre.db"), isolation_level=None)
+    conn.execute(f"ATTACH DATABASE '{target}' AS enc KEY \"x'{key}'\"")
+    conn.execute("SELECT sqlcipher_export('enc')")
+    conn.execute("DETACH DATABASE enc")
+    conn.close()
+    conn = sqlcipher3.connect(str(target), isolation_level=None)
+    conn.execute(f"PRAGMA key = \"x'{key}'\"")
+    db = Database(conn)
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "secure_delete=ON",
+                   "temp_store=MEMORY"):
+        db.execute(f"PRAGMA {pragma}")
+    vault = Vault(db)
+    user, ring = vault.unlock("admin", PASSPHRASE)
+    return _unseal(Workspace(cipher_dir, db, vault, user, ring))
+
+
+# --- operations ---------------------------------------------------------------------------
+
+
+def _full_scan(ws: Workspace) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for _row, rec in ws.records.iter_all("session", include_deleted=False):
+        s = rec.data["setting"]
+        counts[s] = counts.get(s, 0) + 1
+    return counts
+
+
+def _session_like(child_id: str, author_id: str, rng: random.Random) -> dict:
+    return {
+        "child_id": child_id, "session_date": date.today().isoformat(), "setting": "home",
+        "participants": ["child", "mother"], "systems": ["family"], "duration_minutes": 60,
+        "notes": "Kunjungan rumah; ibu menyimpan ponsel anak setelah pukul 21.00. " * rng.randint(1, 3),
+        "advances": "Anak masuk sekolah setiap hari.", "barriers": "Ayah bekerja di luar kota.",
+        "next_steps": "Kunjungan minggu depan.", "author_id": author_id, "status": "draft",
+    }
+
+
+def measure(sides: dict[str, Workspace], repeats: int) -> list[Result]:
+    """Run every operation on each workspace ("sealed", "plain", maybe "sqlcipher")."""
+    rng = random.Random(7)
+    sealed = sides["sealed"]
+    ids = sealed.child_ids()
+    probe = ids[len(ids) // 2]
+    probe_name = sealed.child_data(probe)["full_name"].split()[0][:4]
+    author = sealed.user.id
+    n_sample = min(INSERT_SAMPLE, max(100, sealed.record_counts()["session"]))
+    sample = [_session_like(rng.choice(ids), author, rng) for _i in range(n_sample)]
+
+    def cold(ws: Workspace) -> None:
+        ws._child_cache.clear()
+        ws._name_index = None
+
+    def bulk(ws: Workspace) -> None:
+        with ws.db.atomic():
+            ws.bulk_insert("session", [dict(s) for s in sample])
+
+    ops = [
+        (_("open the children list"), lambda ws: (cold(ws), [ws.child_row(i) for i in ws.child_ids()[:LIST_PAGE]]), 50, repeats),
+        (_("search by name, first (builds the index)"), lambda ws: (cold(ws), ws.search_children(probe_name)), None, repeats),
+        (_("search by name, while typing"), lambda ws: ws.search_children(probe_name), 50, repeats),
+        (_("open one child's full file"), lambda ws: ws.child_file(probe), 50, repeats),
+        (_("save a session"), lambda ws: ws.save_session_draft(_session_like(probe, author, rng)), 20, repeats),
+        (_("full scan of all sessions"), _full_scan, None, max(1, min(repeats, 3))),
+        (_("bulk insert of {n} sessions").format(n=n_sample), bulk, None, max(1, min(repeats, 3))),
+    ]
+    results = []
+    for name, fn, target, reps in ops:
+        times = {side: _median_ms(lambda ws=ws, fn=fn: fn(ws), reps) for side, ws in sides.items()}
+        results.append(Result(name, times["sealed"], times["plain"], times.get("sqlcipher"), target))
+    return results
+
+
+def format_table(results: list[Result], with_cipher: bool) -> str:
+    headers = [_("Operation"), _("sealed ms"), _("plain ms"), _("ratio")]
+    if with_cipher:
+        headers.append(_("SQLCipher ms"))
+    headers.append(_("target"))
+    rows = []
+    for r in results:
+        row = [r.name, f"{r.sealed_ms:.1f}", f"{r.plain_ms:.1f}", f"{r.ratio:.2f}×"]
+        if with_cipher:
+            row.append("-" if r.cipher_ms is None else f"{r.cipher_ms:.1f}")
+        row.append("" if r.target_ms is None else
+                   (f"< {r.target_ms:.0f} ms " + ("✓" if r.sealed_ms < r.target_ms else "✗")))
+        rows.append(row)
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=False)) for r in rows]
+    return "\n".join(lines)
+
+
+def run(scale: str = "centre", children: int | None = None, sessions_per_child: int | None = None,
+        repeats: int = 7, out=print, workdir: Path | None = None) -> list[Result]:
+    from . import demo
+
+    default_children, default_sessions = SCALES[scale]
+    children = children or default_children
+    sessions_per_child = default_sessions if sessions_per_child is None else sessions_per_child
+    with tempfile.TemporaryDirectory(prefix="panti-bench-", dir=workdir) as tmp:
+        tmp = Path(tmp)
+        out(_("Generating {children} children with {sessions} sessions each in a temporary vault…").format(
+            children=children, sessions=sessions_per_child))
+        sides: dict[str, Workspace] = {}
+        try:
+            sealed, _recovery = Workspace.init(tmp / "sealed", "BENCH", "Bench", "admin", PASSPHRASE,
+                                               kdf=KdfParams())
+            sides["sealed"] = sealed
+            t = time.perf_counter()
+            counts = demo.generate(sealed, children, sessions_per_child, seed=1)
+            out(_("{records} records generated and sealed in {seconds:.1f} s.").format(
+                records=sum(counts.values()), seconds=time.perf_counter() - t))
+            plain, _recovery = Workspace.init(tmp / "plain", "BENCH", "Bench", "admin", PASSPHRASE,
+                                              kdf=KdfParams())
+            sides["plain"] = _unseal(plain)
+            _copy_plain(sealed, plain)
+            plain.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cipher = _sqlcipher_workspace(tmp / "plain", tmp / "sqlcipher")
+            if cipher is not None:
+                sides["sqlcipher"] = cipher
+            results = measure(sides, repeats)
+            sizes = {side: ws.db.execute("PRAGMA page_count").fetchone()[0]
+                     * ws.db.execute("PRAGMA page_size").fetchone()[0] for side, ws in sides.items()}
+        finally:
+            for ws in sides.values():
+                ws.close()
+    out("")
+    out(format_table(results, "sqlcipher" in sides))
+    out("")
+    out(_("Database size: sealed {sealed:.1f} MB, plain {plain:.1f} MB.").format(
+        sealed=sizes["sealed"] / 1e6, plain=sizes["plain"] / 1e6))
+    if "sqlcipher" not in sides:
+        out(_("SQLCipher not measured: install the optional extra with pip install 'panti-desktop[sqlcipher]'."))
+    return results
