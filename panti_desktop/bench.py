@@ -14,7 +14,9 @@ Nothing here is a test: timings depend on the machine. The ratios are what to co
 from __future__ import annotations
 
 import gc
+import importlib.util
 import json
+import multiprocessing
 import os
 import random
 import statistics
@@ -154,16 +156,27 @@ def _session_like(child_id: str, author_id: str, rng: random.Random) -> dict:
     }
 
 
-def measure(sides: dict[str, Workspace], repeats: int) -> list[Result]:
-    """Run every operation on each workspace ("sealed", "plain", maybe "sqlcipher")."""
+@dataclass
+class Probe:
+    """What every side is asked, so all sides do exactly the same work."""
+
+    child_id: str
+    name_part: str
+    author: str
+    sample: list[dict]
+
+
+def make_probe(ws: Workspace) -> Probe:
     rng = random.Random(7)
-    sealed = sides["sealed"]
-    ids = sealed.child_ids()
+    ids = ws.child_ids()
     probe = ids[len(ids) // 2]
-    probe_name = sealed.child_data(probe)["full_name"].split()[0][:4]
-    author = sealed.user.id
-    n_sample = min(INSERT_SAMPLE, max(100, sealed.record_counts()["session"]))
-    sample = [_session_like(rng.choice(ids), author, rng) for _i in range(n_sample)]
+    n_sample = min(INSERT_SAMPLE, max(100, ws.record_counts()["session"]))
+    return Probe(probe, ws.child_data(probe)["full_name"].split()[0][:4], ws.user.id,
+                 [_session_like(rng.choice(ids), ws.user.id, rng) for _i in range(n_sample)])
+
+
+def operations(p: Probe, repeats: int) -> list[tuple[str, Callable[[Workspace], object], float | None, int]]:
+    rng = random.Random(11)
 
     def cold(ws: Workspace) -> None:
         ws._child_cache.clear()
@@ -171,22 +184,43 @@ def measure(sides: dict[str, Workspace], repeats: int) -> list[Result]:
 
     def bulk(ws: Workspace) -> None:
         with ws.db.atomic():
-            ws.bulk_insert("session", [dict(s) for s in sample])
+            ws.bulk_insert("session", [dict(s) for s in p.sample])
 
-    ops = [
+    few = max(1, min(repeats, 3))
+    return [
         (_("open the children list"), lambda ws: (cold(ws), [ws.child_row(i) for i in ws.child_ids()[:LIST_PAGE]]), 50, repeats),
-        (_("search by name, first (builds the index)"), lambda ws: (cold(ws), ws.search_children(probe_name)), None, repeats),
-        (_("search by name, while typing"), lambda ws: ws.search_children(probe_name), 50, repeats),
-        (_("open one child's full file"), lambda ws: ws.child_file(probe), 50, repeats),
-        (_("save a session"), lambda ws: ws.save_session_draft(_session_like(probe, author, rng)), 20, repeats),
-        (_("full scan of all sessions"), _full_scan, None, max(1, min(repeats, 3))),
-        (_("bulk insert of {n} sessions").format(n=n_sample), bulk, None, max(1, min(repeats, 3))),
+        (_("search by name, first (builds the index)"), lambda ws: (cold(ws), ws.search_children(p.name_part)), None, repeats),
+        (_("search by name, while typing"), lambda ws: ws.search_children(p.name_part), 50, repeats),
+        (_("open one child's full file"), lambda ws: ws.child_file(p.child_id), 50, repeats),
+        (_("save a session"), lambda ws: ws.save_session_draft(_session_like(p.child_id, p.author, rng)), 20, repeats),
+        (_("full scan of all sessions"), _full_scan, None, few),
+        (_("bulk insert of {n} sessions").format(n=len(p.sample)), bulk, None, few),
     ]
-    results = []
-    for name, fn, target, reps in ops:
-        times = {side: _median_ms(lambda ws=ws, fn=fn: fn(ws), reps) for side, ws in sides.items()}
-        results.append(Result(name, times["sealed"], times["plain"], times.get("sqlcipher"), target))
-    return results
+
+
+def measure_side(ws: Workspace, p: Probe, repeats: int) -> list[float]:
+    return [_median_ms(lambda fn=fn: fn(ws), reps) for _name, fn, _t, reps in operations(p, repeats)]
+
+
+def _sqlcipher_side(plain_dir: str, cipher_dir: str, p: Probe, repeats: int) -> list[float] | None:
+    """Runs in its own process: SQLCipher brings its own SQLite, which must not share a
+    process with the one Python's sqlite3 uses (two copies corrupt each other's WAL maps)."""
+    ws = _sqlcipher_workspace(Path(plain_dir), Path(cipher_dir))
+    if ws is None:
+        return None
+    with ws:
+        return measure_side(ws, p, repeats)
+
+
+def measure(sides: dict[str, Workspace], repeats: int, cipher: list[float] | None = None,
+            probe: Probe | None = None) -> list[Result]:
+    """Run every operation on each workspace; `cipher` holds SQLCipher times measured apart."""
+    p = probe or make_probe(sides["sealed"])
+    times = {side: measure_side(ws, p, repeats) for side, ws in sides.items()}
+    return [
+        Result(name, times["sealed"][i], times["plain"][i], cipher[i] if cipher else None, target)
+        for i, (name, _fn, target, _reps) in enumerate(operations(p, repeats))
+    ]
 
 
 def format_table(results: list[Result], with_cipher: bool) -> str:
@@ -234,20 +268,24 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
             sides["plain"] = _unseal(plain)
             _copy_plain(sealed, plain)
             plain.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            cipher = _sqlcipher_workspace(tmp / "plain", tmp / "sqlcipher")
-            if cipher is not None:
-                sides["sqlcipher"] = cipher
-            results = measure(sides, repeats)
+            probe = make_probe(sealed)
+            cipher_times = None
+            if importlib.util.find_spec("sqlcipher3") is not None:
+                ctx = multiprocessing.get_context("spawn")
+                with ctx.Pool(1) as pool:
+                    cipher_times = pool.apply(_sqlcipher_side, (str(tmp / "plain"), str(tmp / "sqlcipher"),
+                                                                probe, repeats))
+            results = measure(sides, repeats, cipher_times, probe)
             sizes = {side: ws.db.execute("PRAGMA page_count").fetchone()[0]
                      * ws.db.execute("PRAGMA page_size").fetchone()[0] for side, ws in sides.items()}
         finally:
             for ws in sides.values():
                 ws.close()
     out("")
-    out(format_table(results, "sqlcipher" in sides))
+    out(format_table(results, cipher_times is not None))
     out("")
     out(_("Database size: sealed {sealed:.1f} MB, plain {plain:.1f} MB.").format(
         sealed=sizes["sealed"] / 1e6, plain=sizes["plain"] / 1e6))
-    if "sqlcipher" not in sides:
+    if cipher_times is None:
         out(_("SQLCipher not measured: install the optional extra with pip install 'panti-desktop[sqlcipher]'."))
     return results

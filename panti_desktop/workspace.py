@@ -12,7 +12,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -27,7 +27,7 @@ from .store.audit import AuditLog
 from .store.db import DB_NAME, open_database
 from .store.hlc import HybridClock
 from .store.kinds import KINDS, kind
-from .store.records import Record, RecordStore
+from .store.records import Record, RecordStore, now_iso
 from .vault import ADMIN, CLINICAL, MASTER, KdfParams, KeyRing, User, Vault, calibrate
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ CHILD_SECTIONS = (
 )
 
 ROLES_THAT_APPROVE = ("manager", "admin")
+IDLE_LOCK_DEFAULT = 5  # minutes
 
 
 def _fold(text: str) -> str:
@@ -83,6 +84,28 @@ class ChildRow:
     intake_date: str | None
     last_session: str | None = None
     next_review: str | None = None
+
+
+@dataclass
+class Due:
+    """One thing on the dashboard: which child, which record, by when."""
+
+    child_id: str
+    kind: str
+    record_id: str
+    when: str | None
+
+
+@dataclass
+class Dashboard:
+    caseload: int = 0
+    sessions_this_week: int = 0
+    new_referrals: list[Due] = field(default_factory=list)
+    drafts: list[Due] = field(default_factory=list)
+    plans_due: list[Due] = field(default_factory=list)
+    follow_ups_due: list[Due] = field(default_factory=list)
+    diversion_items_due: list[Due] = field(default_factory=list)
+    plans_to_approve: list[Due] = field(default_factory=list)
 
 
 @dataclass
@@ -213,6 +236,17 @@ class Workspace:
         self.ring.wipe()
         self._child_cache.clear()
         self._name_index = None
+
+    @property
+    def is_locked(self) -> bool:
+        return self.ring.locked
+
+    def unlock_again(self, passphrase: str) -> None:
+        """After `lock()`: the same user's passphrase brings the keys back into this workspace."""
+        user, ring = self.vault.unlock(self.user.name, passphrase)
+        self.user, self.ring = user, ring
+        self.records.ring = ring
+        self.audit.ring = ring
 
     def close(self) -> None:
         self.lock()
@@ -604,6 +638,13 @@ class Workspace:
 
     # plans ----------------------------------------------------------------------------
 
+    def submit_plan(self, plan_id: str) -> Record:
+        """The counsellor hands a draft plan to a manager for approval."""
+        plan = self.records.get("plan", plan_id)
+        if plan.data.get("status") not in ("draft", None):
+            raise ValidationError(_("Only a draft plan can be submitted for approval."))
+        return self.update_record("plan", plan_id, {"status": "submitted"})
+
     def approve_plan(self, plan_id: str) -> Record:
         """A manager approves a plan; the approved content is kept as a plan version."""
         if self.role not in ROLES_THAT_APPROVE:
@@ -684,6 +725,95 @@ class Workspace:
             text = self.vault.regenerate_recovery(self.ring)
             self._audit("recover", detail="recovery key regenerated")
         return text
+
+    # settings -------------------------------------------------------------------------
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM setting WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str, admin_only: bool = True) -> None:
+        """Centre settings are plain values that identify no one (idle lock, backup age)."""
+        if admin_only:
+            self._require_admin()
+        with self.db.atomic():
+            self.db.table("setting").upsert(
+                {"key": key, "value": str(value), "updated_at": now_iso(), "updated_by": self.user.id},
+                pk="key",
+            )
+            self._audit("settings", detail=f"{key}={value}")
+
+    @property
+    def idle_lock_minutes(self) -> int:
+        try:
+            return max(1, min(240, int(self.setting("idle_lock_minutes") or IDLE_LOCK_DEFAULT)))
+        except ValueError:
+            return IDLE_LOCK_DEFAULT
+
+    def user_language(self) -> str | None:
+        return self.setting(f"lang:{self.user.id}")
+
+    def set_user_language(self, lang: str) -> None:
+        self.set_setting(f"lang:{self.user.id}", lang, admin_only=False)
+
+    # dashboard --------------------------------------------------------------------------
+
+    def dashboard(self, today: date | None = None, horizon_days: int = 14) -> Dashboard:
+        """What needs attention, from plaintext columns only (nothing is decrypted here)."""
+        today = today or date.today()
+        soon = (today + timedelta(days=horizon_days)).isoformat()
+        monday = today - timedelta(days=today.weekday())
+        mine = self.role in ("counsellor",)
+        open_states = ",".join("?" * len(lifecycle.OPEN_STATES + ("aftercare",)))
+        states = list(lifecycle.OPEN_STATES + ("aftercare",))
+        d = Dashboard()
+        q = f"SELECT COUNT(*) FROM child WHERE deleted = 0 AND status IN ({open_states})"
+        params: list = list(states)
+        if mine:
+            q += " AND counsellor_id = ?"
+            params.append(self.user.id)
+        d.caseload = self.db.execute(q, params).fetchone()[0]
+        d.new_referrals = [
+            Due(r[0], "child", r[0], r[1])
+            for r in self.db.execute(
+                "SELECT id, intake_date FROM child WHERE deleted = 0 AND status = 'referral_received' "
+                "ORDER BY intake_date", []
+            )
+        ]
+        if not self.can_read_clinical:
+            return d
+
+        def child_filter(alias: str = "t") -> tuple[str, list]:
+            sql = (f" AND {alias}.child_id IN (SELECT id FROM child WHERE deleted = 0 AND status IN ({open_states})"
+                   + (" AND counsellor_id = ?" if mine else "") + ")")
+            return sql, states + ([self.user.id] if mine else [])
+
+        cf, cp = child_filter()
+        author = " AND t.author_id = ?" if mine else ""
+        aparams = [self.user.id] if mine else []
+        d.sessions_this_week = self.db.execute(
+            "SELECT COUNT(*) FROM session t WHERE t.deleted = 0 AND t.session_date BETWEEN ? AND ?" + author,
+            [monday.isoformat(), (monday + timedelta(days=6)).isoformat(), *aparams],
+        ).fetchone()[0]
+        d.drafts = [Due(r[0], "session", r[1], r[2]) for r in self.db.execute(
+            "SELECT t.child_id, t.id, t.session_date FROM session t WHERE t.deleted = 0 AND t.status = 'draft' "
+            "AND t.author_id = ? ORDER BY t.session_date", [self.user.id])]
+        d.plans_due = [Due(r[0], "plan", r[1], r[2]) for r in self.db.execute(
+            "SELECT t.child_id, t.id, t.review_date FROM plan t WHERE t.deleted = 0 AND t.status = 'approved' "
+            "AND t.review_date <= ?" + cf + " ORDER BY t.review_date", [soon, *cp])]
+        d.follow_ups_due = [Due(r[0], "follow_up", r[1], r[2]) for r in self.db.execute(
+            "SELECT t.child_id, t.id, t.due_date FROM follow_up t WHERE t.deleted = 0 AND t.done_on IS NULL "
+            "AND t.due_date <= ? AND t.child_id IN (SELECT id FROM child WHERE deleted = 0"
+            + (" AND counsellor_id = ?" if mine else "") + ") ORDER BY t.due_date",
+            [soon, *([self.user.id] if mine else [])])]
+        d.diversion_items_due = [Due(r[0], "diversion_item", r[1], r[2]) for r in self.db.execute(
+            "SELECT t.child_id, t.id, t.due_date FROM diversion_item t WHERE t.deleted = 0 "
+            "AND t.compliance = 'pending' AND t.due_date <= ?" + cf + " ORDER BY t.due_date", [soon, *cp])]
+        if self.role in ROLES_THAT_APPROVE:
+            d.plans_to_approve = [Due(r[0], "plan", r[1], r[2]) for r in self.db.execute(
+                "SELECT t.child_id, t.id, t.updated_at FROM plan t WHERE t.deleted = 0 AND t.status = 'submitted'"
+                " ORDER BY t.updated_at", [])]
+        return d
 
     # verification ---------------------------------------------------------------------
 

@@ -195,3 +195,57 @@ def test_migrations_run_on_a_database_from_schema_v1(tmp_path):
         cid = w.resolve_child("OLD-2025-0001")
         assert w.child_data(cid)["full_name"] == "Dimas Prasetyo"
         assert w.verify() == []
+
+
+def test_settings_are_admin_only_and_bounded(team):
+    ws = team
+    assert ws.idle_lock_minutes == 5
+    ws.set_setting("idle_lock_minutes", "15")
+    assert ws.idle_lock_minutes == 15
+    ws.set_setting("idle_lock_minutes", "999")
+    assert ws.idle_lock_minutes == 240
+    siti = as_user(ws, "siti", "siti passphrase 1")
+    with pytest.raises(PermissionDenied):
+        siti.set_setting("idle_lock_minutes", "1")
+    siti.set_user_language("en")
+    assert siti.user_language() == "en" and ws.user_language() is None
+    siti.close()
+
+
+def test_dashboard_shows_what_needs_attention(team, child):
+    ws = team
+    today = date.today()
+    siti = as_user(ws, "siti", "siti passphrase 1")
+    ws.update_child(child.id, {"counsellor_id": siti.user.id})
+    ws.transition(child.id, "initial_engagement")
+    plan = siti.add_record("plan", {"child_id": child.id, "start_date": today.isoformat(),
+                                    "review_date": today.isoformat()})
+    siti.submit_plan(plan.id)
+    siti.save_session_draft(siti.new_session_defaults(child.id))
+    siti.add_record("follow_up", {"child_id": child.id, "month": "1", "due_date": today.isoformat()})
+    d = siti.dashboard()
+    assert d.caseload == 1 and d.sessions_this_week == 1
+    assert [x.record_id for x in d.drafts] and [x.child_id for x in d.follow_ups_due] == [child.id]
+    assert d.plans_to_approve == []  # counsellors do not approve
+    siti.close()
+    mira = as_user(ws, "mira", "mira passphrase 1")
+    assert [x.record_id for x in mira.dashboard().plans_to_approve] == [plan.id]
+    mira.approve_plan(plan.id)
+    assert [x.record_id for x in mira.dashboard().plans_due] == [plan.id]
+    mira.close()
+    budi = as_user(ws, "budi", "budi passphrase 1")
+    d = budi.dashboard()
+    assert d.caseload == 1 and d.drafts == [] and d.plans_due == []
+    budi.close()
+
+
+def test_lock_then_unlock_again_in_the_same_workspace(ws, child):
+    ws.lock()
+    assert ws.is_locked
+    with pytest.raises(WrongPassphrase):
+        ws.unlock_again("wrong passphrase 1")
+    assert ws.is_locked
+    ws.unlock_again(ADMIN_PASS)
+    assert not ws.is_locked and ws.child_data(child.id)["full_name"] == CHILD["full_name"]
+    ws.save_session_draft(ws.new_session_defaults(child.id))
+    assert verify_chain(ws.db) == []

@@ -38,6 +38,8 @@ ACTIONS = (
     "lifecycle",
     "finalise",
     "demo",
+    "settings",
+    "submit",
 )
 
 
