@@ -25,7 +25,9 @@ def open_database(path: Path, create: bool = False) -> Database:
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=True)
+        # Background work (key rotation, import) runs while the UI waits behind a modal
+        # progress dialog, so the connection may be used from one other thread at a time.
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         db = Database(conn)
         db.execute("PRAGMA journal_mode=WAL")
         # FULL: a power cut after a save returns keeps that save (WAL + NORMAL may lose it).

@@ -1,0 +1,299 @@
+"""Small pieces every window uses: dates, vocab pickers, passphrase field, errors, workers.
+
+All user-facing text goes through the same gettext catalogue as the core
+(`panti_desktop.i18n._`). Qt's own strings (standard buttons, the context menu of
+text fields) are translated by `GettextTranslator`, which looks them up in that
+catalogue too, since Qt ships no Indonesian translation.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QDate, QLocale, QObject, QRunnable, Qt, QThreadPool, QTranslator, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.vocab import Vocabulary
+from ..errors import PantiError
+from ..i18n import _, current_language
+
+log = logging.getLogger(__name__)
+
+MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+             "Oktober", "November", "Desember"]
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December"]
+NULL_DATE = QDate(1900, 1, 1)
+
+
+# --- language --------------------------------------------------------------------------
+
+
+class GettextTranslator(QTranslator):
+    """Qt's own strings ("&OK", "Cancel", "Copy") from our catalogue; see ui/qt_messages.py."""
+
+    def translate(self, context, source_text, disambiguation=None, n=-1):
+        if current_language() == "en" or not source_text:
+            return None
+        from . import qt_messages
+
+        if source_text not in qt_messages.KNOWN:
+            return None
+        text = _(source_text)
+        return text if text != source_text else None
+
+
+def qt_locale() -> QLocale:
+    return QLocale("id_ID") if current_language() == "id" else QLocale("en_GB")
+
+
+def apply_language(app: QApplication) -> None:
+    """Install the translator once and set the default locale to the current language."""
+    if not getattr(app, "_panti_translator", None):
+        app._panti_translator = GettextTranslator(app)
+        app.installTranslator(app._panti_translator)
+    QLocale.setDefault(qt_locale())
+
+
+# --- dates -----------------------------------------------------------------------------
+
+
+def to_date(value: str | date | None) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def fmt_date(value: str | date | None, lang: str | None = None, short: bool = False) -> str:
+    """`2026-11-22` → "22 November 2026" (or "22 Nov 2026" when short); "" when empty."""
+    d = to_date(value)
+    if d is None:
+        return "" if value in (None, "") else str(value)
+    months = MONTHS_EN if (lang or current_language()) == "en" else MONTHS_ID
+    month = months[d.month - 1]
+    if short:
+        month = month[:3]
+    return f"{d.day} {month} {d.year}"
+
+
+class DateEdit(QDateEdit):
+    """A date field shown as "22 November 2026", with a calendar, that may be left empty."""
+
+    def __init__(self, parent: QWidget | None = None, optional: bool = True):
+        super().__init__(parent)
+        self.optional = optional
+        self.setCalendarPopup(True)
+        self.setLocale(qt_locale())
+        self.setDisplayFormat("d MMMM yyyy")
+        if optional:
+            self.setMinimumDate(NULL_DATE)
+            self.setSpecialValueText("—")
+            self.setDate(NULL_DATE)
+        else:
+            self.setDate(QDate.currentDate())
+
+    def iso(self) -> str | None:
+        d = self.date()
+        if self.optional and d == NULL_DATE:
+            return None
+        return d.toString("yyyy-MM-dd")
+
+    def set_iso(self, value: str | date | None) -> None:
+        d = to_date(value)
+        if d is None:
+            self.setDate(NULL_DATE if self.optional else QDate.currentDate())
+        else:
+            self.setDate(QDate(d.year, d.month, d.day))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Delete/Backspace on a whole date empties it
+        if self.optional and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) \
+                and self.currentSection() == QDateEdit.Section.DaySection and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.setDate(NULL_DATE)
+            return
+        super().keyPressEvent(event)
+
+
+# --- vocabularies ------------------------------------------------------------------------
+
+
+def vocab_combo(vocab: Vocabulary, empty: bool = True, parent: QWidget | None = None) -> QComboBox:
+    """A drop-down of a vocabulary's labels; `currentData()` is the code (None when empty)."""
+    combo = QComboBox(parent)
+    if empty:
+        combo.addItem("—", None)
+    for code_, label in vocab.items():
+        combo.addItem(label, code_)
+    return combo
+
+
+def set_combo_code(combo: QComboBox, code_: str | None) -> None:
+    i = combo.findData(code_)
+    combo.setCurrentIndex(max(0, i))
+
+
+class CodeChecks(QWidget):
+    """Checkboxes for a multi-valued vocabulary field (participants, systems, …)."""
+
+    def __init__(self, vocab: Vocabulary, columns: int = 3, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.vocab = vocab
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.boxes: dict[str, QCheckBox] = {}
+        for i, (code_, label) in enumerate(vocab.items()):
+            box = QCheckBox(label, self)
+            box.setObjectName(f"check_{code_}")
+            self.boxes[code_] = box
+            grid.addWidget(box, i // columns, i % columns)
+
+    def codes(self) -> list[str]:
+        return [c for c, b in self.boxes.items() if b.isChecked()]
+
+    def set_codes(self, codes_: list[str] | None) -> None:
+        wanted = set(codes_ or [])
+        for c, b in self.boxes.items():
+            b.setChecked(c in wanted)
+
+
+# --- passphrase --------------------------------------------------------------------------
+
+
+class PassphraseField(QWidget):
+    """A hidden-text passphrase field with a caps-lock warning below it.
+
+    Qt cannot ask the keyboard for the caps-lock state on every platform, so the
+    warning shows when a letter arrives in the opposite case to what Shift says.
+    """
+
+    def __init__(self, parent: QWidget | None = None, placeholder: str = ""):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        self.edit = QLineEdit(self)
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.edit.setPlaceholderText(placeholder)
+        self.edit.installEventFilter(self)
+        self.caps = QLabel(_("Caps Lock is on."), self)
+        self.caps.setObjectName("capsWarning")
+        self.caps.setStyleSheet("color: #b35c00;")
+        self.caps.hide()
+        lay.addWidget(self.edit)
+        lay.addWidget(self.caps)
+        self.setFocusProxy(self.edit)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.edit and event.type() == event.Type.KeyPress:
+            text = event.text()
+            if len(text) == 1 and text.isalpha() and text.lower() != text.upper():
+                shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+                self.caps.setVisible(text.isupper() != shift)
+        return False
+
+    def text(self) -> str:
+        return self.edit.text()
+
+    def clear(self) -> None:
+        self.edit.clear()
+
+
+# --- messages ----------------------------------------------------------------------------
+
+
+def show_error(parent: QWidget | None, error: BaseException | str, title: str | None = None) -> None:
+    """A translated error dialog. Known errors show their sentence; others add copyable details."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title or _("Something went wrong"))
+    if isinstance(error, PantiError):
+        box.setText(str(error))
+    elif isinstance(error, BaseException):
+        box.setText(_("An unexpected error occurred. Nothing already saved was lost."))
+        box.setDetailedText("".join(traceback.format_exception(error)))
+        log.error("unexpected error", exc_info=error)
+    else:
+        box.setText(str(error))
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.exec()
+
+
+def confirm(parent: QWidget | None, title: str, text: str) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Question, title, text,
+                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def heading(text: str, parent: QWidget | None = None, size: int = 15) -> QLabel:
+    label = QLabel(text, parent)
+    font = label.font()
+    font.setPointSize(size)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def row(*widgets: QWidget) -> QHBoxLayout:
+    lay = QHBoxLayout()
+    for w in widgets:
+        lay.addWidget(w)
+    return lay
+
+
+# --- work off the UI thread --------------------------------------------------------------
+
+
+class _Signals(QObject):
+    progress = Signal(int, int)
+    finished = Signal(object)
+    failed = Signal(object)
+
+
+class Worker(QRunnable):
+    """Run `fn(progress, cancelled)` in the thread pool.
+
+    `progress(done, total)` reports to the UI; `cancelled()` is true once `cancel()` was
+    called. Results and errors come back as signals on the UI thread.
+    """
+
+    def __init__(self, fn: Callable[[Callable[[int, int], None], Callable[[], bool]], object]):
+        super().__init__()
+        self.fn = fn
+        self.signals = _Signals()
+        self._cancel = False
+
+    def cancel(self) -> None:
+        self._cancel = True
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self.signals.progress.emit, lambda: self._cancel)
+        except BaseException as exc:
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.finished.emit(result)
+
+    def start(self) -> Worker:
+        QThreadPool.globalInstance().start(self)
+        return self
