@@ -1,4 +1,4 @@
-"""Entry point: the command line with a subcommand (the desktop window comes with the GUI issue)."""
+"""Entry point: the desktop window with no command, the command line with one."""
 
 from __future__ import annotations
 

@@ -358,6 +358,17 @@ def cmd_audit(args) -> int:
     return EXIT_OK
 
 
+def cmd_gui(args) -> int:
+    """The desktop window (first-run wizard or unlock, then the main window)."""
+    import importlib.util
+
+    if importlib.util.find_spec("PySide6") is None:
+        raise PantiError(_("The desktop window needs PySide6: pip install 'panti-desktop[gui]'."))
+    from .ui.app import run
+
+    return run(data_dir=_data_dir(args), lang=args.lang)
+
+
 def cmd_bench(args) -> int:
     from . import bench
 
@@ -438,6 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=50)
     s.set_defaults(func=cmd_audit)
 
+    s = sub.add_parser("gui", help=_("open the desktop window (also what runs with no command)"))
+    s.set_defaults(func=cmd_gui)
+
     s = sub.add_parser("bench", help=_("measure performance against an unsealed baseline"))
     s.add_argument("--scale", choices=["centre", "hq"], default="centre")
     s.add_argument("--children", type=int)
@@ -476,8 +490,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
+            if getattr(args, "command", None) is None:
+                return cmd_gui(args)  # no command: the desktop window
             parser.print_help()
-            return EXIT_OK if not argv else EXIT_USAGE
+            return EXIT_USAGE
         return args.func(args)
     except UsageError as exc:
         print(f"panti-desktop: {exc}", file=sys.stderr)

@@ -342,9 +342,13 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
                 goals.append({"id": g.uid(), **cid, "plan_id": plan_id, "system": system, "text": g.pick(GOAL_TEXTS[system]),
                               "indicator": "Dicatat dalam setiap kunjungan", "target_date": (plan_start + timedelta(days=120)).isoformat(),
                               "status": "achieved" if stage >= 7 else "in_progress" if stage >= 4 else "not_started"})
+            # plans are reviewed every 90 days; most reviews of open cases lie ahead, a few are late
+            review = plan_start + timedelta(days=90)
+            while review < today - timedelta(days=rng.choice([0, 0, 0, 10])):
+                review += timedelta(days=90)
             plan = {"id": plan_id, **cid, "status": "approved" if approved else "draft",
                     "setting": g.weighted([("family", 60), ("residential", 25), ("community", 15)]),
-                    "start_date": plan_start.isoformat(), "review_date": (plan_start + timedelta(days=rng.randrange(60, 120))).isoformat(),
+                    "start_date": plan_start.isoformat(), "review_date": review.isoformat(),
                     "referral_behaviours": [{"behaviour": "Perilaku seksual bermasalah terhadap anak lain", "frequency": "sekali",
                                              "intensity": "tinggi", "duration": "-"}],
                     "desired_outcomes": [{"stakeholder": "Ibu", "outcome": "Anak tetap tinggal di rumah dan bersekolah"},

@@ -636,6 +636,15 @@ class Workspace:
         self._changed("create", "session", rec.id)
         return rec
 
+    def recent_sessions(self, limit: int = 200, mine: bool = False) -> list[dict]:
+        """Newest sessions from plaintext columns only: id, child, date, status, author."""
+        sql = ("SELECT id, child_id, session_date, status, author_id, amends_id FROM session "
+               "WHERE deleted = 0" + (" AND author_id = ?" if mine else "")
+               + " ORDER BY session_date DESC, updated_at DESC LIMIT ?")
+        params = ([self.user.id] if mine else []) + [int(limit)]
+        cols = ("id", "child_id", "session_date", "status", "author_id", "amends_id")
+        return [dict(zip(cols, r, strict=True)) for r in self.db.execute(sql, params).fetchall()]
+
     # plans ----------------------------------------------------------------------------
 
     def submit_plan(self, plan_id: str) -> Record:

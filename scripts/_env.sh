@@ -25,3 +25,23 @@ spec="."
 .venv/bin/python -m pip install -q --disable-pip-version-check -e "$spec" 2>&1 \
     | grep -v -e '^WARNING: Location' -e 'is ignored' || true
 .venv/bin/python -c 'import panti_desktop' || { echo "installation failed" >&2; exit 1; }
+
+# Qt needs a few system libraries a minimal Debian may lack; install them when Qt cannot load.
+_apt() {
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "Installing Debian packages: $*"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    else
+        echo "Please install: $* (e.g. sudo apt-get install $*)" >&2
+    fi
+}
+case "${1:-}" in
+    *gui*|*test*)
+        if ! QT_QPA_PLATFORM=offscreen .venv/bin/python -c 'from PySide6 import QtWidgets' >/dev/null 2>&1; then
+            _apt libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3 libglib2.0-0
+        fi ;;
+esac
+if [[ "${1:-}" == *gui* ]] && [ "$(uname)" = Linux ] && [ -n "${DISPLAY:-}" ] \
+        && ! ldconfig -p 2>/dev/null | grep -q libxcb-cursor.so.0; then
+    _apt libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 libxcb-shape0 libxcb-render-util0 libxcb-image0 libxcb-randr0
+fi

@@ -1,0 +1,141 @@
+"""Beranda: what needs attention today, for the user's role."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.vocab import ROLES
+from ..i18n import _
+from .common import fmt_date, heading
+
+
+class Card(QFrame):
+    """A titled box with a big number or a list of items to open."""
+
+    def __init__(self, title: str, parent=None):
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("#card { background: palette(base); border: 1px solid #d0d4d9; border-radius: 6px; }")
+        lay = QVBoxLayout(self)
+        self.title = QLabel(title, self)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        lay.addWidget(self.title)
+        lay.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.body = lay
+
+
+class Dashboard(QWidget):
+    open_child = Signal(str)
+    open_session = Signal(str, str)  # child id, session id
+
+    MAX_ITEMS = 8
+
+    def __init__(self, ws, parent=None):
+        super().__init__(parent)
+        self.ws = ws
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(scroll)
+        self.inner = QWidget()
+        scroll.setWidget(self.inner)
+        self.refresh()
+
+    def refresh(self, today: date | None = None) -> None:
+        today = today or date.today()
+        old = self.inner.layout()
+        if old is not None:
+            QWidget().setLayout(old)  # re-parent the old layout so it is deleted
+        lay = QVBoxLayout(self.inner)
+        greeting = heading(_("Welcome, {name}").format(name=self.ws.user.name), self.inner, 16)
+        lay.addWidget(greeting)
+        sub = QLabel(f"{ROLES.label(self.ws.role)} · {self.ws.centre_name} · {fmt_date(today)}", self.inner)
+        sub.setStyleSheet("color: #555;")
+        lay.addWidget(sub)
+
+        d = self.ws.dashboard(today)
+        grid = QGridLayout()
+        lay.addLayout(grid)
+        numbers = [(_("My caseload") if self.ws.role == "counsellor" else _("Open cases"), d.caseload)]
+        if self.ws.can_read_clinical:
+            numbers.append((_("Sessions this week"), d.sessions_this_week))
+        for i, (title, value) in enumerate(numbers):
+            card = Card(title, self.inner)
+            big = QLabel(str(value), card)
+            big.setObjectName("number")
+            f = big.font()
+            f.setPointSize(26)
+            f.setBold(True)
+            big.setFont(f)
+            card.body.addWidget(big)
+            grid.addWidget(card, 0, i, alignment=Qt.AlignmentFlag.AlignTop)
+
+        lists = [
+            (_("Session drafts to finish"), d.drafts, "session"),
+            (_("Plans waiting for your approval"), d.plans_to_approve, None),
+            (_("Plan reviews due or overdue"), d.plans_due, None),
+            (_("Follow-ups due"), d.follow_ups_due, None),
+            (_("Diversion agreement items due"), d.diversion_items_due, None),
+            (_("New referrals"), d.new_referrals, None),
+        ]
+        n = 0
+        for title, items, kind in lists:
+            if not items and title != _("Session drafts to finish"):
+                continue
+            if not self.ws.can_read_clinical and kind == "session":
+                continue
+            card = Card(f"{title} ({len(items)})", self.inner)
+            if not items:
+                card.body.addWidget(QLabel(_("Nothing to do here."), card))
+            else:
+                lst = QListWidget(card)
+                lst.setObjectName("dueList")
+                lst.setFrameShape(QFrame.Shape.NoFrame)
+                for due in items[: self.MAX_ITEMS]:
+                    row = self.ws.child_row(due.child_id)
+                    when = fmt_date(due.when[:10] if due.when else None)
+                    item = QListWidgetItem(f"{row.register_no}  {row.initials}   {when}")
+                    item.setData(Qt.ItemDataRole.UserRole, (due.child_id, due.record_id, kind))
+                    lst.addItem(item)
+                if len(items) > self.MAX_ITEMS:
+                    lst.addItem(_("… and {n} more").format(n=len(items) - self.MAX_ITEMS))
+                lst.setMaximumHeight(26 * min(len(items), self.MAX_ITEMS + 1) + 6)
+                lst.itemActivated.connect(self._activate)
+                lst.itemDoubleClicked.connect(self._activate)
+                card.body.addWidget(lst)
+            grid.addWidget(card, 1 + n // 2, n % 2, alignment=Qt.AlignmentFlag.AlignTop)
+            n += 1
+        refresh = QPushButton(_("&Refresh"), self.inner)
+        refresh.clicked.connect(lambda: self.refresh())
+        grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        lay.addWidget(refresh, alignment=Qt.AlignmentFlag.AlignLeft)
+        lay.addStretch(1)
+
+    def _activate(self, item: QListWidgetItem) -> None:
+        data = item.data(Qt.ItemDataRole.UserRole)
+        if not data:
+            return
+        child_id, record_id, kind = data
+        if kind == "session":
+            self.open_session.emit(child_id, record_id)
+        else:
+            self.open_child.emit(child_id)

@@ -1,0 +1,377 @@
+"""The main window: navigation, the children and their files, sessions, settings, locking.
+
+Locking (idle time set by the admin, or Ctrl+L) first saves every open draft,
+then hides the window's content and wipes the keys. The same user's passphrase
+brings the keys back and the window returns exactly as it was.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..domain.vocab import SESSION_STATUSES
+from ..errors import PantiError, WrongPassphrase
+from ..i18n import _
+from .common import PassphraseField, fmt_date, heading, show_error
+
+log = logging.getLogger(__name__)
+
+INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
+                QEvent.Type.Wheel, QEvent.Type.TouchBegin}
+
+
+class IdleWatcher(QObject):
+    """Restarts the idle timer on any keyboard, mouse or touch input in the application."""
+
+    def __init__(self, timer: QTimer, parent=None):
+        super().__init__(parent)
+        self.timer = timer
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() in INPUT_EVENTS and self.timer.isActive():
+            self.timer.start()
+        return False
+
+
+class LockPanel(QWidget):
+    unlocked = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, ws, parent=None):
+        super().__init__(parent)
+        self.ws = ws
+        box = QWidget(self)
+        box.setMaximumWidth(420)
+        lay = QVBoxLayout(box)
+        lay.addWidget(heading(_("Locked"), box, 18))
+        self.info = QLabel(box)
+        self.info.setWordWrap(True)
+        lay.addWidget(self.info)
+        self.passphrase = PassphraseField(box, _("Passphrase"))
+        self.passphrase.setObjectName("lockPassphrase")
+        lay.addWidget(self.passphrase)
+        self.message = QLabel(box)
+        self.message.setObjectName("lockMessage")
+        self.message.setStyleSheet("color: #b00020;")
+        self.message.setWordWrap(True)
+        lay.addWidget(self.message)
+        self.unlock_button = QPushButton(_("&Unlock"), box)
+        self.unlock_button.setDefault(True)
+        self.quit_button = QPushButton(_("&Quit"), box)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.unlock_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.quit_button)
+        lay.addLayout(buttons)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(box, alignment=Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(2)
+        self.unlock_button.clicked.connect(self.try_unlock)
+        self.passphrase.edit.returnPressed.connect(self.try_unlock)
+        self.quit_button.clicked.connect(self.quit_requested.emit)
+
+    def prepare(self) -> None:
+        self.info.setText(_("The window was locked and the keys were removed from memory. "
+                            "{user}, enter your passphrase to continue where you left off.")
+                          .format(user=self.ws.user.name))
+        self.message.clear()
+        self.passphrase.clear()
+        self.passphrase.setFocus()
+
+    def try_unlock(self) -> None:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.ws.unlock_again(self.passphrase.text())
+        except WrongPassphrase as exc:
+            self.message.setText(str(exc))
+            self.passphrase.clear()
+            self.passphrase.setFocus()
+            return
+        except PantiError as exc:
+            self.message.setText(str(exc))
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.passphrase.clear()
+        self.unlocked.emit()
+
+
+class SessionsPage(QWidget):
+    """The newest sessions (plaintext columns only) and the user's drafts."""
+
+    open_session = Signal(str, str)
+
+    def __init__(self, ws, parent=None):
+        super().__init__(parent)
+        self.ws = ws
+        lay = QVBoxLayout(self)
+        lay.addWidget(heading(_("Sessions"), self))
+        hint = QLabel(_("To log a new session, open the child's file and choose “New session”. "
+                        "Double-click a session to open it."), self)
+        hint.setWordWrap(True)
+        lay.addWidget(hint)
+        self.table = QTableWidget(0, 5, self)
+        self.table.setObjectName("sessionsTable")
+        self.table.setHorizontalHeaderLabels([_("Date"), _("Register no."), _("Initials"), _("Status"), _("Author")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.cellDoubleClicked.connect(self._open)
+        lay.addWidget(self.table)
+        self.refresh()
+
+    def refresh(self) -> None:
+        rows = self.ws.recent_sessions(limit=300, mine=self.ws.role == "counsellor")
+        self.table.setRowCount(len(rows))
+        for i, s in enumerate(rows):
+            child = self.ws.child_row(s["child_id"])
+            status = SESSION_STATUSES.label(s["status"])
+            if s.get("amends_id"):
+                status = _("Amendment")
+            values = [fmt_date(s["session_date"]), child.register_no, child.initials, status,
+                      self.ws.user_name(s["author_id"])]
+            for j, v in enumerate(values):
+                item = QTableWidgetItem(v)
+                item.setData(Qt.ItemDataRole.UserRole, (s["child_id"], s["id"]))
+                self.table.setItem(i, j, item)
+        self.table.resizeColumnsToContents()
+
+    def _open(self, row: int, _col: int) -> None:
+        item = self.table.item(row, 0)
+        if item:
+            child_id, session_id = item.data(Qt.ItemDataRole.UserRole)
+            self.open_session.emit(child_id, session_id)
+
+
+class MainWindow(QMainWindow):
+    """Navigation on the left, pages on the right; child files and sessions open as tabs."""
+
+    language_changed = Signal()
+
+    def __init__(self, ws, parent=None):
+        super().__init__(parent)
+        self.ws = ws
+        self.setWindowTitle(_("Panti — {centre}").format(centre=ws.centre_name or ws.centre_code))
+        self.resize(1280, 760)
+        self.outer = QStackedWidget(self)
+        self.setCentralWidget(self.outer)
+        self.lock_panel = LockPanel(ws, self)
+        self.lock_panel.unlocked.connect(self._after_unlock)
+        self.lock_panel.quit_requested.connect(self.close)
+        self._build()
+        self.outer.addWidget(self.lock_panel)
+
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.timeout.connect(self.lock)
+        self.set_idle_minutes(ws.idle_lock_minutes)
+        self.idle_watcher = IdleWatcher(self.idle_timer, self)
+        QApplication.instance().installEventFilter(self.idle_watcher)
+        self.lock_shortcut = QShortcut(QKeySequence("Ctrl+L"), self)
+        self.lock_shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.lock_shortcut.activated.connect(self.lock)
+
+    # building ---------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        from .children import ChildrenPage
+        from .dashboard import Dashboard
+        from .settings import SettingsPage
+
+        self.content = QWidget(self)
+        lay = QHBoxLayout(self.content)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.nav = QListWidget(self.content)
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(190)
+        self.nav.setStyleSheet(
+            "QListWidget { background: #1f4e5f; color: white; border: none; font-size: 11pt; }"
+            "QListWidget::item { padding: 10px 14px; }"
+            "QListWidget::item:selected { background: #2f7185; }"
+        )
+        self.pages = QStackedWidget(self.content)
+        lay.addWidget(self.nav)
+        lay.addWidget(self.pages, 1)
+
+        self.dashboard = Dashboard(self.ws, self)
+        self.children_tabs = QTabWidget(self)
+        self.children_tabs.setObjectName("childTabs")
+        self.children_tabs.setTabsClosable(True)
+        self.children_tabs.setDocumentMode(True)
+        self.children_tabs.tabCloseRequested.connect(self.close_tab)
+        self.children_page = ChildrenPage(self.ws, self)
+        self.children_tabs.addTab(self.children_page, _("All children"))
+        self.children_tabs.tabBar().setTabButton(0, self.children_tabs.tabBar().ButtonPosition.RightSide, None)
+        self.sessions_page = SessionsPage(self.ws, self) if self.ws.can_read_clinical else None
+        self.settings_page = SettingsPage(self.ws, self)
+
+        self.page_keys: list[str] = []
+        self._add_page("dashboard", _("Home"), self.dashboard)
+        self._add_page("children", _("Children"), self.children_tabs)
+        if self.sessions_page is not None:
+            self._add_page("sessions", _("Sessions"), self.sessions_page)
+        # Reports and sync appear when their features are installed (no empty screens).
+        if importlib.util.find_spec("panti_desktop.ui.reports_page"):
+            from .reports_page import ReportsPage
+
+            self._add_page("reports", _("Reports"), ReportsPage(self.ws, self))
+        if importlib.util.find_spec("panti_desktop.ui.sync_page"):
+            from .sync_page import SyncPage
+
+            self._add_page("sync", _("Sync"), SyncPage(self.ws, self))
+        self._add_page("settings", _("Settings"), self.settings_page)
+        self.nav.currentRowChanged.connect(self._switch)
+        self.nav.setCurrentRow(0)
+
+        self.dashboard.open_child.connect(self.open_child)
+        self.dashboard.open_session.connect(self.open_session)
+        self.children_page.open_child.connect(self.open_child)
+        if self.sessions_page is not None:
+            self.sessions_page.open_session.connect(self.open_session)
+        self.settings_page.language_changed.connect(self.rebuild)
+        self.settings_page.idle_changed.connect(self.set_idle_minutes)
+        self.outer.insertWidget(0, self.content)
+        self.outer.setCurrentWidget(self.content)
+
+    def _add_page(self, key: str, title: str, widget: QWidget) -> None:
+        self.page_keys.append(key)
+        self.pages.addWidget(widget)
+        item = QListWidgetItem(title)
+        item.setData(Qt.ItemDataRole.UserRole, key)
+        self.nav.addItem(item)
+
+    def _switch(self, row: int) -> None:
+        if row < 0:
+            return
+        self.pages.setCurrentIndex(row)
+        page = self.pages.widget(row)
+        if hasattr(page, "refresh") and page is not self.settings_page:
+            try:
+                page.refresh()
+            except PantiError as exc:
+                show_error(self, exc)
+
+    def show_page(self, key: str) -> None:
+        self.nav.setCurrentRow(self.page_keys.index(key))
+
+    def rebuild(self) -> None:
+        """After a language switch: save drafts, rebuild every page, reopen the child tabs."""
+        self.save_all()
+        reopen = [self.children_tabs.widget(i).child_id for i in range(1, self.children_tabs.count())
+                  if hasattr(self.children_tabs.widget(i), "child_id")]
+        current = self.page_keys[self.nav.currentRow()]
+        old = self.content
+        self.outer.removeWidget(old)
+        old.deleteLater()
+        self._build()
+        self.setWindowTitle(_("Panti — {centre}").format(centre=self.ws.centre_name or self.ws.centre_code))
+        self.lock_panel.deleteLater()
+        self.lock_panel = LockPanel(self.ws, self)
+        self.lock_panel.unlocked.connect(self._after_unlock)
+        self.lock_panel.quit_requested.connect(self.close)
+        self.outer.addWidget(self.lock_panel)
+        for child_id in dict.fromkeys(reopen):
+            self.open_child(child_id, switch=False)
+        self.show_page(current)
+
+    # child files and sessions --------------------------------------------------------------
+
+    def _tab_for(self, attr: str, value: str) -> int:
+        for i in range(1, self.children_tabs.count()):
+            if getattr(self.children_tabs.widget(i), attr, None) == value:
+                return i
+        return -1
+
+    def open_child(self, child_id: str, switch: bool = True):
+        from .child_file import ChildFileWidget
+
+        i = self._tab_for("child_id", child_id)
+        if i < 0:
+            try:
+                widget = ChildFileWidget(self.ws, child_id, self)
+            except PantiError as exc:
+                show_error(self, exc)
+                return None
+            widget.changed.connect(self.children_page.model.reload)
+            i = self.children_tabs.addTab(widget, widget.tab_title())
+        if switch:
+            self.show_page("children")
+            self.children_tabs.setCurrentIndex(i)
+        return self.children_tabs.widget(i)
+
+    def open_session(self, child_id: str, session_id: str) -> None:
+        widget = self.open_child(child_id)
+        if widget is not None:
+            widget.open_session(session_id)
+
+    def close_tab(self, index: int) -> None:
+        if index == 0:
+            return
+        widget = self.children_tabs.widget(index)
+        if hasattr(widget, "save_now"):
+            widget.save_now()
+        self.children_tabs.removeTab(index)
+        widget.deleteLater()
+
+    # locking ------------------------------------------------------------------------------
+
+    def set_idle_minutes(self, minutes: int) -> None:
+        self.idle_timer.setInterval(max(1, int(minutes)) * 60_000)
+        if not self.ws.is_locked:
+            self.idle_timer.start()
+
+    def save_all(self) -> None:
+        """Save every open draft now (before locking, closing or rebuilding)."""
+        for widget in self.findChildren(QWidget):
+            saver = getattr(widget, "save_now", None)
+            if callable(saver) and widget.__class__.__name__ == "SessionForm":
+                try:
+                    saver()
+                except PantiError:
+                    log.exception("saving a draft failed")
+
+    @property
+    def is_locked(self) -> bool:
+        return self.outer.currentWidget() is self.lock_panel
+
+    def lock(self) -> None:
+        if self.is_locked:
+            return
+        self.save_all()
+        self.idle_timer.stop()
+        self.ws.lock()
+        self.lock_panel.prepare()
+        self.outer.setCurrentWidget(self.lock_panel)
+
+    def _after_unlock(self) -> None:
+        self.outer.setCurrentWidget(self.content)
+        self.save_all()
+        self.idle_timer.start()
+
+    def closeEvent(self, event) -> None:
+        if not self.ws.is_locked:
+            self.save_all()
+        QApplication.instance().removeEventFilter(self.idle_watcher)
+        super().closeEvent(event)
