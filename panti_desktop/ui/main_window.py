@@ -15,7 +15,9 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -60,12 +62,17 @@ class LockPanel(QWidget):
     def __init__(self, ws, parent=None):
         super().__init__(parent)
         self.ws = ws
-        box = QWidget(self)
-        box.setMaximumWidth(420)
+        box = QFrame(self)
+        box.setObjectName("lockBox")
+        box.setFixedWidth(460)
+        box.setStyleSheet("#lockBox { background: palette(base); border: 1px solid #c8ccd1; border-radius: 8px; }")
         lay = QVBoxLayout(box)
+        lay.setContentsMargins(24, 20, 24, 20)
+        lay.setSpacing(10)
         lay.addWidget(heading(_("Locked"), box, 18))
         self.info = QLabel(box)
         self.info.setWordWrap(True)
+        self.info.setMinimumHeight(self.info.fontMetrics().lineSpacing() * 4)
         lay.addWidget(self.info)
         self.passphrase = PassphraseField(box, _("Passphrase"))
         self.passphrase.setObjectName("lockPassphrase")
@@ -137,7 +144,8 @@ class SessionsPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.cellDoubleClicked.connect(self._open)
         lay.addWidget(self.table)
         self.refresh()
@@ -156,7 +164,6 @@ class SessionsPage(QWidget):
                 item = QTableWidgetItem(v)
                 item.setData(Qt.ItemDataRole.UserRole, (s["child_id"], s["id"]))
                 self.table.setItem(i, j, item)
-        self.table.resizeColumnsToContents()
 
     def _open(self, row: int, _col: int) -> None:
         item = self.table.item(row, 0)
