@@ -1,0 +1,95 @@
+"""Settings: language, idle lock, users and key rotation, recovery key — as an admin uses them."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QLabel
+
+from panti_desktop.errors import UnknownUser
+from panti_desktop.ui import settings as settings_mod
+from panti_desktop.ui.settings import NewPassphraseDialog, RecoveryKeyDialog, SettingsPage
+from panti_desktop.workspace import Workspace
+
+from .conftest import open_as
+
+
+def test_admin_sets_the_idle_lock(qtbot, ws):
+    page = SettingsPage(ws)
+    qtbot.addWidget(page)
+    seen = []
+    page.idle_changed.connect(seen.append)
+    page.idle.setValue(12)
+    page._save_idle()
+    assert ws.idle_lock_minutes == 12 and seen == [12]
+
+
+def test_counsellor_sees_no_admin_controls(qtbot, team_ws):
+    siti = open_as(team_ws, "siti", "siti passphrase 1")
+    page = SettingsPage(siti)
+    qtbot.addWidget(page)
+    assert not hasattr(page, "users") and not hasattr(page, "idle")
+    siti.close()
+
+
+def test_add_user_through_the_dialog(qtbot, ws, monkeypatch):
+    page = SettingsPage(ws)
+    qtbot.addWidget(page)
+
+    def fake_exec(dialog):
+        dialog.name.setText("wati")
+        dialog.role.setCurrentIndex(dialog.role.findData("staff"))
+        dialog.first.edit.setText("wati passphrase 1")
+        dialog.second.edit.setText("wati passphrase 1")
+        dialog._check()
+        return dialog.result() == QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(NewPassphraseDialog, "exec", fake_exec)
+    page._add_user()
+    assert [u.role for u in ws.users() if u.name == "wati"] == ["staff"]
+    Workspace.open(ws.data_dir, "wati", "wati passphrase 1").close()
+
+
+def test_mismatched_passphrases_keep_the_dialog_open(qtbot):
+    dialog = NewPassphraseDialog("x")
+    qtbot.addWidget(dialog)
+    dialog.first.edit.setText("one passphrase 1")
+    dialog.second.edit.setText("another passphrase")
+    dialog._check()
+    assert dialog.result() != QDialog.DialogCode.Accepted and dialog.message.text()
+
+
+def test_remove_user_rotates_keys_in_the_background(qtbot, team_ws, child, monkeypatch):
+    ws = team_ws
+    ws.save_session_draft({**ws.new_session_defaults(child.id), "notes": "catatan"})
+    page = SettingsPage(ws)
+    qtbot.addWidget(page)
+    monkeypatch.setattr(page, "_info", lambda text: None)
+    worker = page.remove_user_in_background("siti")
+    with qtbot.waitSignal(worker.signals.finished, timeout=20_000):
+        pass
+    assert "siti" not in [u.name for u in ws.users() if u.removed_at is None]
+    try:
+        Workspace.open(ws.data_dir, "siti", "siti passphrase 1")
+    except UnknownUser:
+        pass
+    else:
+        raise AssertionError("the removed user could still unlock")
+    assert ws.verify() == []
+    assert page.users.rowCount() == 3
+
+
+def test_new_recovery_key_is_shown_once_and_must_be_confirmed(qtbot, ws, monkeypatch):
+    page = SettingsPage(ws)
+    qtbot.addWidget(page)
+    shown = []
+    monkeypatch.setattr(settings_mod, "confirm", lambda *a: True)
+    monkeypatch.setattr(RecoveryKeyDialog, "exec", lambda self: shown.append(self) or 1)
+    old = ws.recovery_text
+    page._regenerate()
+    dialog = shown[0]
+    key = dialog.findChild(QLabel, "recoveryKey").text()
+    assert key != old and len(key.split("-")) == 7
+    ok = dialog.buttons.buttons()[0]
+    assert not ok.isEnabled()
+    dialog.confirmed.setChecked(True)
+    assert ok.isEnabled()
+    Workspace.open_with_recovery(ws.data_dir, key, "admin").close()
