@@ -595,7 +595,7 @@ class HistorySection(QWidget):
                              _kind_title(e.kind) if e.kind in KINDS else ""))
         except PermissionDenied:
             for name, k in KINDS.items():
-                if not k.per_child and name != "child":
+                if (not k.per_child and name != "child") or not self.ws.can_read(name):
                     continue
                 col = "id" if name == "child" else "child_id"
                 for r in self.ws.db.execute(
