@@ -11,12 +11,10 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -27,7 +25,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QStackedWidget,
-    QTableWidget,
     QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
@@ -47,20 +44,21 @@ from ..domain.vocab import (
 from ..errors import PantiError, PermissionDenied, ValidationError
 from ..i18n import _
 from ..store.kinds import KINDS
-from .common import DateEdit, confirm, fmt_date, show_error, vocab_combo
+from .common import (
+    DateEdit,
+    confirm,
+    fill_table,
+    fmt_date,
+    make_table,
+    scroll_area,
+    show_error,
+    vocab_combo,
+)
 
 IDENTITY_FIELDS = ["full_name", "nickname", "nik", "birth_date", "birth_place", "address", "school_name",
                    "father_name", "mother_name", "guardian_name", "guardian_contact"]
 PROFILE_FIELDS = ["sex", "education", "school_status", "religion", "living_arrangement", "disability",
                   "intake_date", "offence_date", "counsellor_id"]
-
-
-def _scroll(widget: QWidget) -> QScrollArea:
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setWidget(widget)
-    return area
 
 
 def _group(title: str, *widgets: QWidget) -> QGroupBox:
@@ -93,7 +91,7 @@ class Section(QWidget):
         lay.addStretch(1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(_scroll(inner))
+        outer.addWidget(scroll_area(inner))
 
     def refresh(self) -> None:
         for lst in self.lists:
@@ -230,14 +228,8 @@ class AssessmentSection(QWidget):
         self.ws = ws
         self.child_id = child_id
         lay = QVBoxLayout(self)
-        self.table = QTableWidget(0, 4, self)
-        self.table.setObjectName("assessments")
-        self.table.setHorizontalHeaderLabels([_("Date"), _("Template"), RISK_LEVELS.title.text(), _("Summary")])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = make_table([_("Date"), _("Template"), RISK_LEVELS.title.text(), _("Summary")], self,
+                                "assessments")
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_selected())
         lay.addWidget(self.table)
         buttons = QHBoxLayout()
@@ -248,25 +240,19 @@ class AssessmentSection(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         lay.addLayout(buttons)
-        self.comparison = QTableWidget(0, 4, self)
-        self.comparison.setObjectName("comparison")
-        self.comparison.setHorizontalHeaderLabels([_("Item"), _("Before"), _("Now"), _("Change")])
-        self.comparison.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.comparison.verticalHeader().hide()
-        self.comparison.horizontalHeader().setStretchLastSection(True)
+        self.comparison = make_table([_("Item"), _("Before"), _("Now"), _("Change")], self, "comparison")
         self.comparison.hide()
         lay.addWidget(self.comparison, 1)
         self.refresh()
 
     def refresh(self) -> None:
         self.records = self.ws.records_for_child("assessment", self.child_id)
-        self.table.setRowCount(len(self.records))
-        for i, rec in enumerate(self.records):
+        rows = []
+        for rec in self.records:
             t = find_template(rec.data.get("template_id", ""), rec.data.get("template_version"))
-            values = [fmt_date(rec.data.get("assessed_on")), t.title.text() if t else rec.data.get("template_id"),
-                      RISK_LEVELS.label(rec.data.get("risk_level")), rec.data.get("summary") or ""]
-            for j, v in enumerate(values):
-                self.table.setItem(i, j, QTableWidgetItem(v or ""))
+            rows.append([fmt_date(rec.data.get("assessed_on")), t.title.text() if t else rec.data.get("template_id"),
+                         RISK_LEVELS.label(rec.data.get("risk_level")), rec.data.get("summary") or ""])
+        fill_table(self.table, rows)
         self.table.resizeColumnsToContents()
 
     def _selected(self):
@@ -337,7 +323,7 @@ class PlanSection(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.inner = QWidget()
-        outer.addWidget(_scroll(self.inner))
+        outer.addWidget(scroll_area(self.inner))
         self.refresh()
 
     def current_plan(self):
@@ -502,13 +488,7 @@ class SessionsSection(QWidget):
         top.addWidget(self.new_button)
         top.addStretch(1)
         llay.addLayout(top)
-        self.table = QTableWidget(0, 5, listing)
-        self.table.setObjectName("sessions")
-        self.table.setHorizontalHeaderLabels([_("Date"), _("Setting"), _("Status"), _("Author"), _("Notes")])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = make_table([_("Date"), _("Setting"), _("Status"), _("Author"), _("Notes")], listing, "sessions")
         self.table.cellDoubleClicked.connect(lambda r, _c: self.open_form(self.sessions[r].id))
         self.table.itemActivated.connect(lambda item: self.open_form(self.sessions[item.row()].id))
         llay.addWidget(self.table)
@@ -528,16 +508,14 @@ class SessionsSection(QWidget):
 
     def refresh(self) -> None:
         self.sessions = list(reversed(self.ws.records_for_child("session", self.child_id)))
-        self.table.setRowCount(len(self.sessions))
-        for i, s in enumerate(self.sessions):
+        rows = []
+        for s in self.sessions:
             d = s.data
-            status = SESSION_STATUSES.label(d.get("status"))
-            if d.get("amends_id"):
-                status = _("Amendment")
+            status = _("Amendment") if d.get("amends_id") else SESSION_STATUSES.label(d.get("status"))
             notes = (d.get("notes") or "").replace("\n", " ")
-            for j, v in enumerate([fmt_date(d.get("session_date")), SESSION_SETTINGS.label(d.get("setting")), status,
-                                   self.ws.user_name(d.get("author_id")), notes[:120]]):
-                self.table.setItem(i, j, QTableWidgetItem(v))
+            rows.append([fmt_date(d.get("session_date")), SESSION_SETTINGS.label(d.get("setting")), status,
+                         self.ws.user_name(d.get("author_id")), notes[:120]])
+        fill_table(self.table, rows)
         self.table.resizeColumnsToContents()
 
     def open_form(self, session_id: str | None = None, amend_of: str | None = None):
@@ -574,12 +552,7 @@ class HistorySection(QWidget):
         self.ws = ws
         self.child_id = child_id
         lay = QVBoxLayout(self)
-        self.table = QTableWidget(0, 4, self)
-        self.table.setObjectName("history")
-        self.table.setHorizontalHeaderLabels([_("When"), _("Who"), _("What"), _("Record type")])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = make_table([_("When"), _("Who"), _("What"), _("Record type")], self, "history")
         lay.addWidget(self.table)
         self.refresh()
 
@@ -606,10 +579,7 @@ class HistorySection(QWidget):
                         rows.append((r[2].replace("T", " ")[:16], self.ws.user_name(r[3]),
                                      actions["delete" if r[4] else "update"], _kind_title(name)))
             rows.sort(reverse=True)
-        self.table.setRowCount(len(rows))
-        for i, values in enumerate(rows):
-            for j, v in enumerate(values):
-                self.table.setItem(i, j, QTableWidgetItem(v))
+        fill_table(self.table, [list(r) for r in rows])
         self.table.resizeColumnsToContents()
 
 
@@ -815,7 +785,7 @@ class ChildFileWidget(QWidget):
         if self.cf.hidden:
             lay.addWidget(QLabel(_("Clinical sections are not shown: your role has no access to them.")))
         lay.addStretch(1)
-        return _scroll(page)
+        return scroll_area(page)
 
     def _identity_page(self, counsellors) -> QWidget:
         page = QWidget()
@@ -832,7 +802,7 @@ class ChildFileWidget(QWidget):
         lay.addLayout(self.identity_holder)
         lay.addStretch(1)
         self._counsellors = counsellors
-        return _scroll(page)
+        return scroll_area(page)
 
     def reveal_identity(self) -> None:
         from .forms import RecordDialog, RecordForm

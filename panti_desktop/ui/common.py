@@ -16,15 +16,21 @@ from datetime import date
 from PySide6.QtCore import QDate, QLocale, QObject, QRunnable, Qt, QThreadPool, QTranslator, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -243,6 +249,46 @@ def confirm(parent: QWidget | None, title: str, text: str) -> bool:
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
     box.setDefaultButton(QMessageBox.StandardButton.No)
     return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def make_table(headers: list[str], parent: QWidget | None = None, name: str = "",
+               stretch: bool = False) -> QTableWidget:
+    """A read-only, row-selecting table with compact rows: every list in the app looks alike."""
+    table = QTableWidget(0, len(headers), parent)
+    if name:
+        table.setObjectName(name)
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(26)
+    header = table.horizontalHeader()
+    if stretch:
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    else:
+        header.setStretchLastSection(True)
+    return table
+
+
+def fill_table(table: QTableWidget, rows: list[list[str]], data: list | None = None) -> None:
+    """Replace a table's rows; `data[i]` is kept on every cell of row i (UserRole)."""
+    table.setRowCount(len(rows))
+    for i, values in enumerate(rows):
+        for j, v in enumerate(values):
+            item = QTableWidgetItem("" if v is None else str(v))
+            if data is not None:
+                item.setData(Qt.ItemDataRole.UserRole, data[i])
+            table.setItem(i, j, item)
+
+
+def scroll_area(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
 
 
 def heading(text: str, parent: QWidget | None = None, size: int = 15) -> QLabel:

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -20,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.vocab import ROLES
 from ..i18n import _
-from .common import fmt_date, heading
+from .common import fmt_date, heading, scroll_area
 
 
 class Card(QFrame):
@@ -52,12 +51,8 @@ class Dashboard(QWidget):
         super().__init__(parent)
         self.ws = ws
         outer = QVBoxLayout(self)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(scroll)
         self.inner = QWidget()
-        scroll.setWidget(self.inner)
+        outer.addWidget(scroll_area(self.inner))
         self.refresh()
 
     def refresh(self, today: date | None = None) -> None:

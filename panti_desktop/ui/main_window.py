@@ -13,19 +13,15 @@ import logging
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QPushButton,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -34,7 +30,7 @@ from PySide6.QtWidgets import (
 from ..domain.vocab import SESSION_STATUSES
 from ..errors import PantiError, WrongPassphrase
 from ..i18n import _
-from .common import PassphraseField, fmt_date, heading, show_error
+from .common import PassphraseField, fill_table, fmt_date, heading, make_table, show_error
 
 log = logging.getLogger(__name__)
 
@@ -138,32 +134,21 @@ class SessionsPage(QWidget):
                         "Double-click a session to open it."), self)
         hint.setWordWrap(True)
         lay.addWidget(hint)
-        self.table = QTableWidget(0, 5, self)
-        self.table.setObjectName("sessionsTable")
-        self.table.setHorizontalHeaderLabels([_("Date"), _("Register no."), _("Initials"), _("Status"), _("Author")])
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = make_table([_("Date"), _("Register no."), _("Initials"), _("Status"), _("Author")], self,
+                                "sessionsTable", stretch=True)
         self.table.cellDoubleClicked.connect(self._open)
         lay.addWidget(self.table)
         self.refresh()
 
     def refresh(self) -> None:
-        rows = self.ws.recent_sessions(limit=300, mine=self.ws.role == "counsellor")
-        self.table.setRowCount(len(rows))
-        for i, s in enumerate(rows):
+        sessions = self.ws.recent_sessions(limit=300, mine=self.ws.role == "counsellor")
+        rows = []
+        for s in sessions:
             child = self.ws.child_row(s["child_id"])
-            status = SESSION_STATUSES.label(s["status"])
-            if s.get("amends_id"):
-                status = _("Amendment")
-            values = [fmt_date(s["session_date"]), child.register_no, child.initials, status,
-                      self.ws.user_name(s["author_id"])]
-            for j, v in enumerate(values):
-                item = QTableWidgetItem(v)
-                item.setData(Qt.ItemDataRole.UserRole, (s["child_id"], s["id"]))
-                self.table.setItem(i, j, item)
+            status = _("Amendment") if s.get("amends_id") else SESSION_STATUSES.label(s["status"])
+            rows.append([fmt_date(s["session_date"]), child.register_no, child.initials, status,
+                         self.ws.user_name(s["author_id"])])
+        fill_table(self.table, rows, [(s["child_id"], s["id"]) for s in sessions])
 
     def _open(self, row: int, _col: int) -> None:
         item = self.table.item(row, 0)

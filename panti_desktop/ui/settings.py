@@ -5,24 +5,19 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressDialog,
     QPushButton,
-    QScrollArea,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -35,8 +30,11 @@ from .common import (
     Worker,
     apply_language,
     confirm,
+    fill_table,
     fmt_date,
     heading,
+    make_table,
+    scroll_area,
     show_error,
     vocab_combo,
 )
@@ -139,12 +137,8 @@ class SettingsPage(QWidget):
         super().__init__(parent)
         self.ws = ws
         outer = QVBoxLayout(self)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        outer.addWidget(scroll)
         inner = QWidget()
-        scroll.setWidget(inner)
+        outer.addWidget(scroll_area(inner))
         lay = QVBoxLayout(inner)
         lay.addWidget(heading(_("Settings"), inner))
 
@@ -231,14 +225,7 @@ class SettingsPage(QWidget):
         lay.addLayout(idle_row)
 
         lay.addWidget(QLabel(_("Users"), box))
-        self.users = QTableWidget(0, 3, box)
-        self.users.setObjectName("usersTable")
-        self.users.setHorizontalHeaderLabels([_("Name"), _("Role"), _("Since")])
-        self.users.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.users.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.users.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.users.verticalHeader().hide()
-        self.users.horizontalHeader().setStretchLastSection(True)
+        self.users = make_table([_("Name"), _("Role"), _("Since")], box, "usersTable")
         self.users.setMinimumHeight(160)
         lay.addWidget(self.users)
         buttons = QHBoxLayout()
@@ -261,12 +248,8 @@ class SettingsPage(QWidget):
 
     def _fill_users(self) -> None:
         users = [u for u in self.ws.users() if u.removed_at is None]
-        self.users.setRowCount(len(users))
-        for i, u in enumerate(users):
-            for j, v in enumerate((u.name, ROLES.label(u.role), fmt_date(u.created_at[:10]))):
-                item = QTableWidgetItem(v)
-                item.setData(Qt.ItemDataRole.UserRole, u.name)
-                self.users.setItem(i, j, item)
+        fill_table(self.users, [[u.name, ROLES.label(u.role), fmt_date(u.created_at[:10])] for u in users],
+                   [u.name for u in users])
         self.users.resizeColumnsToContents()
 
     def _selected_user(self) -> str | None:
