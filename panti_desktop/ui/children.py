@@ -226,6 +226,8 @@ class ChildrenPage(QWidget):
         self._update_count()
 
     def apply_filters(self) -> None:
+        if self.ws.is_locked:  # a search typed just before locking waits for the unlock
+            return
         self.model.set_filter(self.search.text(), self.status.currentData(), self.counsellor.currentData())
 
     def _update_count(self) -> None:

@@ -360,10 +360,13 @@ class MainWindow(QMainWindow):
     def _after_unlock(self) -> None:
         self.outer.setCurrentWidget(self.content)
         self.save_all()
+        self.children_page.apply_filters()
         self.idle_timer.start()
 
     def closeEvent(self, event) -> None:
         if not self.ws.is_locked:
             self.save_all()
+        self.idle_timer.stop()
+        self.children_page._timer.stop()
         QApplication.instance().removeEventFilter(self.idle_watcher)
         super().closeEvent(event)
