@@ -229,8 +229,9 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
     batches: dict[str, list[dict]] = defaultdict(list)
 
     def add(kind: str, data: dict) -> str:
+        record_id = data.get("id") or g.uid()  # ids given here are referenced by other records
         data = _clean(kind, data, today)
-        data["id"] = data.get("id") or g.uid()
+        data["id"] = record_id
         batches[kind].append(data)
         return data["id"]
 

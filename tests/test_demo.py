@@ -91,3 +91,15 @@ def test_demo_adds_to_an_existing_caseload_without_clashing(demo_ws):
     demo.generate(demo_ws, children=3, seed=99, today=TODAY)
     after = demo_ws.db.execute("SELECT register_no FROM child").fetchall()
     assert len(after) == len(set(after)) == len(before) + 3
+
+
+def test_demo_references_point_at_real_records(demo_ws):
+    ws = demo_ws
+    for kind, ref, target in (("intermediate_goal", "plan_id", "plan"), ("plan_version", "plan_id", "plan"),
+                              ("diversion_item", "diversion_id", "diversion"), ("caregiver", "family_id", "family")):
+        rows = ws.db.execute(f"SELECT {ref} FROM {kind}").fetchall()
+        assert rows, kind
+        for (value,) in rows:
+            assert ws.db.execute(f"SELECT 1 FROM {target} WHERE id = ?", [value]).fetchone(), (kind, value)
+    with_goals = [i for i in ws.child_ids() if ws.active_goals(i)]
+    assert with_goals

@@ -61,6 +61,33 @@ PROFILE_FIELDS = ["sex", "education", "school_status", "religion", "living_arran
                   "intake_date", "offence_date", "counsellor_id"]
 
 
+# What each record list shows: the columns a reader scans first.
+COLUMNS = {
+    "family": ["structure", "household_size", "supervision_capacity", "welfare_register"],
+    "caregiver": ["relation", "education", "occupation", "income_band", "primary"],
+    "legal_track": ["stage", "referral_source", "threatened_penalty_months", "repeat_offence", "decision_date"],
+    "consent": ["given_on", "given_by", "relation", "scopes", "withdrawn_on"],
+    "referral": ["referred_on", "direction", "agency", "reason", "outcome"],
+    "case_conference": ["held_on", "agencies", "decisions", "next_date"],
+    "offence": ["offence_date", "forms", "place", "coercion", "victim_count"],
+    "victim": ["code", "age_band", "relationship", "co_resident", "rj_consent"],
+    "overarching_goal": ["text", "stakeholder", "status"],
+    "fit_driver": ["system", "behaviour", "driver", "is_strength"],
+    "intermediate_goal": ["system", "text", "indicator", "target_date", "status"],
+    "intervention": ["type", "description", "frequency", "start_date"],
+    "plan_version": ["version_no", "approved_at", "approved_by"],
+    "weekly_summary": ["week_start", "goal_status", "advances", "barriers"],
+    "supervision": ["held_on", "supervisor", "feedback"],
+    "fidelity": ["collected_on", "instrument", "score", "threshold", "below_threshold"],
+    "safety_plan": ["agreed_on", "review_date", "risk_level", "no_contact"],
+    "diversion": ["stage", "offered_on", "victim_consent", "agreement_date", "decree_no"],
+    "diversion_item": ["text", "due_date", "compliance", "checked_on"],
+    "diversion_supervision": ["visited_on", "officer", "compliance", "findings"],
+    "termination": ["terminated_on", "reason", "destination", "living_at_home", "in_school_or_work"],
+    "follow_up": ["month", "due_date", "done_on", "living_at_home", "new_report"],
+}
+
+
 def _group(title: str, *widgets: QWidget) -> QGroupBox:
     box = QGroupBox(title)
     lay = QVBoxLayout(box)
@@ -84,6 +111,7 @@ class Section(QWidget):
             lay.addWidget(intro)
         self.lists = []
         for kind_name, options in kinds:
+            options = {"columns": COLUMNS.get(kind_name), **options}
             lst = RecordList(ws, kind_name, child_id, **options)
             lst.changed.connect(self.changed.emit)
             self.lists.append(lst)
@@ -121,9 +149,9 @@ class AssessmentDialog(QDialog):
         self.template = QComboBox(self)
         self.template.setObjectName("template")
         for t in all_templates():
-            self.template.addItem(f"{t.title.text()} (v{t.version})", (t.id, t.version))
+            self.template.addItem(f"{t.title.text()} (v{t.version})", f"{t.id}@{t.version}")
         if data:
-            i = self.template.findData((data.get("template_id"), data.get("template_version")))
+            i = self.template.findData(f"{data.get('template_id')}@{data.get('template_version')}")
             self.template.setCurrentIndex(max(0, i))
             self.template.setEnabled(False)
         top.addRow(_("Template"), self.template)
@@ -157,8 +185,8 @@ class AssessmentDialog(QDialog):
         self._build_items(data.get("answers") or {})
 
     def current_template(self):
-        tid, version = self.template.currentData()
-        return find_template(tid, version)
+        tid, version = str(self.template.currentData()).rsplit("@", 1)
+        return find_template(tid, int(version))
 
     def _build_items(self, answers: dict) -> None:
         t = self.current_template()
@@ -409,12 +437,12 @@ class PlanSection(QWidget):
         self.lists = []
         for kind_name in ("overarching_goal", "fit_driver", "intermediate_goal", "intervention"):
             lst = RecordList(self.ws, kind_name, self.child_id, ref_choices=choices, defaults=plan_defaults,
-                             readonly=readonly)
+                             readonly=readonly, columns=COLUMNS[kind_name])
             lst.changed.connect(self._child_changed)
             self.lists.append(lst)
             lay.addWidget(_group(_kind_title(kind_name), lst))
         versions = RecordList(self.ws, "plan_version", self.child_id, readonly=True,
-                              columns=["version_no", "approved_at", "approved_by"])
+                              columns=COLUMNS["plan_version"])
         lay.addWidget(_group(_("Approved versions"), versions))
         lay.addStretch(1)
 
@@ -618,7 +646,9 @@ class ChildFileWidget(QWidget):
         body = QHBoxLayout()
         self.sections = QListWidget(self)
         self.sections.setObjectName("sections")
-        self.sections.setFixedWidth(220)
+        self.sections.setFixedWidth(230)
+        self.sections.setStyleSheet("QListWidget::item { padding: 5px 6px; }")
+        self.sections.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget(self)
         body.addWidget(self.sections)
         body.addWidget(self.stack, 1)

@@ -1,0 +1,212 @@
+"""The main window, the children list and the child's file, driven like a user would."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QListWidget, QPushButton
+
+from panti_desktop.i18n import set_language
+from panti_desktop.ui.children import ChildrenModel, ChildrenPage
+from panti_desktop.ui.main_window import MainWindow
+
+from .conftest import ADMIN_PASS, open_as
+
+
+@pytest.fixture
+def window(qtbot, ws, child):
+    w = MainWindow(ws)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def test_children_model_passes_the_model_tester(qtmodeltester, ws, child):
+    ws.register_child({"full_name": "Bagus Saputra", "birth_date": "2012-01-05"})
+    model = ChildrenModel(ws)
+    qtmodeltester.check(model)
+    assert model.rowCount() == 2
+    model.set_filter(query="bagus")
+    assert model.rowCount() == 1 and model.data(model.index(0, 1)) == "B.S."
+    qtmodeltester.check(model)
+
+
+def test_ten_thousand_children_open_and_filter_without_decoding_every_record(qtbot, ws):
+    ws.bulk_insert("child", ({"register_no": f"TST-2026-{i:05d}", "full_name": f"Anak Nomor {i}",
+                              "birth_date": "2012-03-04", "sex": "male",
+                              "status": "intervention" if i % 3 else "aftercare"} for i in range(10_000)))
+    opened = []
+    real = ws.records.open_row
+
+    def counting(k, row):
+        opened.append(row["id"])
+        return real(k, row)
+
+    ws.records.open_row = counting
+    page = ChildrenPage(ws)
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    page.grab()  # paint the visible rows
+    assert page.model.rowCount() == 10_000
+    assert 0 < len(opened) < 100, len(opened)
+    opened.clear()
+    page.status.setCurrentIndex(page.status.findData("aftercare"))
+    assert page.model.rowCount() == 3334
+    page.view.scrollToBottom()
+    page.grab()
+    assert len(opened) < 100, len(opened)
+    assert page.model.data(page.model.index(3333, 0)) == "TST-2026-09999"
+
+
+def test_search_as_you_type_and_open_a_child(qtbot, window, ws, child):
+    page = window.children_page
+    qtbot.keyClicks(page.search, "kiki")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    page.view.setCurrentIndex(page.model.index(0, 0))
+    with qtbot.waitSignal(page.open_child):
+        qtbot.keyClick(page.view, Qt.Key.Key_Return)
+    tab = window.children_tabs.currentWidget()
+    assert tab.child_id == child.id
+    assert "Rizki" not in tab.header.text() and "R.A.P." in tab.header.text()
+
+
+def test_identity_is_shown_only_on_request_and_audited(qtbot, window, ws, child):
+    tab = window.open_child(child.id)
+    tab.show_section("identity")
+    assert "Rizki" not in tab.header.text()
+    tab.reveal_identity()
+    assert "Rizki Aditya Pratama" in tab.header.text()
+    assert ws.audit_entries(limit=1)[0].action == "reveal_identity"
+
+
+def test_lifecycle_offers_only_allowed_transitions(qtbot, window, ws, child, monkeypatch):
+    monkeypatch.setattr("panti_desktop.ui.child_file.confirm", lambda *a: True)
+    tab = window.open_child(child.id)
+    offered = [a.data() for a in tab.status_menu.actions()]
+    assert "initial_engagement" in offered and "closed" not in offered and "intervention" not in offered
+    tab.transition("initial_engagement")
+    assert ws.child_data(child.id)["status"] == "initial_engagement"
+    assert "assessment" in [a.data() for a in tab.status_menu.actions()]
+
+
+def test_staff_cannot_reach_clinical_sections(qtbot, team_ws, child):
+    budi = open_as(team_ws, "budi", "budi passphrase 1")
+    w = MainWindow(budi)
+    qtbot.addWidget(w)
+    assert "sessions" not in w.page_keys
+    tab = w.open_child(child.id)
+    assert {"sessions", "plan", "offence", "assessment", "diversion"}.isdisjoint(tab.section_keys)
+    assert {"family", "legal", "consent"} <= set(tab.section_keys)
+    w.close()
+    budi.close()
+
+
+def test_ctrl_l_locks_wipes_keys_and_unlock_returns(qtbot, window, ws, child):
+    window.open_child(child.id)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.is_locked and ws.is_locked
+    assert not window.content.isVisible()
+    panel = window.lock_panel
+    qtbot.keyClicks(panel.passphrase.edit, "wrong passphrase 1")
+    qtbot.keyClick(panel.passphrase.edit, Qt.Key.Key_Return)
+    assert window.is_locked and panel.message.text()
+    qtbot.keyClicks(panel.passphrase.edit, ADMIN_PASS)
+    qtbot.keyClick(panel.passphrase.edit, Qt.Key.Key_Return)
+    assert not window.is_locked and not ws.is_locked
+    assert window.children_tabs.count() == 2
+
+
+def test_idle_time_locks_the_window(qtbot, window, ws):
+    window.idle_timer.setInterval(50)
+    window.idle_timer.start()
+    qtbot.waitUntil(lambda: window.is_locked, timeout=2000)
+    assert ws.is_locked
+
+
+def test_language_switch_rebuilds_the_window(qtbot, window, ws, child):
+    window.open_child(child.id)
+    assert [window.nav.item(i).text() for i in range(2)] == ["Home", "Children"]
+    window.settings_page.language.setCurrentIndex(window.settings_page.language.findData("id"))
+    assert [window.nav.item(i).text() for i in range(2)] == ["Beranda", "Anak"]
+    assert window.children_tabs.count() == 2
+    assert ws.user_language() == "id"
+    set_language("en")
+
+
+def test_dashboard_lists_what_is_due(qtbot, window, ws, child):
+    ws.save_session_draft(ws.new_session_defaults(child.id))
+    window.dashboard.refresh()
+    lists = window.dashboard.inner.findChildren(QListWidget)
+    items = [lst.item(i).text() for lst in lists for i in range(lst.count())]
+    assert any(child.data["register_no"] in t for t in items)
+
+
+def _auto_dialog(monkeypatch, fill):
+    """Make RecordDialog.exec fill the form like a user, press Save, and return the result."""
+    from panti_desktop.ui.forms import RecordDialog
+
+    def fake_exec(dialog):
+        fill(dialog)
+        dialog.save()
+        return dialog.result()
+
+    monkeypatch.setattr(RecordDialog, "exec", fake_exec)
+
+
+def test_register_a_child_from_the_list(qtbot, window, ws, monkeypatch):
+    def fill(dialog):
+        dialog.form.set_value("full_name", "Bagus Saputra")
+        dialog.form.set_value("birth_date", "2012-06-01")
+
+    _auto_dialog(monkeypatch, fill)
+    before = window.children_page.model.rowCount()
+    window.children_page.register_child()
+    assert window.children_page.model.rowCount() == before + 1
+    tab = window.children_tabs.currentWidget()
+    assert tab.header.text().startswith("B.S.")
+    assert ws.child_data(tab.child_id)["intake_date"]  # the default was kept
+
+
+def test_create_submit_and_approve_a_plan(qtbot, team_ws, child, monkeypatch):
+    _auto_dialog(monkeypatch, lambda d: d.form.set_value("review_date", "2027-01-10"))
+    monkeypatch.setattr("panti_desktop.ui.child_file.confirm", lambda *a: True)
+    siti = open_as(team_ws, "siti", "siti passphrase 1")
+    w = MainWindow(siti)
+    qtbot.addWidget(w)
+    plan_section = w.open_child(child.id).show_section("plan")
+    plan_section.start_plan()
+    assert plan_section.plan is not None and plan_section.plan.data["status"] == "draft"
+    assert plan_section.inner.findChild(QPushButton, "approvePlan") is None  # counsellors cannot approve
+    plan_section.inner.findChild(QPushButton, "submitPlan").click()
+    assert plan_section.plan.data["status"] == "submitted"
+    w.close()
+    siti.close()
+    mira = open_as(team_ws, "mira", "mira passphrase 1")
+    w = MainWindow(mira)
+    qtbot.addWidget(w)
+    plan_section = w.open_child(child.id).show_section("plan")
+    plan_section.inner.findChild(QPushButton, "approvePlan").click()
+    assert plan_section.plan.data["status"] == "approved" and plan_section.plan.data["version_no"] == 1
+    assert len(mira.records_for_child("plan_version", child.id)) == 1
+    w.close()
+    mira.close()
+
+
+def test_assessment_from_a_template_and_comparison(qtbot, window, ws, child):
+    from panti_desktop.ui.child_file import AssessmentDialog
+
+    section = window.open_child(child.id).show_section("assessment")
+    for day, porn in (("2026-03-01", "2"), ("2026-06-01", "0")):
+        dialog = AssessmentDialog(ws, child.id, parent=section)
+        dialog.template.setCurrentIndex(dialog.template.findData("determinants@1"))
+        dialog.assessed_on.set_iso(day)
+        combo = dialog.answers["pornography"]
+        combo.setCurrentIndex(combo.findData(porn))
+        dialog.save()
+        assert dialog.result() == 1
+    section.refresh()
+    assert section.table.rowCount() == 2
+    assert section.compare(section.records[-1]) == 1
+    assert section.comparison.item(0, 3).text() == "better"
