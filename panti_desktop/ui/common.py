@@ -8,6 +8,7 @@ catalogue too, since Qt ships no Indonesian translation.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import traceback
 from collections.abc import Callable
@@ -75,6 +76,14 @@ def apply_language(app: QApplication) -> None:
         app._panti_translator = GettextTranslator(app)
         app.installTranslator(app._panti_translator)
     QLocale.setDefault(qt_locale())
+
+
+def has_module(name: str) -> bool:
+    """Whether an optional part of the app (reports, sync) is installed; no empty screens otherwise."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
 
 
 # --- dates -----------------------------------------------------------------------------

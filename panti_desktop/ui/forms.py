@@ -18,6 +18,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QRegularExpression,
@@ -62,6 +63,8 @@ USER_REFS = ("author_id", "assessor_id", "counsellor_id", "user_id", "approved_b
 ERROR_STYLE = "border: 2px solid #c62828; border-radius: 3px;"
 ERROR_COLOUR = "#c62828"
 
+_INPUT_EVENTS = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick,
+                 QEvent.Type.Wheel, QEvent.Type.KeyPress, QEvent.Type.KeyRelease)
 _INT_RE = QRegularExpression(r"^-?\d*$")
 _FLOAT_RE = QRegularExpression(r"^-?\d*([.,]\d*)?$")
 _TIME_RE = QRegularExpression(r"^\d{0,2}(:\d{0,2})?$")
@@ -244,7 +247,6 @@ class RecordForm(QWidget):
             return w
         if kind == "code":
             w = vocab_combo(m["vocab"], empty=True, parent=self)
-            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             w.currentIndexChanged.connect(self._emit_changed)
             return w
         if kind == "codes":
@@ -380,10 +382,26 @@ class RecordForm(QWidget):
                                    else QAbstractSpinBox.ButtonSymbols.UpDownArrows)
                 if isinstance(w, DateEdit):
                     w.setCalendarPopup(not readonly)
-            elif isinstance(w, QComboBox | CodeChecks):
-                w.setEnabled(not readonly)
+            elif isinstance(w, QComboBox):
+                self._guard(w, readonly)
+            elif isinstance(w, CodeChecks):
+                for box in w.boxes.values():
+                    self._guard(box, readonly)
             if self._meta[name].get("type") == "strings":
                 w.setPlaceholderText("" if readonly else _("Separate several entries with “;”"))
+
+    def _guard(self, w: QWidget, readonly: bool) -> None:
+        """Readonly choices stay legible (a disabled widget greys its text out) but ignore input."""
+        w.setProperty("panti_readonly", readonly)
+        if readonly and not w.property("panti_guarded"):
+            w.installEventFilter(self)
+            w.setProperty("panti_guarded", True)
+
+    def eventFilter(self, obj, event) -> bool:
+        if not obj.property("panti_readonly") or event.type() not in _INPUT_EVENTS:
+            return False
+        is_key = event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease)
+        return not (is_key and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab))
 
     def is_readonly(self) -> bool:
         return self._readonly
@@ -673,6 +691,7 @@ class RecordList(QWidget):
         header.setStretchLastSection(True)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table.setAccessibleName(RECORD_TYPES[kind].TITLE.text())
+        self.table.installEventFilter(self)
         self.table.doubleClicked.connect(lambda _index: self.edit())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -731,7 +750,7 @@ class RecordList(QWidget):
         self._update_buttons()
         self._fit_height()
 
-    def _fit_height(self) -> None:
+    def _fit_height(self, table_width: int | None = None) -> None:
         """As tall as its rows (up to ten): lists sit in a scrolling page, one under another."""
         page = self.stack.currentWidget()
         if page is self.table:
@@ -739,17 +758,25 @@ class RecordList(QWidget):
             h = self.table.horizontalHeader().sizeHint().height()
             h += sum(self.table.verticalHeader().sectionSize(r) for r in range(rows)) or 30
             h += 2 * self.table.frameWidth() + 1
-            if self.table.horizontalHeader().length() > self.table.viewport().width() + 2:
+            header = self.table.horizontalHeader()
+            last = self.model.columnCount() - 1
+            needed = sum(header.sectionSize(c) for c in range(last)) + max(header.defaultSectionSize(), header.minimumSectionSize())
+            width = (table_width if table_width is not None else self.table.width()) - 2 * self.table.frameWidth()
+            if self.model.rowCount() > 10:
+                width -= self.table.verticalScrollBar().sizeHint().width()
+            if needed > width:
                 h += self.table.horizontalScrollBar().sizeHint().height()
             self.table.setFixedHeight(h)
             self.stack.setFixedHeight(h)
         else:
             self.stack.setFixedHeight(page.sizeHint().height())
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self.stack.currentWidget() is self.table:
-            self._fit_height()
+    def eventFilter(self, obj, event) -> bool:
+        # the table's width decides whether a horizontal scroll bar needs room
+        if obj is self.table and event.type() == QEvent.Type.Resize \
+                and event.size().width() != event.oldSize().width() and self.stack.currentWidget() is self.table:
+            self._fit_height(event.size().width())
+        return False
 
     def _update_buttons(self, *args) -> None:
         show = not self.readonly and not self.denied

@@ -7,7 +7,6 @@ brings the keys back and the window returns exactly as it was.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -30,7 +29,15 @@ from PySide6.QtWidgets import (
 from ..domain.vocab import SESSION_STATUSES
 from ..errors import PantiError, WrongPassphrase
 from ..i18n import _
-from .common import PassphraseField, fill_table, fmt_date, heading, make_table, show_error
+from .common import (
+    PassphraseField,
+    fill_table,
+    fmt_date,
+    has_module,
+    heading,
+    make_table,
+    show_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -225,11 +232,11 @@ class MainWindow(QMainWindow):
         if self.sessions_page is not None:
             self._add_page("sessions", _("Sessions"), self.sessions_page)
         # Reports and sync appear when their features are installed (no empty screens).
-        if importlib.util.find_spec("panti_desktop.ui.reports_page"):
+        if has_module("panti_desktop.ui.reports_page"):
             from .reports_page import ReportsPage
 
             self._add_page("reports", _("Reports"), ReportsPage(self.ws, self))
-        if importlib.util.find_spec("panti_desktop.ui.sync_page"):
+        if has_module("panti_desktop.ui.sync_page"):
             from .sync_page import SyncPage
 
             self._add_page("sync", _("Sync"), SyncPage(self.ws, self))

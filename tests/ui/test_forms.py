@@ -174,9 +174,14 @@ def test_refs_offer_choices_or_stay_hidden(qtbot):
 def test_readonly_and_errors(qtbot):
     form = RecordForm("legal_track", {"case_no": "LP/1/2026"}, readonly=True)
     qtbot.addWidget(form)
-    assert form.widget("case_no").isReadOnly() and not form.widget("stage").isEnabled()
+    stage = form.widget("stage")
+    assert form.widget("case_no").isReadOnly() and stage.isEnabled()  # legible, not greyed out
+    qtbot.keyClick(stage, Qt.Key.Key_Down)
+    assert stage.currentIndex() == 0  # but it ignores input
     form.set_readonly(False)
-    assert not form.widget("case_no").isReadOnly() and form.widget("stage").isEnabled()
+    assert not form.widget("case_no").isReadOnly()
+    qtbot.keyClick(stage, Qt.Key.Key_Down)
+    assert stage.currentIndex() == 1
     form.set_error("case_no", "Something is wrong here.")
     assert form.error_field() == "case_no" and form.error_label.text() == "Something is wrong here."
     assert "border" in form.widget("case_no").styleSheet()

@@ -1,0 +1,184 @@
+"""Unlocking: pick a user, type the passphrase; or set a new one with the recovery key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from ..domain.vocab import ROLES
+from ..errors import PantiError
+from ..i18n import _
+from .common import PassphraseField, heading
+
+ERROR_STYLE = "color: #b00020;"
+
+
+def _users_combo(data_dir: Path, parent, user_name: str | None) -> QComboBox:
+    from ..workspace import Workspace
+
+    combo = QComboBox(parent)
+    combo.setObjectName("user")
+    for u in Workspace.list_users(data_dir):
+        if u.removed_at is None:
+            combo.addItem(f"{u.name} ({ROLES.label(u.role)})", u.name)
+    if user_name:
+        combo.setCurrentIndex(max(0, combo.findData(user_name)))
+    return combo
+
+
+class _Busy:
+    """A wait cursor while the key derivation runs (about half a second by design)."""
+
+    def __enter__(self):
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+
+    def __exit__(self, *exc):
+        QApplication.restoreOverrideCursor()
+
+
+class UnlockDialog(QDialog):
+    def __init__(self, data_dir: Path, parent=None, user_name: str | None = None):
+        super().__init__(parent)
+        self.data_dir = Path(data_dir)
+        self.workspace = None
+        self.setWindowTitle(_("Panti — unlock"))
+        self.setMinimumWidth(440)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(24, 20, 24, 16)
+        lay.addWidget(heading(_("Unlock the centre's records"), self, 15))
+        note = QLabel(_("Records of children are encrypted on this laptop. Choose your name and type "
+                        "your passphrase."), self)
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #555;")
+        lay.addWidget(note)
+        form = QFormLayout()
+        self.user = _users_combo(self.data_dir, self, user_name)
+        self.user.setEnabled(user_name is None)
+        self.passphrase = PassphraseField(self)
+        self.passphrase.setObjectName("passphrase")
+        form.addRow(_("User"), self.user)
+        form.addRow(_("Passphrase"), self.passphrase)
+        lay.addLayout(form)
+        self.message = QLabel(self)
+        self.message.setObjectName("message")
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        lay.addWidget(self.message)
+        self.recover = QPushButton(_("Forgot your passphrase? Use the recovery key…"), self)
+        self.recover.setObjectName("recover")
+        self.recover.setFlat(True)
+        self.recover.setStyleSheet("text-align: left; color: #1f5e9c; text-decoration: underline;")
+        self.recover.clicked.connect(self.open_recovery)
+        lay.addWidget(self.recover, alignment=Qt.AlignmentFlag.AlignLeft)
+        buttons = QDialogButtonBox(self)
+        self.unlock_button = buttons.addButton(_("&Unlock"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.unlock_button.setObjectName("unlock")
+        self.unlock_button.setDefault(True)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.try_unlock)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        self.passphrase.edit.returnPressed.connect(self.try_unlock)
+        self.passphrase.setFocus()
+
+    def try_unlock(self) -> bool:
+        from ..workspace import Workspace
+
+        self.message.clear()
+        try:
+            with _Busy():
+                self.workspace = Workspace.open(self.data_dir, self.user.currentData() or "", self.passphrase.text())
+        except PantiError as exc:
+            self.message.setText(str(exc))
+            self.passphrase.clear()
+            self.passphrase.setFocus()
+            return False
+        self.passphrase.clear()
+        self.accept()
+        return True
+
+    def open_recovery(self) -> None:
+        dialog = RecoveryDialog(self.data_dir, self.user.currentData(), self)
+        if dialog.exec() and dialog.workspace is not None:
+            self.workspace = dialog.workspace
+            self.accept()
+
+
+class RecoveryDialog(QDialog):
+    """The recovery key from the centre's safe sets a new passphrase for one user."""
+
+    def __init__(self, data_dir: Path, user_name: str | None = None, parent=None):
+        super().__init__(parent)
+        self.data_dir = Path(data_dir)
+        self.workspace = None
+        self.setWindowTitle(_("Recover with the recovery key"))
+        self.setMinimumWidth(520)
+        lay = QVBoxLayout(self)
+        note = QLabel(_("Type the recovery key kept in the centre's safe (28 characters; dashes and "
+                        "capitals do not matter), then a new passphrase. The old passphrase stops working."), self)
+        note.setWordWrap(True)
+        lay.addWidget(note)
+        form = QFormLayout()
+        self.user = _users_combo(self.data_dir, self, user_name)
+        self.key = QLineEdit(self)
+        self.key.setObjectName("recoveryKey")
+        self.key.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
+        font = self.key.font()
+        font.setFamily("monospace")
+        self.key.setFont(font)
+        self.first = PassphraseField(self)
+        self.first.setObjectName("newPassphrase")
+        self.second = PassphraseField(self)
+        self.second.setObjectName("newPassphraseConfirm")
+        form.addRow(_("User"), self.user)
+        form.addRow(_("Recovery key"), self.key)
+        form.addRow(_("New passphrase"), self.first)
+        form.addRow(_("Repeat it"), self.second)
+        lay.addLayout(form)
+        self.message = QLabel(self)
+        self.message.setObjectName("message")
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        lay.addWidget(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.try_recover)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+    def try_recover(self) -> bool:
+        from ..vault.vault import check_passphrase_strength
+        from ..workspace import Workspace
+
+        self.message.clear()
+        if self.first.text() != self.second.text():
+            self.message.setText(_("The two passphrases are not the same."))
+            return False
+        name = self.user.currentData() or ""
+        ws = None
+        try:
+            check_passphrase_strength(self.first.text())
+            with _Busy():
+                ws = Workspace.open_with_recovery(self.data_dir, self.key.text(), name)
+                ws.reset_passphrase(name, self.first.text())
+        except PantiError as exc:
+            if ws is not None:
+                ws.close()
+            self.message.setText(str(exc))
+            return False
+        ws.close()  # re-open as the user with the new passphrase: the normal keys of that role
+        with _Busy():
+            self.workspace = Workspace.open(self.data_dir, name, self.first.text())
+        self.accept()
+        return True
