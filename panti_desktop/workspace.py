@@ -765,6 +765,25 @@ class Workspace:
     def set_user_language(self, lang: str) -> None:
         self.set_setting(f"lang:{self.user.id}", lang, admin_only=False)
 
+    def centre_record(self) -> Record:
+        return self.records.get("centre", self.centre_id)
+
+    def update_centre(self, name: str, province: str = "", centre_type: str | None = None) -> Record:
+        """An admin corrects the centre's name, province or type; the code never changes."""
+        self._require_admin()
+        current = self.centre_record()
+        changes = {"name": name.strip(), "province": province.strip() or None}
+        if centre_type:
+            changes["type"] = centre_type
+        clean = self._validated("centre", {**current.data, **changes})
+        with self.db.atomic():
+            rec = self.records.update("centre", self.centre_id, clean, self.user.id)
+            self.db.table("store_meta").upsert({"key": "centre_name", "value": clean["name"]}, pk="key")
+            self.db.table("store_meta").upsert({"key": "centre_type", "value": clean["type"]}, pk="key")
+            self._audit("update", "centre", self.centre_id, detail=",".join(sorted(changes)))
+        self.centre_name = clean["name"]
+        return rec
+
     # dashboard --------------------------------------------------------------------------
 
     def dashboard(self, today: date | None = None, horizon_days: int = 14) -> Dashboard:

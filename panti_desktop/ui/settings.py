@@ -161,18 +161,44 @@ class SettingsPage(QWidget):
 
         centre = QGroupBox(_("Centre"), inner)
         form = QFormLayout(centre)
+        data = ws.centre_record().data
         form.addRow(_("Code"), QLabel(ws.centre_code, centre))
-        form.addRow(_("Name"), QLabel(ws.centre_name, centre))
-        form.addRow(_("Type"), QLabel(CENTRE_TYPES.label(ws.setting("centre_type") or self._centre_type()), centre))
+        self.centre_name = QLineEdit(data.get("name") or "", centre)
+        self.centre_name.setObjectName("centreName")
+        self.centre_type = vocab_combo(CENTRE_TYPES, empty=False, parent=centre)
+        self.centre_type.setObjectName("centreType")
+        self.centre_type.setCurrentIndex(max(0, self.centre_type.findData(data.get("type"))))
+        self.province = QLineEdit(data.get("province") or "", centre)
+        self.province.setObjectName("province")
+        form.addRow(_("Name"), self.centre_name)
+        form.addRow(_("Type"), self.centre_type)
+        form.addRow(_("Province"), self.province)
+        admin = ws.role == "admin"
+        for w in (self.centre_name, self.province):
+            w.setReadOnly(not admin)
+            w.setMaximumWidth(420)
+        self.centre_type.setEnabled(admin)
+        if admin:
+            save = QPushButton(_("Save centre details"), centre)
+            save.setObjectName("saveCentre")
+            save.clicked.connect(self._save_centre)
+            form.addRow(save)
         lay.addWidget(centre)
 
         if ws.role == "admin":
             lay.addWidget(self._admin_box(inner))
         lay.addStretch(1)
 
-    def _centre_type(self) -> str:
-        row = self.ws.db.execute("SELECT value FROM store_meta WHERE key = 'centre_type'").fetchone()
-        return row[0] if row else ""
+    def _save_centre(self) -> None:
+        try:
+            self.ws.update_centre(self.centre_name.text(), self.province.text(), self.centre_type.currentData())
+        except PantiError as exc:
+            show_error(self, exc)
+            return
+        window = self.window()
+        if hasattr(window, "setWindowTitle") and window is not self:
+            window.setWindowTitle(_("Panti — {centre}").format(centre=self.ws.centre_name))
+        self._info(_("The centre details were saved."))
 
     # everyone -------------------------------------------------------------------------
 

@@ -93,3 +93,24 @@ def test_new_recovery_key_is_shown_once_and_must_be_confirmed(qtbot, ws, monkeyp
     dialog.confirmed.setChecked(True)
     assert ok.isEnabled()
     Workspace.open_with_recovery(ws.data_dir, key, "admin").close()
+
+
+def test_admin_corrects_the_centre_details(qtbot, ws, monkeypatch):
+    page = SettingsPage(ws)
+    qtbot.addWidget(page)
+    monkeypatch.setattr(page, "_info", lambda text: None)
+    page.centre_name.setText("Sentra Uji Baru")
+    page.province.setText("DI Yogyakarta")
+    page._save_centre()
+    assert ws.centre_name == "Sentra Uji Baru"
+    assert ws.centre_record().data["province"] == "DI Yogyakarta"
+    with Workspace.open(ws.data_dir, "admin", "admin-passphrase-1") as again:
+        assert again.centre_name == "Sentra Uji Baru" and again.centre_code == "TST"
+
+
+def test_only_an_admin_edits_the_centre(qtbot, team_ws):
+    mira = open_as(team_ws, "mira", "mira passphrase 1")
+    page = SettingsPage(mira)
+    qtbot.addWidget(page)
+    assert page.centre_name.isReadOnly() and page.findChild(QLabel, "saveCentre") is None
+    mira.close()

@@ -1,0 +1,74 @@
+"""Starting the app: first run or unlock, then the main window; errors never kill it silently."""
+
+from __future__ import annotations
+
+import logging
+
+from panti_desktop.i18n import current_language, set_language
+from panti_desktop.ui import app as app_mod
+from panti_desktop.ui.setup_wizard import SetupWizard
+from panti_desktop.ui.unlock import UnlockDialog
+
+from .conftest import ADMIN_PASS
+
+
+def test_first_start_runs_the_wizard_then_opens_the_main_window(qtbot, tmp_path, monkeypatch):
+    def fake_exec(wizard):
+        wizard.centre.code.setText("NEW")
+        wizard.centre.name.setText("LPKS Baru")
+        wizard.create_vault("admin", ADMIN_PASS)
+        wizard.recovery.confirmed.setChecked(True)
+        return 1
+
+    monkeypatch.setattr(SetupWizard, "exec", fake_exec)
+    window = app_mod.start(tmp_path / "data")
+    qtbot.addWidget(window)
+    assert window.isVisible() and window.ws.centre_code == "NEW"
+    window.close()
+    window.ws.close()
+
+
+def test_later_starts_unlock_and_use_the_users_language(qtbot, ws, monkeypatch):
+    ws.set_user_language("id")
+
+    def fake_exec(dialog):
+        dialog.passphrase.edit.setText(ADMIN_PASS)
+        return dialog.try_unlock()
+
+    monkeypatch.setattr(UnlockDialog, "exec", fake_exec)
+    window = app_mod.start(ws.data_dir)
+    qtbot.addWidget(window)
+    assert current_language() == "id" and window.nav.item(0).text() == "Beranda"
+    window.close()
+    window.ws.close()
+    set_language("en")
+
+
+def test_cancelled_unlock_opens_nothing(qtbot, ws, monkeypatch):
+    monkeypatch.setattr(UnlockDialog, "exec", lambda self: 0)
+    assert app_mod.start(ws.data_dir) is None
+
+
+def test_unexpected_errors_are_logged_and_shown(qtbot, tmp_path, monkeypatch, caplog):
+    shown = []
+    monkeypatch.setattr(app_mod, "show_error", lambda parent, exc: shown.append(exc))
+    log_file = app_mod.setup_logging(tmp_path)
+    app_mod.install_excepthook()
+    import sys
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as exc:
+        with caplog.at_level(logging.ERROR):
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+    assert shown and isinstance(shown[0], RuntimeError)
+    assert "boom" in caplog.text
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert "boom" in log_file.read_text()
+    sys.excepthook = sys.__excepthook__
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "baseFilename", "") == str(log_file):
+            root.removeHandler(handler)
+            handler.close()
