@@ -67,3 +67,15 @@ def test_labels_follow_the_language(lang):
     label = i18n.Label("Anak", "Child")
     i18n.set_language(lang)
     assert str(label) == ("Anak" if lang == "id" else "Child")
+
+
+def test_no_translated_text_hides_inside_an_f_string():
+    """Babel cannot extract _() inside f-strings: such text would never be translated."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "panti_desktop"
+    hidden = [f"{p.name}:{i}" for p in root.rglob("*.py")
+              for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+              if re.search(r"f[\"'][^\"']*\{_\(", line)]
+    assert hidden == []
