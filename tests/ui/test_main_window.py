@@ -210,3 +210,19 @@ def test_assessment_from_a_template_and_comparison(qtbot, window, ws, child):
     assert section.table.rowCount() == 2
     assert section.compare(section.records[-1]) == 1
     assert section.comparison.item(0, 3).text() == "better"
+
+
+def test_locking_saves_a_half_typed_session_and_unlocking_returns_to_it(qtbot, window, ws, child):
+    tab = window.open_child(child.id)
+    form = tab.open_session()
+    form._timer.setInterval(60_000)  # the lock, not the autosave, must save it
+    form.texts["notes"].setPlainText("Ibu bercerita tentang minggu ini")
+    assert form.is_dirty
+    window.lock()
+    assert ws.is_locked and not form.is_dirty
+    window.lock_panel.passphrase.edit.setText(ADMIN_PASS)
+    window.lock_panel.try_unlock()
+    assert not window.is_locked
+    assert window.children_tabs.currentWidget() is tab and tab.section_widgets["sessions"].form is form
+    assert form.texts["notes"].toPlainText() == "Ibu bercerita tentang minggu ini"
+    assert ws.get_record("session", form.session_id).data["notes"] == "Ibu bercerita tentang minggu ini"
