@@ -41,3 +41,7 @@ class ValidationError(PantiError):
 
 class UsageError(PantiError):
     """A command-line usage error (exit code 2)."""
+
+
+class Cancelled(PantiError):
+    """The user cancelled a long operation; nothing was changed."""

@@ -715,17 +715,26 @@ class Workspace:
             self.vault.reset_passphrase(self.ring, name, new, self._kdf_params())
             self._audit("recover", detail=name)
 
-    def remove_user(self, name: str) -> dict[str, str]:
-        """Remove a user and rotate the keys they held; all data is re-sealed in one transaction."""
+    def remove_user(self, name: str, progress: Callable[[int, int], None] | None = None,
+                    cancelled: Callable[[], bool] | None = None) -> dict[str, str]:
+        """Remove a user and rotate the keys they held; all data is re-sealed in one transaction.
+
+        Cancelling (or any failure) rolls the whole transaction back: the user, the keys and
+        every record stay exactly as they were.
+        """
         self._require_admin()
 
         def reseal(ring: KeyRing, mapping: dict[str, str]) -> None:
-            self.records.reseal(ring, mapping)
+            self.records.reseal(ring, mapping, progress, cancelled)
 
-        with self.db.atomic():
-            rotated = self.vault.remove_user(self.ring, name, self.user.id, reseal)
+        try:
+            with self.db.atomic():
+                rotated = self.vault.remove_user(self.ring, name, self.user.id, reseal)
+                self.audit.ring = self.ring
+                self._audit("user_remove", detail=name)
+        finally:  # after a rollback the stores must use the keys that are still valid
+            self.records.ring = self.ring
             self.audit.ring = self.ring
-            self._audit("user_remove", detail=name)
         return rotated
 
     def regenerate_recovery_key(self) -> str:

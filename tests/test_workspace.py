@@ -249,3 +249,21 @@ def test_lock_then_unlock_again_in_the_same_workspace(ws, child):
     assert not ws.is_locked and ws.child_data(child.id)["full_name"] == CHILD["full_name"]
     ws.save_session_draft(ws.new_session_defaults(child.id))
     assert verify_chain(ws.db) == []
+
+
+def test_cancelling_a_user_removal_changes_nothing(team, child):
+    from panti_desktop.errors import Cancelled
+
+    ws = team
+    ws.save_session_draft({**ws.new_session_defaults(child.id), "notes": "catatan"})
+    seen = []
+    with pytest.raises(Cancelled):
+        ws.remove_user("siti", progress=lambda d, t: seen.append((d, t)), cancelled=lambda: True)
+    assert "siti" in [u.name for u in ws.users() if u.removed_at is None]
+    assert ws.verify() == []
+    as_user(ws, "siti", "siti passphrase 1").close()
+    assert ws.records_for_child("session", child.id)[0].data["notes"] == "catatan"
+    progress = []
+    ws.remove_user("siti", progress=lambda d, t: progress.append((d, t)))
+    assert progress and progress[-1][0] == progress[-1][1] > 0
+    assert ws.verify() == []

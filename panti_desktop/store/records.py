@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from ..errors import IntegrityError, NotFound
+from ..errors import Cancelled, IntegrityError, NotFound
 from ..i18n import _
 from ..vault.keyring import KeyRing, key_role
 from ..vault.seal import (
@@ -295,21 +295,39 @@ class RecordStore:
 
     # key rotation -------------------------------------------------------------------
 
-    def reseal(self, ring: KeyRing, mapping: dict[str, str]) -> int:
-        """Re-seal every row sealed under an old key with its replacement. Versions do not change."""
-        count = 0
-        self.ring = ring
+    def reseal(self, ring: KeyRing, mapping: dict[str, str],
+               progress: Callable[[int, int], None] | None = None,
+               cancelled: Callable[[], bool] | None = None) -> int:
+        """Re-seal every row sealed under an old key with its replacement. Versions do not change.
+
+        `progress(done, total)` is called as rows are re-sealed; when `cancelled()` turns true the
+        work stops with `Cancelled`, and the caller's transaction rolls everything back.
+        """
+        work = []
         for name, k in KINDS.items():
             for old_id, new_id in mapping.items():
-                if key_role(old_id) != k.role:
-                    continue
-                rows = list(self.db.query(f"SELECT * FROM {name} WHERE key_id = ?", [old_id]))
-                for row in rows:
-                    data = self.open_row(k, row)
-                    self._seal_row(k, row, data, key_id=new_id)
-                    self.db.execute(
-                        f"UPDATE {name} SET key_id = ?, payload = ? WHERE id = ?",
-                        [row["key_id"], row["payload"], row["id"]],
-                    )
-                    count += 1
+                if key_role(old_id) == k.role:
+                    n = self.db.execute(f"SELECT COUNT(*) FROM {name} WHERE key_id = ?", [old_id]).fetchone()[0]
+                    if n:
+                        work.append((name, k, old_id, new_id))
+        total = sum(self.db.execute(f"SELECT COUNT(*) FROM {n} WHERE key_id = ?", [o]).fetchone()[0]
+                    for n, _k, o, _new in work)
+        count = 0
+        self.ring = ring
+        for name, k, old_id, new_id in work:
+            rows = list(self.db.query(f"SELECT * FROM {name} WHERE key_id = ?", [old_id]))
+            for row in rows:
+                if cancelled is not None and count % 200 == 0 and cancelled():
+                    raise Cancelled(_("Cancelled; nothing was changed."))
+                data = self.open_row(k, row)
+                self._seal_row(k, row, data, key_id=new_id)
+                self.db.execute(
+                    f"UPDATE {name} SET key_id = ?, payload = ? WHERE id = ?",
+                    [row["key_id"], row["payload"], row["id"]],
+                )
+                count += 1
+                if progress is not None and count % 200 == 0:
+                    progress(count, total)
+        if progress is not None:
+            progress(count, total)
         return count

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.vocab import CENTRE_TYPES, ROLES
-from ..errors import PantiError
+from ..errors import Cancelled, PantiError
 from ..i18n import _, current_language, set_language
 from .common import (
     PassphraseField,
@@ -346,17 +346,24 @@ class SettingsPage(QWidget):
         if hasattr(main, "save_all"):
             main.save_all()
         progress = QProgressDialog(_("Removing {user} and re-sealing every record…").format(user=name),
-                                   None, 0, 0, self)
+                                   _("Cancel"), 0, 0, self)
+        progress.setObjectName("rotationProgress")
         progress.setWindowTitle(_("Remove user"))
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
         progress.show()
         ws = self.ws
 
-        def work(_progress, _cancelled):
-            return ws.remove_user(name)
+        def work(report, cancelled):
+            return ws.remove_user(name, progress=report, cancelled=cancelled)
 
         worker = Worker(work)
+
+        def advance(done: int, total: int) -> None:
+            progress.setMaximum(max(total, 1))
+            progress.setValue(done)
 
         def done(rotated) -> None:
             progress.close()
@@ -365,8 +372,14 @@ class SettingsPage(QWidget):
 
         def failed(exc) -> None:
             progress.close()
-            show_error(self, exc)
+            if isinstance(exc, Cancelled):
+                self._info(str(exc))
+            else:
+                show_error(self, exc)
 
+        worker.signals.progress.connect(advance)
+        progress.canceled.connect(worker.cancel)
+        self._progress = progress
         worker.signals.finished.connect(done)
         worker.signals.failed.connect(failed)
         self._worker = worker

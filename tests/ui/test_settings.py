@@ -114,3 +114,24 @@ def test_only_an_admin_edits_the_centre(qtbot, team_ws):
     qtbot.addWidget(page)
     assert page.centre_name.isReadOnly() and page.findChild(QLabel, "saveCentre") is None
     mira.close()
+
+
+def test_key_rotation_can_be_cancelled_and_changes_nothing(qtbot, team_ws, child, monkeypatch):
+    ws = team_ws
+    ws.save_session_draft({**ws.new_session_defaults(child.id), "notes": "catatan"})
+    page = SettingsPage(ws)
+    qtbot.addWidget(page)
+    told = []
+    monkeypatch.setattr(page, "_info", told.append)
+    real_start = settings_mod.Worker.start
+
+    def start_cancelled(worker):
+        worker.cancel()  # the user presses Cancel before the first rows are re-sealed
+        return real_start(worker)
+
+    monkeypatch.setattr(settings_mod.Worker, "start", start_cancelled)
+    page.remove_user_in_background("siti")
+    qtbot.waitUntil(lambda: bool(told), timeout=20_000)
+    assert "nothing was changed" in told[0]
+    assert "siti" in [u.name for u in ws.users() if u.removed_at is None]
+    assert ws.verify() == []
