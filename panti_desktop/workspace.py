@@ -12,7 +12,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -106,6 +106,8 @@ class Dashboard:
     follow_ups_due: list[Due] = field(default_factory=list)
     diversion_items_due: list[Due] = field(default_factory=list)
     plans_to_approve: list[Due] = field(default_factory=list)
+    last_backup: str | None = None  # when the newest verified backup was made
+    backup_overdue: bool = False
 
 
 @dataclass
@@ -768,6 +770,24 @@ class Workspace:
         except ValueError:
             return IDLE_LOCK_DEFAULT
 
+    @property
+    def backup_keep(self) -> int:
+        """How many backups to keep on a destination (the newest verified one is never deleted)."""
+        try:
+            return max(1, min(100, int(self.setting("backup_keep") or 5)))
+        except ValueError:
+            return 5
+
+    @property
+    def backup_max_age_days(self) -> int:
+        try:
+            return max(1, min(365, int(self.setting("backup_max_age_days") or 7)))
+        except ValueError:
+            return 7
+
+    def last_verified_backup(self) -> str | None:
+        return self.setting("last_verified_backup_at")
+
     def user_language(self) -> str | None:
         return self.setting(f"lang:{self.user.id}")
 
@@ -810,6 +830,11 @@ class Workspace:
             q += " AND counsellor_id = ?"
             params.append(self.user.id)
         d.caseload = self.db.execute(q, params).fetchone()[0]
+        d.last_backup = self.last_verified_backup()
+        if self.role in ("admin", "manager"):
+            age_limit = timedelta(days=self.backup_max_age_days)
+            made = datetime.fromisoformat(d.last_backup).date() if d.last_backup else None
+            d.backup_overdue = made is None or today - made > age_limit
         d.new_referrals = [
             Due(r[0], "child", r[0], r[1])
             for r in self.db.execute(

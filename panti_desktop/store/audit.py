@@ -40,6 +40,9 @@ ACTIONS = (
     "demo",
     "settings",
     "submit",
+    "backup",
+    "restore",
+    "erase",
 )
 
 

@@ -68,6 +68,23 @@ class Dashboard(QWidget):
         lay.addWidget(sub)
 
         d = self.ws.dashboard(today)
+        if d.backup_overdue:
+            if d.last_backup:
+                text = _("The last verified backup is from {date}, more than {n} days ago. Make a backup in "
+                         "Settings → Backup.").format(date=fmt_date(d.last_backup[:10]), n=self.ws.backup_max_age_days)
+            else:
+                text = _("This centre has no verified backup yet. Until one is made, this laptop holds the only "
+                         "copy of every child's file: make one in Settings → Backup.")
+            warn = QLabel(text, self.inner)
+            warn.setObjectName("backupWarning")
+            warn.setWordWrap(True)
+            warn.setStyleSheet("background: #fff4d6; color: #7a5200; padding: 8px; border-radius: 4px;")
+            lay.addWidget(warn)
+        elif d.last_backup and self.ws.role in ("admin", "manager"):
+            ok = QLabel(_("Last verified backup: {date}").format(date=fmt_date(d.last_backup[:10])), self.inner)
+            ok.setObjectName("backupAge")
+            ok.setStyleSheet("color: #1b5e20;")
+            lay.addWidget(ok)
         grid = QGridLayout()
         lay.addLayout(grid)
         numbers = [(_("My caseload") if self.ws.role == "counsellor" else _("Open cases"), d.caseload)]

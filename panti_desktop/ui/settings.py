@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
@@ -186,6 +188,7 @@ class SettingsPage(QWidget):
         lay.addWidget(centre)
 
         if ws.role == "admin":
+            lay.addWidget(self._backup_box(inner))
             lay.addWidget(self._admin_box(inner))
         lay.addStretch(1)
 
@@ -232,6 +235,148 @@ class SettingsPage(QWidget):
         QMessageBox.information(self, _("Settings"), text)
 
     # admin ------------------------------------------------------------------------------
+
+    # backups ----------------------------------------------------------------------------
+
+    def _backup_box(self, parent: QWidget) -> QWidget:
+        box = QGroupBox(_("Backup"), parent)
+        form = QFormLayout(box)
+        last = self.ws.last_verified_backup()
+        self.backup_status = QLabel(_("Last verified backup: {date}").format(date=fmt_date(last[:10])) if last
+                                    else _("No verified backup yet."), box)
+        self.backup_status.setObjectName("backupStatus")
+        form.addRow(self.backup_status)
+        row = QHBoxLayout()
+        self.backup_folder = QLineEdit(self.ws.setting("backup_folder") or "", box)
+        self.backup_folder.setObjectName("backupFolder")
+        self.backup_folder.setPlaceholderText(_("A folder on a USB stick or another disk"))
+        choose = QPushButton(_("Choose…"), box)
+        choose.clicked.connect(self._choose_backup_folder)
+        row.addWidget(self.backup_folder, 1)
+        row.addWidget(choose)
+        form.addRow(_("Destination"), row)
+        self.backup_keep = QSpinBox(box)
+        self.backup_keep.setObjectName("backupKeep")
+        self.backup_keep.setRange(1, 100)
+        self.backup_keep.setValue(self.ws.backup_keep)
+        form.addRow(_("Backups to keep on the destination"), self.backup_keep)
+        self.backup_age = QSpinBox(box)
+        self.backup_age.setObjectName("backupAge")
+        self.backup_age.setRange(1, 365)
+        self.backup_age.setValue(self.ws.backup_max_age_days)
+        form.addRow(_("Warn when the last backup is older than (days)"), self.backup_age)
+        buttons = QHBoxLayout()
+        make = QPushButton(_("&Make a backup now"), box)
+        make.setObjectName("makeBackup")
+        make.clicked.connect(self.start_backup)
+        check = QPushButton(_("Check a backup file…"), box)
+        check.setObjectName("checkBackup")
+        check.clicked.connect(self._check_backup)
+        buttons.addWidget(make)
+        buttons.addWidget(check)
+        buttons.addStretch(1)
+        form.addRow(buttons)
+        note = QLabel(_("A backup is encrypted as a whole: it opens only with an administrator's passphrase or "
+                        "the recovery key. To restore one, use: panti-desktop restore FILE."), box)
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #555;")
+        form.addRow(note)
+        return box
+
+    def _choose_backup_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        folder = QFileDialog.getExistingDirectory(self, _("Where to write backups"), self.backup_folder.text())
+        if folder:
+            self.backup_folder.setText(folder)
+
+    def start_backup(self) -> Worker | None:
+        from .. import backup
+
+        folder = self.backup_folder.text().strip()
+        if not folder:
+            show_error(self, _("Choose the folder to write the backup to first."))
+            return None
+        try:
+            for key, value in (("backup_folder", folder), ("backup_keep", str(self.backup_keep.value())),
+                               ("backup_max_age_days", str(self.backup_age.value()))):
+                if self.ws.setting(key) != value:
+                    self.ws.set_setting(key, value)
+        except PantiError as exc:
+            show_error(self, exc)
+            return None
+        main = self.window()
+        if hasattr(main, "save_all"):
+            main.save_all()
+        progress = QProgressDialog(_("Writing and checking the backup…"), _("Cancel"), 0, 100, self)
+        progress.setObjectName("backupProgress")
+        progress.setWindowTitle(_("Backup"))
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.show()
+        ws = self.ws
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+        def work(report, cancelled):
+            return backup.create_backup(ws, Path(folder), progress=report, cancelled=cancelled)
+
+        worker = Worker(work)
+
+        def advance(done: int, total: int) -> None:
+            progress.setMaximum(max(total, 1))
+            progress.setValue(done)
+
+        def done(info) -> None:
+            progress.close()
+            self.backup_status.setText(_("Last verified backup: {date}").format(date=fmt_date(info.created_at[:10])))
+            self._info(_("The backup was written and verified: {path}").format(path=info.path))
+
+        def failed(exc) -> None:
+            progress.close()
+            if isinstance(exc, OSError):
+                show_error(self, _("The backup could not be written ({error}). Earlier backups were not "
+                                   "touched.").format(error=exc.strerror or exc))
+            elif isinstance(exc, Cancelled):
+                self._info(str(exc))
+            else:
+                show_error(self, exc)
+
+        worker.signals.progress.connect(advance)
+        worker.signals.finished.connect(done)
+        worker.signals.failed.connect(failed)
+        progress.canceled.connect(worker.cancel)
+        self._backup_worker = worker
+        return worker.start()
+
+    def _check_backup(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _filter = QFileDialog.getOpenFileName(self, _("Check a backup file"), self.backup_folder.text(),
+                                                    _("Panti backups (*.pantibak)"))
+        if path:
+            self.check_backup(Path(path))
+
+    def check_backup(self, path: Path) -> bool:
+        from .. import backup
+
+        _master_id, master, _unlockers = self.ws.vault.master_unlockers(self.ws.ring)
+        try:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            info = backup.verify_backup(path, master=bytearray(master))
+        except PantiError as exc:
+            QApplication.restoreOverrideCursor()
+            show_error(self, _("{error} A backup made before the keys were last replaced opens only with the "
+                               "recovery key: panti-desktop backup verify FILE --recovery-key.").format(error=exc))
+            return False
+        QApplication.restoreOverrideCursor()
+        self._info(_("The backup is complete and intact: centre {code}, made {when}, {children} children, "
+                     "{sessions} sessions, {users} users.").format(
+            code=info.centre_code, when=info.created_at.replace("T", " ")[:16],
+            children=info.counts.get("child", 0), sessions=info.counts.get("session", 0),
+            users=info.counts.get("user", 0)))
+        return True
 
     def _admin_box(self, parent: QWidget) -> QWidget:
         box = QGroupBox(_("Administration"), parent)

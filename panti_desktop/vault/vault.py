@@ -348,7 +348,8 @@ class Vault:
             raise UnknownUser(_("There is no user named {name}.").format(name=name))
         return rows[0]
 
-    def _open_slot(self, row: dict, passphrase: str) -> X25519PrivateKey:
+    @staticmethod
+    def _open_slot(row: dict, passphrase: str) -> X25519PrivateKey:
         slot, public, kdf_json = row["slot"], row["public_key"], row["kdf"]
         if (
             not slot
@@ -558,6 +559,31 @@ class Vault:
         for row in list(self.db.query("SELECT id, role, public_key FROM user WHERE removed_at IS NULL")):
             self._grant_role_keys(ring, row["id"], row["role"], X25519PublicKey.from_public_bytes(row["public_key"]))
 
+    # backups ------------------------------------------------------------------------
+
+    def master_unlockers(self, ring: KeyRing) -> tuple[str, bytearray, dict]:
+        """The master key and what opens it without this database (for a backup file).
+
+        Returns (master key id, master key, unlockers): the recovery grant and, for every
+        administrator, the key slot and the grant of the master key. No names are included.
+        """
+        self._require_master(ring)
+        master_id = max((k for k in ring.keys if key_role(k) == MASTER), key=lambda k: int(k.split(":")[1]))
+        recovery_row = self.db.execute(
+            "SELECT sealed FROM key_grant WHERE grantee = ? AND key_id = ?", [RECOVERY_GRANTEE, master_id]
+        ).fetchone()
+        admins = []
+        for row in self.db.query("SELECT * FROM user WHERE role = 'admin' AND removed_at IS NULL"):
+            grant = self.db.execute(
+                "SELECT sealed FROM key_grant WHERE grantee = ? AND key_id = ?", [f"user:{row['id']}", master_id]
+            ).fetchone()
+            if grant and row["slot"]:
+                admins.append({"id": row["id"], "public_key": row["public_key"].hex(), "kdf": row["kdf"],
+                               "slot": row["slot"].hex(), "slot_check": row["slot_check"], "grant": grant[0].hex()})
+        unlockers = {"master_id": master_id, "recovery": recovery_row[0].hex() if recovery_row else None,
+                     "admins": admins}
+        return master_id, ring.keys[master_id], unlockers
+
     def _require_master(self, ring: KeyRing) -> None:
         if not any(key_role(k) == MASTER for k in ring.keys):
             raise PermissionDenied(_("Only an administrator can do this."))
@@ -591,3 +617,32 @@ def check_passphrase_strength(passphrase: str) -> None:
         )
     if len(set(passphrase)) < 5:
         raise VaultError(_("The passphrase is too easy to guess."))
+
+
+def open_master(unlockers: dict, passphrase: str | None = None, recovery_text: str | None = None) -> bytearray:
+    """The master key from a backup's unlockers, with an admin's passphrase or the recovery key."""
+    master_id = str(unlockers.get("master_id") or "")
+    if recovery_text is not None:
+        sealed = unlockers.get("recovery")
+        if not sealed:
+            raise VaultError(_("This backup cannot be opened with a recovery key."))
+        private = _recovery_private(recovery.decode(recovery_text))
+        try:
+            return bytearray(_HPKE.decrypt(bytes.fromhex(sealed), private, info=_grant_info(RECOVERY_GRANTEE, master_id)))
+        except Exception:
+            raise WrongPassphrase(_("This recovery key does not open this backup.")) from None
+    if passphrase is None:
+        raise VaultError(_("A passphrase or the recovery key is needed."))
+    tried_any = False
+    for a in unlockers.get("admins") or []:
+        row = {"id": a["id"], "name": a["id"][:8], "public_key": bytes.fromhex(a["public_key"]), "kdf": a["kdf"],
+               "slot": bytes.fromhex(a["slot"]), "slot_check": a["slot_check"]}
+        try:
+            private = Vault._open_slot(row, passphrase)
+        except WrongPassphrase:
+            tried_any = True
+            continue
+        return _open_grant(private, f"user:{a['id']}", master_id, bytes.fromhex(a["grant"]))
+    if tried_any:
+        raise WrongPassphrase(_("No administrator's passphrase in this backup matches."))
+    raise VaultError(_("This backup holds no administrator key slot."))

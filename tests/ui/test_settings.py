@@ -135,3 +135,33 @@ def test_key_rotation_can_be_cancelled_and_changes_nothing(qtbot, team_ws, child
     assert "nothing was changed" in told[0]
     assert "siti" in [u.name for u in ws.users() if u.removed_at is None]
     assert ws.verify() == []
+
+
+def test_backup_from_settings_and_the_dashboard_warning(qtbot, ws, child, tmp_path, monkeypatch):
+    from panti_desktop.ui.dashboard import Dashboard
+
+    dash = Dashboard(ws)
+    qtbot.addWidget(dash)
+    assert dash.inner.findChild(QLabel, "backupWarning") is not None  # no backup yet
+    page = SettingsPage(ws)
+    qtbot.addWidget(page)
+    told = []
+    monkeypatch.setattr(page, "_info", told.append)
+    page.backup_folder.setText(str(tmp_path / "usb"))
+    page.backup_keep.setValue(3)
+    worker = page.start_backup()
+    with qtbot.waitSignal(worker.signals.finished, timeout=30_000):
+        pass
+    files = list((tmp_path / "usb").glob("*.pantibak"))
+    assert len(files) == 1 and told and ws.backup_keep == 3
+    assert "Last verified backup" in page.backup_status.text()
+    dash.refresh()
+    assert dash.inner.findChild(QLabel, "backupWarning") is None
+    assert dash.inner.findChild(QLabel, "backupAge") is not None
+    assert page.check_backup(files[0])
+    bad = bytearray(files[0].read_bytes())
+    bad[-5] ^= 1
+    (tmp_path / "bad.pantibak").write_bytes(bytes(bad))
+    errors = []
+    monkeypatch.setattr(settings_mod, "show_error", lambda parent, e: errors.append(e))
+    assert not page.check_backup(tmp_path / "bad.pantibak") and errors

@@ -1,0 +1,430 @@
+"""Encrypted, verified backups of the whole centre database, and restoring them.
+
+File format 1 (`.pantibak`):
+
+    magic "PANTIBAK" | format u16 | backup id (16 random bytes) | unlockers length u32 | unlockers JSON
+    then chunks: length u32 | nonce (12) | AES-256-GCM ciphertext
+
+The unlockers are what opens the centre master key without the database: the
+recovery grant and each administrator's key slot with their grant (no names).
+The backup key is HKDF(master key, salt = backup id). Chunk 0 is the encrypted
+header (format, centre, creation time, schema version, record counts, size,
+SHA-256 of the snapshot, number of chunks); every chunk's associated data binds
+the backup id, a hash of the plaintext preamble, its index and whether it is the
+last one, so a flipped byte, a truncation, a reordering or a chunk from another
+backup is refused. Nothing readable is in the file: not the centre, not a date.
+
+A backup is written under a temporary name beside its destination, flushed,
+renamed, then read back and verified (decrypt, SHA-256, `PRAGMA
+integrity_check`, record counts) before success is reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import struct
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from .errors import Cancelled, IntegrityError, PantiError
+from .i18n import _
+from .store.db import DB_NAME
+from .store.kinds import KINDS
+from .store.schema import SCHEMA_VERSION
+from .vault.keyring import wipe
+from .vault.vault import open_master
+
+MAGIC = b"PANTIBAK"
+FORMAT = 1
+SUFFIX = ".pantibak"
+CHUNK = 1 << 20  # 1 MiB of plaintext per chunk
+MAX_UNLOCKERS = 1 << 20
+MAX_CHUNK = CHUNK + 64
+MAX_HEADER = 1 << 20
+KEEP_DEFAULT = 5
+MAX_AGE_DAYS_DEFAULT = 7
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BackupInfo:
+    path: Path
+    backup_id: str
+    centre_id: str
+    centre_code: str
+    created_at: str
+    schema_version: int
+    counts: dict[str, int] = field(default_factory=dict)
+    size: int = 0
+
+
+def _backup_key(master: bytearray, backup_id: bytes) -> bytes:
+    return HKDF(hashes.SHA256(), 32, salt=backup_id, info=b"panti-backup/1").derive(bytes(master))
+
+
+def _aad(backup_id: bytes, preamble_hash: bytes, index: int, last: bool) -> bytes:
+    return b"panti-backup/1|" + backup_id + preamble_hash + struct.pack(">QB", index, int(last))
+
+
+def _damaged() -> IntegrityError:
+    return IntegrityError(_("The backup file is damaged or incomplete; it was not used."))
+
+
+def _counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return {name: conn.execute(f"SELECT COUNT(*) FROM {name} WHERE deleted = 0").fetchone()[0] for name in KINDS} | {
+        "user": conn.execute("SELECT COUNT(*) FROM user WHERE removed_at IS NULL").fetchone()[0],
+        "audit": conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0],
+    }
+
+
+def _check_sqlite(path: Path) -> dict[str, int]:
+    """`PRAGMA integrity_check` and the record counts of a plaintext snapshot."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise IntegrityError(_("The database inside the backup is damaged: {error}").format(error=result))
+        return _counts(conn)
+    except sqlite3.DatabaseError as exc:
+        raise IntegrityError(_("The database inside the backup is damaged: {error}").format(error=exc)) from None
+    finally:
+        conn.close()
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # not every platform or file system allows it
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def backup_name(centre_code: str, when: datetime | None = None) -> str:
+    when = when or datetime.now()
+    return f"panti-{centre_code}-{when:%Y%m%d-%H%M%S}{SUFFIX}"
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+                  keep: int | None = None) -> BackupInfo:
+    """Back the centre up to `dest` (a folder or a file name) and verify it; admins only.
+
+    Nothing is reported as done before the written file was read back and checked. A
+    failure (full disk, pulled stick, cancel) removes the partial file and never touches
+    other backups in the folder.
+    """
+    ws._require_admin()
+    dest = Path(dest)
+    if dest.is_dir() or str(dest).endswith(os.sep):
+        dest.mkdir(parents=True, exist_ok=True)
+        target = dest / backup_name(ws.centre_code)
+    else:
+        target = dest if dest.suffix == SUFFIX else dest.with_name(dest.name + SUFFIX)
+        target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name("." + target.name + ".partial")
+    _master_id, master, unlockers = ws.vault.master_unlockers(ws.ring)
+    master = bytearray(master)  # our own copy: wiped when done, the ring's stays
+    backup_id = os.urandom(16)
+    key = _backup_key(master, backup_id)
+    snapshot_dir = Path(tempfile.mkdtemp(prefix="backup-", dir=ws.data_dir))
+    snapshot = snapshot_dir / DB_NAME
+    renamed = False
+    try:
+        ws.db.execute("VACUUM INTO ?", [str(snapshot)])  # a consistent copy while the app stays open
+        counts = _check_sqlite(snapshot)
+        size = snapshot.stat().st_size
+        digest = hashlib.sha256()
+        with open(snapshot, "rb") as f:
+            for block in iter(lambda: f.read(CHUNK), b""):
+                digest.update(block)
+        n_chunks = max(1, -(-size // CHUNK))
+        header = {
+            "format": FORMAT, "backup_id": backup_id.hex(), "centre_id": ws.centre_id,
+            "centre_code": ws.centre_code, "centre_name": ws.centre_name,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "schema_version": SCHEMA_VERSION,
+            "counts": counts, "size": size, "sha256": digest.hexdigest(), "chunks": n_chunks,
+            "created_by": ws.user.name,
+        }
+        preamble = MAGIC + struct.pack(">H", FORMAT) + backup_id
+        unlock_bytes = json.dumps(unlockers, separators=(",", ":")).encode()
+        preamble += struct.pack(">I", len(unlock_bytes)) + unlock_bytes
+        preamble_hash = hashlib.sha256(preamble).digest()
+        aead = AESGCM(key)
+
+        def write_chunk(f, index: int, plain: bytes, last: bool) -> None:
+            nonce = os.urandom(12)
+            sealed = aead.encrypt(nonce, plain, _aad(backup_id, preamble_hash, index, last))
+            f.write(struct.pack(">I", len(sealed)) + nonce + sealed)
+
+        with open(partial, "wb") as f:
+            f.write(preamble)
+            write_chunk(f, 0, json.dumps(header).encode(), False)
+            with open(snapshot, "rb") as src:
+                for i in range(n_chunks):
+                    if cancelled is not None and cancelled():
+                        raise Cancelled(_("Cancelled; nothing was changed."))
+                    write_chunk(f, i + 1, src.read(CHUNK), i == n_chunks - 1)
+                    if progress is not None:
+                        progress(i + 1, n_chunks * 2)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(partial, target)
+        renamed = True
+        _fsync_dir(target.parent)
+        info = verify_backup(target, master=master, progress=(
+            (lambda d, t: progress(n_chunks + d, n_chunks * 2)) if progress else None))
+        if info.backup_id != backup_id.hex():
+            raise _damaged()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        if renamed:  # it failed its read-back: a file that looks complete must not stay
+            with contextlib.suppress(OSError):
+                target.unlink()
+        raise
+    finally:
+        wipe(master)
+        for p in snapshot_dir.glob("*"):
+            with contextlib.suppress(OSError):
+                p.unlink()
+        with contextlib.suppress(OSError):
+            snapshot_dir.rmdir()
+    with ws.db.atomic():
+        ws.set_setting("last_verified_backup_at", info.created_at)
+        ws._audit("backup", detail=f"{target.name} {info.size} bytes")
+    if keep is None:
+        keep = ws.backup_keep
+    if dest.is_dir():
+        prune(dest, ws.centre_code, keep, newest=target)
+    return info
+
+
+def prune(folder: Path, centre_code: str, keep: int, newest: Path) -> list[Path]:
+    """Delete the oldest backups of this centre beyond `keep`; never the newest verified one."""
+    keep = max(1, int(keep))
+    mine = sorted(folder.glob(f"panti-{centre_code}-*{SUFFIX}"), key=lambda p: p.name, reverse=True)
+    removed = []
+    for p in mine[keep:]:
+        if p == newest:
+            continue
+        with contextlib.suppress(OSError):
+            p.unlink()
+            removed.append(p)
+    return removed
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _read_preamble(f) -> tuple[bytes, bytes, dict]:
+    head = f.read(8 + 2 + 16 + 4)
+    if len(head) < 30 or head[:8] != MAGIC:
+        raise PantiError(_("This file is not a Panti backup."))
+    (version,) = struct.unpack(">H", head[8:10])
+    if version != FORMAT:
+        raise PantiError(_("This backup uses format {n}, made by a newer version of Panti; "
+                           "update the app to restore it.").format(n=version))
+    backup_id = head[10:26]
+    (n,) = struct.unpack(">I", head[26:30])
+    if n > MAX_UNLOCKERS:
+        raise _damaged()
+    unlock_bytes = f.read(n)
+    if len(unlock_bytes) != n:
+        raise _damaged()
+    try:
+        unlockers = json.loads(unlock_bytes)
+    except ValueError:
+        raise _damaged() from None
+    return head + unlock_bytes, backup_id, unlockers
+
+
+def _chunks(f, aead: AESGCM, backup_id: bytes, preamble_hash: bytes, expected: int | None):
+    """Yield decrypted chunks after the header; checks order, completeness and the last flag."""
+    index = 1
+    while True:
+        raw_len = f.read(4)
+        if not raw_len:
+            break
+        if len(raw_len) != 4:
+            raise _damaged()
+        (n,) = struct.unpack(">I", raw_len)
+        if n > MAX_CHUNK:
+            raise _damaged()
+        nonce, sealed = f.read(12), f.read(n)
+        if len(nonce) != 12 or len(sealed) != n:
+            raise _damaged()
+        last = expected is not None and index == expected
+        try:
+            yield aead.decrypt(nonce, sealed, _aad(backup_id, preamble_hash, index, last))
+        except InvalidTag:
+            raise _damaged() from None
+        index += 1
+        if last:
+            if f.read(1):
+                raise _damaged()  # anything after the last chunk is spliced in
+            return
+    if expected is None or index - 1 != expected:
+        raise _damaged()
+
+
+def _open(path: Path, passphrase: str | None, recovery_text: str | None, master: bytearray | None):
+    f = open(path, "rb")  # noqa: SIM115 - closed by the callers
+    try:
+        preamble, backup_id, unlockers = _read_preamble(f)
+        own = master is None
+        if own:
+            master = open_master(unlockers, passphrase, recovery_text)
+        key = _backup_key(master, backup_id)
+        if own:
+            wipe(master)
+        aead = AESGCM(key)
+        preamble_hash = hashlib.sha256(preamble).digest()
+        raw_len = f.read(4)
+        if len(raw_len) != 4:
+            raise _damaged()
+        (n,) = struct.unpack(">I", raw_len)
+        if n > MAX_HEADER:
+            raise _damaged()
+        nonce, sealed = f.read(12), f.read(n)
+        try:
+            header = json.loads(aead.decrypt(nonce, sealed, _aad(backup_id, preamble_hash, 0, False)))
+        except (InvalidTag, ValueError):
+            raise PantiError(_("This backup cannot be opened with that key, or it is damaged.")) from None
+        return f, aead, backup_id, preamble_hash, header
+    except BaseException:
+        f.close()
+        raise
+
+
+def _info(path: Path, header: dict) -> BackupInfo:
+    return BackupInfo(path, header["backup_id"], header["centre_id"], header["centre_code"],
+                      header["created_at"], int(header["schema_version"]), dict(header["counts"]),
+                      int(header["size"]))
+
+
+def _decrypt_to(path: Path, out: Path, passphrase=None, recovery_text=None, master=None,
+                progress: Progress | None = None) -> dict:
+    f, aead, backup_id, preamble_hash, header = _open(path, passphrase, recovery_text, master)
+    digest = hashlib.sha256()
+    total = int(header["chunks"])
+    try:
+        with open(out, "wb") as dst:
+            for i, plain in enumerate(_chunks(f, aead, backup_id, preamble_hash, total), 1):
+                digest.update(plain)
+                dst.write(plain)
+                if progress is not None:
+                    progress(i, total)
+            dst.flush()
+            os.fsync(dst.fileno())
+    finally:
+        f.close()
+    if digest.hexdigest() != header["sha256"]:
+        raise _damaged()
+    return header
+
+
+def verify_backup(path: Path, passphrase: str | None = None, recovery_text: str | None = None,
+                  master: bytearray | None = None, progress: Progress | None = None) -> BackupInfo:
+    """Check a backup completely without restoring it: keys, every chunk, the database inside."""
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="panti-verify-") as tmp:
+        out = Path(tmp) / DB_NAME
+        header = _decrypt_to(path, out, passphrase, recovery_text, master, progress)
+        counts = _check_sqlite(out)
+        if counts != header["counts"]:
+            raise IntegrityError(_("The records in the backup do not match its header."))
+    return _info(path, header)
+
+
+@dataclass
+class RestoreResult:
+    info: BackupInfo
+    data_dir: Path
+    replaced: Path | None  # where the data it replaced was kept
+
+
+def restore_backup(path: Path, data_dir: Path, passphrase: str | None = None, recovery_text: str | None = None,
+                   allow_other_centre: bool = False, progress: Progress | None = None) -> RestoreResult:
+    """Decrypt into a fresh folder, verify it, then swap it in; the replaced data is kept aside."""
+    from .store.db import open_database
+    from .vault.vault import Vault
+
+    path, data_dir = Path(path), Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    current = data_dir / DB_NAME
+    stage = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir))
+    try:
+        header = _decrypt_to(path, stage / DB_NAME, passphrase, recovery_text, None, progress)
+        if int(header["schema_version"]) > SCHEMA_VERSION:
+            raise PantiError(_("This backup comes from a newer version of Panti; update the app to restore it."))
+        counts = _check_sqlite(stage / DB_NAME)
+        if counts != header["counts"]:
+            raise IntegrityError(_("The records in the backup do not match its header."))
+        if current.exists() and not allow_other_centre:
+            conn = sqlite3.connect(f"file:{current}?mode=ro", uri=True)
+            try:
+                row = conn.execute("SELECT value FROM store_meta WHERE key = 'centre_id'").fetchone()
+            finally:
+                conn.close()
+            if row and row[0] != header["centre_id"]:
+                raise PantiError(_("This backup belongs to another centre ({code}). Restore it only if you "
+                                   "mean to replace this centre's data: add --other-centre.").format(
+                                       code=header["centre_code"]))
+        db = open_database(stage / DB_NAME)  # applies newer migrations to an older backup
+        try:
+            if Vault(db).users() == []:
+                raise _damaged()
+        finally:
+            db.close()
+        replaced = None
+        if current.exists():
+            replaced = data_dir / f"replaced-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+            replaced.mkdir()
+            for suffix in ("", "-wal", "-shm"):
+                p = Path(str(current) + suffix)
+                if p.exists():
+                    os.replace(p, replaced / p.name)
+        for p in stage.iterdir():
+            os.replace(p, data_dir / p.name)
+        _fsync_dir(data_dir)
+    finally:
+        for p in stage.glob("*"):
+            with contextlib.suppress(OSError):
+                p.unlink()
+        with contextlib.suppress(OSError):
+            stage.rmdir()
+    return RestoreResult(_info(path, header), data_dir, replaced)
+
+
+def audit_restore(data_dir: Path, path: Path, info: BackupInfo, passphrase: str | None = None,
+                  recovery_text: str | None = None) -> None:
+    """Record the restore in the restored vault's own audit chain."""
+    from .workspace import Workspace
+
+    admins = [u.name for u in Workspace.list_users(data_dir) if u.role == "admin" and u.removed_at is None]
+    for name in admins:
+        try:
+            ws = (Workspace.open_with_recovery(data_dir, recovery_text, name) if recovery_text is not None
+                  else Workspace.open(data_dir, name, passphrase or ""))
+        except PantiError:
+            continue
+        with ws:
+            ws._audit("restore", detail=f"{Path(path).name} {info.created_at}")
+        return

@@ -1,0 +1,190 @@
+"""Backups: the restore drill, tampering of every kind, a full disk, no plaintext, rotation."""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+import pytest
+
+from panti_desktop import backup, demo
+from panti_desktop.errors import PantiError, WrongPassphrase
+from panti_desktop.workspace import Workspace
+
+from .conftest import ADMIN_PASS, FLOOR
+from .test_cli import run
+
+
+@pytest.fixture(scope="module")
+def centre(tmp_path_factory):
+    d = tmp_path_factory.mktemp("centre")
+    ws, key = Workspace.init(d / "vault", "BKP", "Sentra Cadangan", "admin", ADMIN_PASS, kdf=FLOOR)
+    ws.add_user("siti", "counsellor", "siti passphrase 1", kdf=FLOOR)
+    demo.generate(ws, children=15, seed=4)
+    info = backup.create_backup(ws, d / "stick")
+    yield ws, key, info, d
+    ws.close()
+
+
+def _chunk_offsets(path: Path) -> list[int]:
+    data = path.read_bytes()
+    (n,) = struct.unpack(">I", data[26:30])
+    pos, out = 30 + n, []
+    while pos < len(data):
+        out.append(pos)
+        (size,) = struct.unpack(">I", data[pos:pos + 4])
+        pos += 4 + 12 + size
+    return out
+
+
+def test_restore_drill_through_the_cli(tmp_path):
+    home = tmp_path / "home"
+    env = {"PANTI_USER": "admin", "PANTI_PASSPHRASE": ADMIN_PASS}
+    r = run(["init", "--centre-code", "DRL", "--centre-name", "Sentra Latihan", "--admin", "admin"],
+            {"PANTI_PASSPHRASE": ADMIN_PASS}, home, check=0)
+    key = next(line.strip() for line in r.stdout.splitlines() if line.count("-") == 6)
+    run(["demo", "--children", "10", "--seed", "7", "--quiet"], env, home, check=0)
+    run(["user", "add", "siti", "--role", "counsellor"], {**env, "PANTI_NEW_PASSPHRASE": "siti-passphrase-1"},
+        home, check=0)
+    before = run(["child", "list", "--json"], env, home, check=0).stdout
+    audit_before = run(["audit", "--limit", "1000"], env, home, check=0).stdout.count("\n")
+    (tmp_path / "stick").mkdir()  # a USB stick: a folder that exists
+    r = run(["backup", "--out", str(tmp_path / "stick")], env, home, check=0)
+    files = list((tmp_path / "stick").glob("*.pantibak"))
+    assert len(files) == 1 and "verified" in r.stdout
+    run(["backup", "verify", str(files[0]), "--recovery-key"], {"PANTI_RECOVERY_KEY": key}, check=0)
+    for p in home.iterdir():  # the laptop is stolen
+        if p.is_file():
+            p.unlink()
+    new_home = tmp_path / "new-laptop"
+    run(["restore", str(files[0]), "--recovery-key"], {"PANTI_RECOVERY_KEY": key}, new_home, check=0)
+    assert run(["child", "list", "--json"], env, new_home, check=0).stdout == before
+    run(["verify"], env, new_home, check=0)
+    run(["child", "list"], {"PANTI_USER": "siti", "PANTI_PASSPHRASE": "siti-passphrase-1"}, new_home, check=0)
+    audit_after = run(["audit", "--limit", "1000"], env, new_home, check=0)
+    assert audit_after.stdout.count("\n") > audit_before and "restore" in audit_after.stdout
+
+
+def test_verify_with_a_passphrase_or_the_recovery_key(centre):
+    _ws, key, info, _d = centre
+    assert backup.verify_backup(info.path, passphrase=ADMIN_PASS).counts["child"] == 15
+    assert backup.verify_backup(info.path, recovery_text=key).centre_code == "BKP"
+    with pytest.raises(WrongPassphrase):
+        backup.verify_backup(info.path, passphrase="siti passphrase 1")  # not an admin
+    with pytest.raises(PantiError):
+        backup.verify_backup(info.path, recovery_text="0000-0000-0000-0000-0000-0000-0000")
+
+
+def test_every_flipped_byte_is_refused(centre, tmp_path):
+    _ws, _key, info, _d = centre
+    data = info.path.read_bytes()
+    offsets = _chunk_offsets(info.path)
+    for pos in (5, 20, 40, offsets[0] + 2, offsets[0] + 30, offsets[1] + 20, offsets[-1] + 100, len(data) - 1):
+        bad = bytearray(data)
+        bad[pos] ^= 0x01
+        p = tmp_path / f"flip{pos}.pantibak"
+        p.write_bytes(bytes(bad))
+        with pytest.raises(PantiError):
+            backup.verify_backup(p, passphrase=ADMIN_PASS)
+
+
+def test_truncated_at_every_chunk_boundary_is_refused(centre, tmp_path):
+    _ws, _key, info, _d = centre
+    data = info.path.read_bytes()
+    for cut in [*_chunk_offsets(info.path)[1:], len(data) - 7]:
+        p = tmp_path / f"cut{cut}.pantibak"
+        p.write_bytes(data[:cut])
+        with pytest.raises(PantiError):
+            backup.verify_backup(p, passphrase=ADMIN_PASS)
+    (tmp_path / "extra.pantibak").write_bytes(data + data[_chunk_offsets(info.path)[1]:])
+    with pytest.raises(PantiError):
+        backup.verify_backup(tmp_path / "extra.pantibak", passphrase=ADMIN_PASS)
+
+
+def test_a_chunk_from_another_backup_is_refused(centre, tmp_path):
+    ws, _key, info, _d = centre
+    other = backup.create_backup(ws, tmp_path / "other.pantibak")
+    a, b = info.path.read_bytes(), other.path.read_bytes()
+    oa, ob = _chunk_offsets(info.path), _chunk_offsets(other.path)
+    spliced = a[:oa[1]] + b[ob[1]:ob[2]] + a[oa[2]:]
+    (tmp_path / "spliced.pantibak").write_bytes(spliced)
+    with pytest.raises(PantiError):
+        backup.verify_backup(tmp_path / "spliced.pantibak", passphrase=ADMIN_PASS)
+
+
+def test_foreign_newer_and_non_backup_files_are_refused(centre, tmp_path):
+    _ws, key, info, _d = centre
+    newer = bytearray(info.path.read_bytes())
+    newer[8:10] = struct.pack(">H", 9)
+    (tmp_path / "newer.pantibak").write_bytes(bytes(newer))
+    with pytest.raises(PantiError, match="newer"):
+        backup.verify_backup(tmp_path / "newer.pantibak", passphrase=ADMIN_PASS)
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(PantiError, match="not a Panti backup"):
+        backup.verify_backup(tmp_path / "notes.txt", passphrase=ADMIN_PASS)
+    # another centre's backup does not replace this centre's data unless asked
+    other_ws, other_key = Workspace.init(tmp_path / "other", "OTH", "LPA Lain", "admin", ADMIN_PASS, kdf=FLOOR)
+    foreign = backup.create_backup(other_ws, tmp_path / "foreign.pantibak")
+    other_ws.close()
+    target = tmp_path / "target"
+    backup.restore_backup(info.path, target, recovery_text=key)
+    before = (target / "centre.db").read_bytes()
+    with pytest.raises(PantiError, match="another centre"):
+        backup.restore_backup(foreign.path, target, recovery_text=other_key)
+    assert (target / "centre.db").read_bytes() == before
+    result = backup.restore_backup(foreign.path, target, recovery_text=other_key, allow_other_centre=True)
+    assert result.replaced is not None and (result.replaced / "centre.db").read_bytes() == before
+
+
+def test_a_full_disk_leaves_no_backup_that_looks_complete(centre, tmp_path, monkeypatch):
+    ws, _key, _info, _d = centre
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    good = backup.create_backup(ws, stick)
+    real_fsync = os.fsync
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backup.os, "fsync", full)
+    with pytest.raises(OSError):
+        backup.create_backup(ws, stick / "second.pantibak")
+    monkeypatch.setattr(backup.os, "fsync", real_fsync)
+    assert sorted(p.name for p in stick.iterdir()) == [good.path.name]
+    backup.verify_backup(good.path, passphrase=ADMIN_PASS)
+
+
+def test_no_plaintext_in_the_backup(centre):
+    ws, _key, info, _d = centre
+    blob = info.path.read_bytes()
+    secrets = set()
+    for child_id in ws.child_ids():
+        d = ws.child_data(child_id)
+        secrets |= {d["full_name"], d["register_no"], d["intake_date"], d["birth_date"], d.get("nik") or "x" * 16}
+        secrets |= {s.data["notes"] for s in ws.records_for_child("session", child_id)}
+    secrets |= {"Sentra Cadangan", "BKP-", "intervention", "2026-"}
+    leaked = [s for s in secrets if s and s.encode() in blob]
+    assert leaked == []
+
+
+def test_rotation_keeps_the_newest_backups(centre, tmp_path):
+    ws, _key, _info, _d = centre
+    folder = tmp_path / "rot"
+    folder.mkdir()
+    for i in range(4):  # older backups of this centre and one of another centre
+        (folder / f"panti-BKP-2025010{i}-000000.pantibak").write_bytes(b"old")
+    (folder / "panti-OTH-20250101-000000.pantibak").write_bytes(b"other centre")
+    newest = backup.create_backup(ws, folder, keep=2)
+    names = sorted(p.name for p in folder.iterdir())
+    assert newest.path.name in names and "panti-BKP-20250103-000000.pantibak" in names
+    assert "panti-OTH-20250101-000000.pantibak" in names and len(names) == 3
+    assert ws.last_verified_backup() == newest.created_at
+
+
+def test_only_an_admin_makes_backups(centre):
+    from panti_desktop.errors import PermissionDenied
+
+    ws, _key, _info, d = centre
+    with Workspace.open(ws.data_dir, "siti", "siti passphrase 1") as siti, pytest.raises(PermissionDenied):
+        backup.create_backup(siti, d / "x.pantibak")
