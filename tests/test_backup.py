@@ -50,7 +50,7 @@ def test_restore_drill_through_the_cli(tmp_path):
     before = run(["child", "list", "--json"], env, home, check=0).stdout
     audit_before = run(["audit", "--limit", "1000"], env, home, check=0).stdout.count("\n")
     (tmp_path / "stick").mkdir()  # a USB stick: a folder that exists
-    r = run(["backup", "--out", str(tmp_path / "stick")], env, home, check=0)
+    r = run(["--lang", "en", "backup", "--out", str(tmp_path / "stick")], env, home, check=0)
     files = list((tmp_path / "stick").glob("*.pantibak"))
     assert len(files) == 1 and "verified" in r.stdout
     run(["backup", "verify", str(files[0]), "--recovery-key"], {"PANTI_RECOVERY_KEY": key}, check=0)
