@@ -223,6 +223,55 @@ def measure(sides: dict[str, Workspace], repeats: int, cipher: list[float] | Non
     ]
 
 
+def measure_backup(ws: Workspace, tmp: Path, repeats: int) -> list[Result]:
+    """Backup, verify and restore, each against copying the database file as it is."""
+    import shutil
+
+    from . import backup
+
+    ws.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    src = ws.db_path(ws.data_dir)
+    def plain_copy() -> None:  # a copy that is on the disk, as a backup must be
+        shutil.copyfile(src, tmp / "copy.db")
+        with open(tmp / "copy.db", "rb+") as f:
+            os.fsync(f.fileno())
+
+    copy_ms = _median_ms(plain_copy, repeats)
+    made: list = []
+
+    def do_backup():
+        for p in (tmp / "backups").glob("*"):
+            p.unlink()
+        made.append(backup.create_backup(ws, tmp / "backups" / "bench.pantibak"))
+
+    backup_ms = _median_ms(do_backup, repeats)
+    path = made[-1].path
+    _mid, master, _unlockers = ws.vault.master_unlockers(ws.ring)
+    verify_ms = _median_ms(lambda: backup.verify_backup(path, master=bytearray(master)), repeats)
+
+    def do_restore():
+        shutil.rmtree(tmp / "restored", ignore_errors=True)
+        backup.restore_backup(path, tmp / "restored", passphrase=PASSPHRASE)
+
+    restore_ms = _median_ms(do_restore, repeats)
+    return [
+        Result(_("backup (snapshot, encrypt, write, read back, verify)"), backup_ms, copy_ms, None, 3),
+        Result(_("verify a backup"), verify_ms, copy_ms, None, 3),
+        Result(_("restore a backup"), restore_ms, copy_ms, None, None),
+    ]
+
+
+def format_backup_table(results: list[Result]) -> str:
+    headers = [_("Operation"), _("ms"), _("file copy ms"), _("ratio"), _("target")]
+    rows = [[r.name, f"{r.sealed_ms:.0f}", f"{r.plain_ms:.0f}", f"{r.ratio:.2f}×",
+             "" if r.target_ms is None else ("< 3× " + ("✓" if r.ratio < 3 else "✗"))] for r in results]
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=False)) for r in rows]
+    return "\n".join(lines)
+
+
 def format_table(results: list[Result], with_cipher: bool) -> str:
     headers = [_("Operation"), _("sealed ms"), _("plain ms"), _("ratio")]
     if with_cipher:
@@ -276,6 +325,7 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
                     cipher_times = pool.apply(_sqlcipher_side, (str(tmp / "plain"), str(tmp / "sqlcipher"),
                                                                 probe, repeats))
             results = measure(sides, repeats, cipher_times, probe)
+            backup_results = measure_backup(sealed, tmp, max(1, min(repeats, 3)))
             sizes = {side: ws.db.execute("PRAGMA page_count").fetchone()[0]
                      * ws.db.execute("PRAGMA page_size").fetchone()[0] for side, ws in sides.items()}
         finally:
@@ -284,8 +334,11 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
     out("")
     out(format_table(results, cipher_times is not None))
     out("")
+    out(_("Backups, against a plain copy of the database file:"))
+    out(format_backup_table(backup_results))
+    out("")
     out(_("Database size: sealed {sealed:.1f} MB, plain {plain:.1f} MB.").format(
         sealed=sizes["sealed"] / 1e6, plain=sizes["plain"] / 1e6))
     if cipher_times is None:
         out(_("SQLCipher not measured: install the optional extra with pip install 'panti-desktop[sqlcipher]'."))
-    return results
+    return results + backup_results
