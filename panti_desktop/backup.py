@@ -85,10 +85,13 @@ def _damaged() -> IntegrityError:
 
 
 def _counts(conn: sqlite3.Connection) -> dict[str, int]:
-    return {name: conn.execute(f"SELECT COUNT(*) FROM {name} WHERE deleted = 0").fetchone()[0] for name in KINDS} | {
-        "user": conn.execute("SELECT COUNT(*) FROM user WHERE removed_at IS NULL").fetchone()[0],
-        "audit": conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0],
-    }
+    """Live records per table (tables a backup from an older schema lacks are left out)."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    out = {name: conn.execute(f"SELECT COUNT(*) FROM {name} WHERE deleted = 0").fetchone()[0]
+           for name in KINDS if name in tables}
+    out["user"] = conn.execute("SELECT COUNT(*) FROM user WHERE removed_at IS NULL").fetchone()[0]
+    out["audit"] = conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+    return out
 
 
 def _check_sqlite(path: Path) -> dict[str, int]:

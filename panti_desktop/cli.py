@@ -242,6 +242,7 @@ def cmd_child_list(args) -> int:
                     "id": r.id, "register_no": r.register_no, "initials": r.initials, "age": r.age,
                     "status": r.status, "counsellor": ws.user_name(r.counsellor_id),
                     "intake_date": r.intake_date, "last_session": r.last_session, "next_review": r.next_review,
+                    "consent": r.consent,
                 })
             _print_json(out)
         else:
@@ -415,6 +416,58 @@ def cmd_restore(args) -> int:
     return EXIT_OK
 
 
+def cmd_retention_list(args) -> int:
+    from . import retention
+
+    with _open(args) as ws:
+        items = retention.review(ws, only_due=not args.all)
+        if args.json:
+            _print_json([item.__dict__ for item in items])
+            return EXIT_OK
+        rows = [[i.register_no, _status_label(i.status), i.ended_on, i.due_on,
+                 _("yes") if i.past_due else _("no"),
+                 "" if not i.hold_until else _("until {date}").format(date=i.hold_until)] for i in items]
+        print(_table(rows, [_("Register no."), _("Status"), _("Ended"), _("Retention until"), _("Past due"),
+                            _("Legal hold")]))
+        if not items:
+            print(_("No case has reached the end of its retention period."))
+    return EXIT_OK
+
+
+def cmd_retention_hold(args) -> int:
+    from . import retention
+    from .domain.fields import parse_date
+
+    until = parse_date(args.until, "until", "--until")
+    with _open(args) as ws:
+        retention.place_hold(ws, args.ref, args.reason, until.isoformat())
+    print(_("Legal hold placed until {date}.").format(date=until.isoformat()))
+    return EXIT_OK
+
+
+def cmd_retention_erase(args) -> int:
+    from . import retention
+
+    with _open(args) as ws:
+        no = retention.erase(ws, args.ref, args.reason or "")
+    print(_("Case {no} was erased; an erasure record that identifies no one was kept.").format(no=no))
+    return EXIT_OK
+
+
+def cmd_retention_rules(args) -> int:
+    from . import retention
+
+    with _open(args) as ws:
+        for item in args.set or []:
+            kind, _sep, years = item.partition("=")
+            if not years.isdigit():
+                raise UsageError(_("Write each rule as KIND=YEARS: {item}").format(item=item))
+            retention.set_years(ws, kind.strip(), int(years))
+        rows = [[k, str(retention.years_for(ws, k))] for k in sorted(retention.DEFAULT_YEARS)]
+        print(_table(rows, [_("Record type"), _("Years after the case ended")]))
+    return EXIT_OK
+
+
 def cmd_gui(args) -> int:
     """The desktop window (first-run wizard or unlock, then the main window)."""
     import importlib.util
@@ -520,6 +573,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--recovery-key", action="store_true", help=_("open it with the recovery key (PANTI_RECOVERY_KEY)"))
     s.add_argument("--other-centre", action="store_true", help=_("allow a backup of another centre to replace this one"))
     s.set_defaults(func=cmd_restore)
+
+    r = sub.add_parser("retention", help=_("retention review, legal holds and erasure")).add_subparsers(
+        dest="retention_command", metavar="ACTION", parser_class=_Parser)
+    s = r.add_parser("list", help=_("cases past the end of their retention period"))
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--all", action="store_true", help=_("every ended case, not only those past due"))
+    s.set_defaults(func=cmd_retention_list)
+    s = r.add_parser("hold", help=_("place a legal hold that blocks erasure"))
+    s.add_argument("ref", metavar="REF")
+    s.add_argument("--reason", required=True, metavar="TEXT")
+    s.add_argument("--until", required=True, metavar="DATE")
+    s.set_defaults(func=cmd_retention_hold)
+    s = r.add_parser("erase", help=_("erase a case whose retention has run out"))
+    s.add_argument("ref", metavar="REF")
+    s.add_argument("--reason", metavar="TEXT")
+    s.set_defaults(func=cmd_retention_erase)
+    s = r.add_parser("rules", help=_("show or set the retention period per record type"))
+    s.add_argument("--set", action="append", metavar="KIND=YEARS")
+    s.set_defaults(func=cmd_retention_rules)
 
     s = sub.add_parser("gui", help=_("open the desktop window (also what runs with no command)"))
     s.set_defaults(func=cmd_gui)

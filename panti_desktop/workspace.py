@@ -84,6 +84,7 @@ class ChildRow:
     intake_date: str | None
     last_session: str | None = None
     next_review: str | None = None
+    consent: bool = False  # a parent's or guardian's consent is recorded and not withdrawn
 
 
 @dataclass
@@ -458,6 +459,9 @@ class Workspace:
         ).fetchone()[0]
         if data.get("status") not in lifecycle.OPEN_STATES:
             review = None  # a plan review is only due while the case is open
+        consent = self.db.execute(
+            "SELECT 1 FROM consent WHERE child_id = ? AND deleted = 0 AND withdrawn_on IS NULL LIMIT 1", [child_id]
+        ).fetchone() is not None
         return ChildRow(
             id=child_id,
             register_no=data.get("register_no") or "",
@@ -468,6 +472,7 @@ class Workspace:
             intake_date=data.get("intake_date"),
             last_session=last,
             next_review=review,
+            consent=consent,
         )
 
     def list_children(self, status: str | None = None, counsellor_id: str | None = None,

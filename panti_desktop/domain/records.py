@@ -600,13 +600,27 @@ class FollowUp(DomainRecord):
             self._not_after("done_on", today)
 
 
+@dataclass
+class LegalHold(DomainRecord):
+    """A manager's hold on a case: while it lasts, the case cannot be erased."""
+
+    KIND: ClassVar[str] = "legal_hold"
+    TITLE: ClassVar[Label] = _title("Penahanan hukum (legal hold)", "Legal hold")
+    child_id: str | None = F.ref("Anak", "Child", required=True)
+    reason: str | None = F.text("Alasan", "Reason", required=True, max_len=1000)
+    until: str | None = F.day("Berlaku sampai", "Until", required=True)
+    placed_by: str | None = F.ref("Ditetapkan oleh", "Placed by")
+    placed_on: str | None = F.day("Ditetapkan pada", "Placed on")
+    lifted_on: str | None = F.day("Dicabut pada", "Lifted on")
+
+
 RECORD_TYPES: dict[str, type[DomainRecord]] = {
     cls.KIND: cls
     for cls in [
         Centre, UserProfile, AssessmentTemplate, Child, Family, Caregiver, LegalTrack, Referral,
         CaseConference, Consent, Offence, Victim, Assessment, Plan, PlanVersion, OverarchingGoal,
         FitDriver, IntermediateGoal, Intervention, Session, WeeklySummary, Supervision, Fidelity,
-        SafetyPlan, Diversion, DiversionItem, DiversionSupervision, Termination, FollowUp,
+        SafetyPlan, Diversion, DiversionItem, DiversionSupervision, Termination, FollowUp, LegalHold,
     ]
 }
 

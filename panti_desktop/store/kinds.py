@@ -55,6 +55,7 @@ KINDS: dict[str, Kind] = {
         Kind("diversion_supervision", CLINICAL, ("diversion_id",)),
         Kind("termination", CLINICAL, ("terminated_on",)),
         Kind("follow_up", CLINICAL, ("due_date", "done_on")),
+        Kind("legal_hold", CASE, ("until", "lifted_on")),
     ]
 }
 

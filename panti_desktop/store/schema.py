@@ -39,6 +39,17 @@ def _record_table_sql(name: str, extra: tuple[str, ...], per_child: bool) -> lis
     return sql
 
 
+# The record kinds m001 created. Kinds added later get their own migration, so a
+# database made by any version reaches the same schema.
+V1_KINDS = (
+    "centre", "user_profile", "assessment_template", "child", "family", "caregiver", "legal_track",
+    "referral", "case_conference", "consent", "offence", "victim", "assessment", "plan", "plan_version",
+    "overarching_goal", "fit_driver", "intermediate_goal", "intervention", "session", "weekly_summary",
+    "supervision", "fidelity", "safety_plan", "diversion", "diversion_item", "diversion_supervision",
+    "termination", "follow_up",
+)
+
+
 @migrations()
 def m001_initial(db: Database) -> None:
     create_vault_tables(db)
@@ -46,7 +57,7 @@ def m001_initial(db: Database) -> None:
         """CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"""
     )
     # child first: the other tables reference it.
-    order = ["child"] + [k for k in KINDS if k != "child"]
+    order = ["child"] + [k for k in V1_KINDS if k != "child"]
     for name in order:
         k = KINDS[name]
         for stmt in _record_table_sql(name, k.index, k.per_child):
@@ -84,6 +95,24 @@ def m002_settings(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX session_child_date ON session(child_id, session_date)")
+
+
+@migrations()
+def m003_retention(db: Database) -> None:
+    """Legal holds (sealed records) and erasure tombstones (no content, identify no one)."""
+    k = KINDS["legal_hold"]
+    for stmt in _record_table_sql("legal_hold", k.index, k.per_child):
+        db.execute(stmt)
+    db.execute(
+        """CREATE TABLE erasure (
+            child_id TEXT PRIMARY KEY,
+            centre_id TEXT NOT NULL,
+            erased_at TEXT NOT NULL,
+            erased_by TEXT NOT NULL,
+            hlc INTEGER NOT NULL,
+            origin TEXT NOT NULL
+        )"""
+    )
 
 
 SCHEMA_VERSION = len(migrations._migrations)

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,7 +43,7 @@ Index = QModelIndex | QPersistentModelIndex
 class ChildrenModel(QAbstractTableModel):
     """Rows are child ids; each row's display values are computed when first asked for."""
 
-    COLUMNS = ("register_no", "initials", "age", "status", "counsellor", "last_session", "next_review")
+    COLUMNS = ("register_no", "initials", "age", "status", "counsellor", "last_session", "next_review", "consent")
     SORTABLE: ClassVar[dict[int, str]] = {0: "register_no", 3: "status, register_no", 4: "counsellor_id, register_no"}
 
     def __init__(self, ws, parent=None):
@@ -61,7 +62,7 @@ class ChildrenModel(QAbstractTableModel):
 
     def headers(self) -> list[str]:
         return [_("Register no."), _("Initials"), _("Age"), _("Status"), _("Counsellor"),
-                _("Last session"), _("Next review")]
+                _("Last session"), _("Next review"), _("Consent")]
 
     def reload(self) -> None:
         """Re-read the ids for the current search and filters (plaintext, no decryption)."""
@@ -116,6 +117,11 @@ class ChildrenModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.UserRole:
             return self.ids[index.row()]
+        if role == Qt.ItemDataRole.ForegroundRole and self.COLUMNS[index.column()] == "consent":
+            try:
+                return None if self.row_of(index.row()).consent else QColor("#b35c00")
+            except PantiError:
+                return None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         try:
@@ -137,6 +143,8 @@ class ChildrenModel(QAbstractTableModel):
             return fmt_date(r.last_session, short=True)
         if col == "next_review":
             return fmt_date(r.next_review, short=True)
+        if col == "consent":
+            return _("recorded") if r.consent else _("missing")
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -200,7 +208,7 @@ class ChildrenPage(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(26)
         header = self.view.horizontalHeader()
         header.setStretchLastSection(True)
-        for col, width in enumerate((150, 80, 50, 170, 140, 110)):
+        for col, width in enumerate((150, 80, 50, 170, 140, 110, 120)):
             header.resizeSection(col, width)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.doubleClicked.connect(self._open_index)

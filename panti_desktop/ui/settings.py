@@ -187,6 +187,8 @@ class SettingsPage(QWidget):
             form.addRow(save)
         lay.addWidget(centre)
 
+        if ws.role in ("admin", "manager"):
+            lay.addWidget(self._retention_box(inner))
         if ws.role == "admin":
             lay.addWidget(self._backup_box(inner))
             lay.addWidget(self._admin_box(inner))
@@ -235,6 +237,106 @@ class SettingsPage(QWidget):
         QMessageBox.information(self, _("Settings"), text)
 
     # admin ------------------------------------------------------------------------------
+
+    # retention --------------------------------------------------------------------------
+
+    def _retention_box(self, parent: QWidget) -> QWidget:
+        box = QGroupBox(_("Retention"), parent)
+        lay = QVBoxLayout(box)
+        note = QLabel(_("Ended cases and the day their retention period runs out. A case past that day can be "
+                        "erased; a legal hold keeps it."), box)
+        note.setWordWrap(True)
+        lay.addWidget(note)
+        self.retention_table = make_table([_("Register no."), _("Status"), _("Ended"), _("Retention until"),
+                                           _("Legal hold")], box, "retentionTable")
+        self.retention_table.setMinimumHeight(140)
+        lay.addWidget(self.retention_table)
+        buttons = QHBoxLayout()
+        hold = QPushButton(_("Place a legal &hold…"), box)
+        hold.setObjectName("placeHold")
+        hold.clicked.connect(self._place_hold)
+        erase = QPushButton(_("&Erase the case…"), box)
+        erase.setObjectName("eraseCase")
+        erase.clicked.connect(self._erase)
+        buttons.addWidget(hold)
+        buttons.addWidget(erase)
+        buttons.addStretch(1)
+        lay.addLayout(buttons)
+        self.refresh_retention()
+        return box
+
+    def refresh_retention(self) -> None:
+        from .. import retention
+        from ..domain.vocab import LIFECYCLE_STATES
+
+        self.retention_items = retention.review(self.ws)
+        rows = [[i.register_no, LIFECYCLE_STATES.label(i.status), fmt_date(i.ended_on),
+                 fmt_date(i.due_on) + ("  ⚠" if i.past_due else ""),
+                 _("until {date}").format(date=fmt_date(i.hold_until)) if i.hold_until else ""]
+                for i in self.retention_items]
+        fill_table(self.retention_table, rows, [i.child_id for i in self.retention_items])
+        self.retention_table.resizeColumnsToContents()
+
+    def _selected_case(self):
+        rows = self.retention_table.selectionModel().selectedRows()
+        if not rows:
+            show_error(self, _("Choose a case in the list first."))
+            return None
+        return self.retention_items[rows[0].row()]
+
+    def _place_hold(self) -> None:
+        from .. import retention
+        from .common import DateEdit
+
+        item = self._selected_case()
+        if item is None:
+            return
+        dialog = QDialog(self)
+        dialog.setWindowTitle(_("Legal hold for {no}").format(no=item.register_no))
+        form = QFormLayout(dialog)
+        reason = QLineEdit(dialog)
+        until = DateEdit(dialog, optional=False)
+        form.addRow(_("Reason"), reason)
+        form.addRow(_("Until"), until)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dialog)
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        form.addRow(buttons)
+        if not self._exec_hold_dialog(dialog, reason, until):
+            return
+        try:
+            retention.place_hold(self.ws, item.child_id, reason.text(), until.iso())
+        except PantiError as exc:
+            show_error(self, exc)
+            return
+        self.refresh_retention()
+
+    def _exec_hold_dialog(self, dialog, reason, until) -> bool:
+        return bool(dialog.exec())
+
+    def _confirm_erase(self, register_no: str) -> bool:
+        return confirm(self, _("Erase case"), _(
+            "Erase case {no}? Every record of this child is deleted from this laptop for good; only an "
+            "erasure record that identifies no one remains. Backups made earlier still hold the case "
+            "until they rotate.").format(no=register_no))
+
+    def _erase(self) -> None:
+        from .. import retention
+
+        item = self._selected_case()
+        if item is None or not self._confirm_erase(item.register_no):
+            return
+        try:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            retention.erase(self.ws, item.child_id, reason=_("retention period ended"))
+        except PantiError as exc:
+            QApplication.restoreOverrideCursor()
+            show_error(self, exc)
+            return
+        QApplication.restoreOverrideCursor()
+        self.refresh_retention()
+        self._info(_("Case {no} was erased; an erasure record that identifies no one was kept.").format(
+            no=item.register_no))
 
     # backups ----------------------------------------------------------------------------
 

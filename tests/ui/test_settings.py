@@ -165,3 +165,34 @@ def test_backup_from_settings_and_the_dashboard_warning(qtbot, ws, child, tmp_pa
     errors = []
     monkeypatch.setattr(settings_mod, "show_error", lambda parent, e: errors.append(e))
     assert not page.check_backup(tmp_path / "bad.pantibak") and errors
+
+
+def test_retention_review_hold_and_erase_from_settings(qtbot, ws, monkeypatch):
+    from panti_desktop import retention
+
+    child = ws.register_child({"full_name": "Kasus Lama", "intake_date": "2015-01-01"})
+    for state in ("referred_out", "closed"):
+        ws.transition(child.id, state)
+    for kind in retention.DEFAULT_YEARS:
+        retention.set_years(ws, kind, 1)
+    ws.db.execute("UPDATE child SET updated_at = '2016-01-01T00:00:00+00:00' WHERE id = ?", [child.id])
+    page = SettingsPage(ws)
+    qtbot.addWidget(page)
+    monkeypatch.setattr(page, "_info", lambda text: None)
+    assert page.retention_table.rowCount() == 1
+    page.retention_table.selectRow(0)
+    monkeypatch.setattr(page, "_exec_hold_dialog",
+                        lambda dialog, reason, until: reason.setText("Banding") or until.set_iso("2030-01-01") or True)
+    page._place_hold()
+    assert "2030" in page.retention_table.item(0, 4).text()
+    errors = []
+    monkeypatch.setattr(settings_mod, "show_error", lambda parent, e: errors.append(e))
+    monkeypatch.setattr(page, "_confirm_erase", lambda no: True)
+    page.retention_table.selectRow(0)
+    page._erase()
+    assert errors and ws.child_ids() == [child.id]  # the hold kept it
+    retention.lift_hold(ws, ws.records_for_child("legal_hold", child.id)[0].id)
+    page.refresh_retention()
+    page.retention_table.selectRow(0)
+    page._erase()
+    assert ws.child_ids() == [] and page.retention_table.rowCount() == 0
