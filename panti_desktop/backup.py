@@ -162,7 +162,7 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
         header = {
             "format": FORMAT, "backup_id": backup_id.hex(), "centre_id": ws.centre_id,
             "centre_code": ws.centre_code, "centre_name": ws.centre_name,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "schema_version": SCHEMA_VERSION,
+            "created_at": datetime.now(UTC).isoformat(timespec="microseconds"), "schema_version": SCHEMA_VERSION,
             "counts": counts, "size": size, "chunks": n_chunks,
             "created_by": ws.user.name,
         }
@@ -210,14 +210,34 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
                 p.unlink()
         with contextlib.suppress(OSError):
             snapshot_dir.rmdir()
+    history = [h for h in backup_history(ws) if Path(h["path"]) != target][-49:]
+    history.append({"path": str(target), "created_at": info.created_at})
     with ws.db.atomic():
         ws.set_setting("last_verified_backup_at", info.created_at)
+        ws.set_setting("backup_history", json.dumps(history))
         ws._audit("backup", detail=f"{target.name} {info.size} bytes")
     if keep is None:
         keep = ws.backup_keep
     if dest.is_dir():
         prune(dest, ws.centre_code, keep, newest=target)
     return info
+
+
+def backup_history(ws) -> list[dict]:
+    """The backups this installation wrote and verified: where and when (no content)."""
+    try:
+        return list(json.loads(ws.setting("backup_history") or "[]"))
+    except ValueError:
+        return []
+
+
+def backups_holding_erased(ws) -> list[dict]:
+    """Backups still on disk that were made before the latest erasure: they hold erased cases."""
+    row = ws.db.execute("SELECT MAX(erased_at) FROM erasure").fetchone()
+    latest = row[0] if row else None
+    if not latest:
+        return []
+    return [h for h in backup_history(ws) if h["created_at"] < latest and Path(h["path"]).exists()]
 
 
 def prune(folder: Path, centre_code: str, keep: int, newest: Path) -> list[Path]:

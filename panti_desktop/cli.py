@@ -431,6 +431,15 @@ def cmd_retention_list(args) -> int:
                             _("Legal hold")]))
         if not items:
             print(_("No case has reached the end of its retention period."))
+        from .backup import backups_holding_erased
+
+        holding = backups_holding_erased(ws)
+        if holding:
+            print()
+            print(_("These backups were made before the last erasure and still hold erased cases; delete "
+                    "them when they are no longer needed:"))
+            for h in holding:
+                print(f"  {h['path']}  ({h['created_at'][:10]})")
     return EXIT_OK
 
 

@@ -13,12 +13,11 @@ database file so no copy of a payload remains; it leaves an erasure tombstone
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from .errors import PantiError, PermissionDenied, ValidationError
 from .i18n import _
 from .store.kinds import KINDS
-from .store.records import now_iso
 
 # Years after the end of a case. Legal and outcome records are kept longer: a court
 # or the Bapas may ask for them after the child's programme ended.
@@ -147,7 +146,8 @@ def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bo
             if k.per_child:
                 ws.db.execute(f"DELETE FROM {name} WHERE child_id = ?", [child_id])
         ws.db.execute("DELETE FROM child WHERE id = ?", [child_id])
-        ws.db.table("erasure").insert({"child_id": child_id, "centre_id": ws.centre_id, "erased_at": now_iso(),
+        erased_at = datetime.now(UTC).isoformat(timespec="microseconds")  # ordered against backups
+        ws.db.table("erasure").insert({"child_id": child_id, "centre_id": ws.centre_id, "erased_at": erased_at,
                                        "erased_by": ws.user.id, "hlc": ws.records.clock.tick(),
                                        "origin": ws.device_id})
         ws._audit("erase", "child", child_id, child_id, detail=f"{register_no}: {reason}".strip(": "))

@@ -114,3 +114,17 @@ def test_retention_from_the_command_line(ws, ended):
     r = run(["--lang", "en", "retention", "hold", ended.data["register_no"], "--reason", "x", "--until",
              "2030-02-30"], env, d, check=1)
     assert "date" in r.stderr
+
+
+def test_the_review_names_backups_that_still_hold_an_erased_case(ws, ended, tmp_path):
+    from panti_desktop import backup
+
+    for kind in ("termination", "follow_up", "consent", "legal_hold"):
+        retention.set_years(ws, kind, 5)
+    before = backup.create_backup(ws, tmp_path / "before.pantibak")
+    assert backup.backups_holding_erased(ws) == []
+    retention.erase(ws, ended.id, today=TODAY)
+    assert [h["path"] for h in backup.backups_holding_erased(ws)] == [str(before.path)]
+    backup.create_backup(ws, tmp_path / "after.pantibak")
+    before.path.unlink()  # deleted by rotation or by hand
+    assert backup.backups_holding_erased(ws) == []

@@ -251,6 +251,11 @@ class SettingsPage(QWidget):
                                            _("Legal hold")], box, "retentionTable")
         self.retention_table.setMinimumHeight(140)
         lay.addWidget(self.retention_table)
+        self.erased_in_backups = QLabel(box)
+        self.erased_in_backups.setObjectName("erasedInBackups")
+        self.erased_in_backups.setWordWrap(True)
+        self.erased_in_backups.setStyleSheet("color: #7a5200;")
+        lay.addWidget(self.erased_in_backups)
         buttons = QHBoxLayout()
         hold = QPushButton(_("Place a legal &hold…"), box)
         hold.setObjectName("placeHold")
@@ -276,6 +281,13 @@ class SettingsPage(QWidget):
                 for i in self.retention_items]
         fill_table(self.retention_table, rows, [i.child_id for i in self.retention_items])
         self.retention_table.resizeColumnsToContents()
+        from ..backup import backups_holding_erased
+
+        holding = backups_holding_erased(self.ws)
+        self.erased_in_backups.setVisible(bool(holding))
+        self.erased_in_backups.setText(_("These backups were made before the last erasure and still hold erased "
+                                         "cases; delete them when they are no longer needed:") + "\n" + "\n".join(
+            f"{h['path']} ({fmt_date(h['created_at'][:10])})" for h in holding))
 
     def _selected_case(self):
         rows = self.retention_table.selectionModel().selectedRows()
