@@ -477,6 +477,40 @@ def cmd_retention_rules(args) -> int:
     return EXIT_OK
 
 
+def _report_password(args) -> str | None:
+    if not args.password_env:
+        return None
+    value = os.environ.get(args.password_env)
+    if not value:
+        raise UsageError(_("The environment variable {var} holds no password.").format(var=args.password_env))
+    return value
+
+
+def cmd_report_child(args) -> int:
+    from .domain.fields import parse_date
+    from .reports import child_report
+
+    start = parse_date(args.date_from, "from", "--from")
+    end = parse_date(args.date_to, "to", "--to")
+    with _open(args) as ws:
+        out = child_report.build(ws, args.ref, Path(args.out), start=start, end=end,
+                                 full_identity=args.full_identity, password=_report_password(args), place=args.place)
+    print(_("Report written: {path}").format(path=out))
+    return EXIT_OK
+
+
+def cmd_report_recovery_kit(args) -> int:
+    from .reports import recovery_kit
+    from .workspace import Workspace
+
+    key = _secret("PANTI_RECOVERY_KEY", _("Recovery key: "))
+    with Workspace.open_with_recovery(_data_dir(args), key, _user(args)) as ws:  # proves the key is this vault's
+        out = recovery_kit.write(Path(args.out), ws.centre_code, ws.centre_name, key)
+        ws._audit("print", detail="recovery kit")
+    print(_("Report written: {path}").format(path=out))
+    return EXIT_OK
+
+
 def cmd_gui(args) -> int:
     """The desktop window (first-run wizard or unlock, then the main window)."""
     import importlib.util
@@ -601,6 +635,21 @@ def build_parser() -> argparse.ArgumentParser:
     s = r.add_parser("rules", help=_("show or set the retention period per record type"))
     s.add_argument("--set", action="append", metavar="KIND=YEARS")
     s.set_defaults(func=cmd_retention_rules)
+
+    rep = sub.add_parser("report", help=_("PDF reports")).add_subparsers(
+        dest="report_command", metavar="KIND", parser_class=_Parser)
+    s = rep.add_parser("child", help=_("a child's progress report (initials and register number only)"))
+    s.add_argument("ref", metavar="REF")
+    s.add_argument("--from", dest="date_from", metavar="DATE")
+    s.add_argument("--to", dest="date_to", metavar="DATE")
+    s.add_argument("--out", required=True, metavar="FILE")
+    s.add_argument("--full-identity", action="store_true", help=_("include the full identity (recorded in the audit log)"))
+    s.add_argument("--password-env", metavar="VAR", help=_("encrypt the PDF with the password in this variable"))
+    s.add_argument("--place", default="", help=_("place written above the signatures"))
+    s.set_defaults(func=cmd_report_child)
+    s = rep.add_parser("recovery-kit", help=_("the Recovery Kit for the safe (needs the recovery key)"))
+    s.add_argument("--out", required=True, metavar="FILE")
+    s.set_defaults(func=cmd_report_recovery_kit)
 
     s = sub.add_parser("gui", help=_("open the desktop window (also what runs with no command)"))
     s.set_defaults(func=cmd_gui)

@@ -6,11 +6,13 @@ lists and headers show initials and the register number only.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QProgressDialog,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -46,9 +49,11 @@ from ..i18n import _
 from ..store.kinds import KINDS
 from .common import (
     DateEdit,
+    Worker,
     confirm,
     fill_table,
     fmt_date,
+    has_module,
     make_table,
     scroll_area,
     show_error,
@@ -638,6 +643,11 @@ class ChildFileWidget(QWidget):
         self.status_menu = QMenu(self.status_button)
         self.status_button.setMenu(self.status_menu)
         top.addWidget(self.status_button)
+        if ws.can_read_clinical and has_module("panti_desktop.reports.child_report"):
+            self.report_button = QPushButton(_("Progress report (PDF)…"), self)
+            self.report_button.setObjectName("progressReport")
+            self.report_button.clicked.connect(self.progress_report)
+            top.addWidget(self.report_button)
         lay.addLayout(top)
         self.subheader = QLabel(self)
         self.subheader.setStyleSheet("color: #444;")
@@ -863,6 +873,47 @@ class ChildFileWidget(QWidget):
         self.identity_holder.addWidget(edit, alignment=Qt.AlignmentFlag.AlignLeft)
         self._update_header()
 
+    # reports ----------------------------------------------------------------------------
+
+    def progress_report(self) -> None:
+        dialog = ReportDialog(self, self.ws.child_data(self.child_id).get("register_no") or "")
+        if not dialog.exec():
+            return
+        from PySide6.QtWidgets import QFileDialog
+
+        name, _filter = QFileDialog.getSaveFileName(self, _("Save the progress report"),
+                                                    dialog.default_name(), "PDF (*.pdf)")
+        if name:
+            self.write_progress_report(Path(name), dialog.options())
+
+    def write_progress_report(self, path: Path, options: dict, open_after: bool = True) -> Worker:
+        from ..reports import child_report
+
+        self.save_now()
+        progress = QProgressDialog(_("Writing the report…"), None, 0, 0, self)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        ws, child_id = self.ws, self.child_id
+        worker = Worker(lambda _p, _c: child_report.build(ws, child_id, path, **options))
+
+        def done(out) -> None:
+            progress.close()
+            self.report_written = out
+            if open_after:
+                from PySide6.QtCore import QUrl
+                from PySide6.QtGui import QDesktopServices
+
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
+
+        def failed(exc) -> None:
+            progress.close()
+            show_error(self, exc)
+
+        worker.signals.finished.connect(done)
+        worker.signals.failed.connect(failed)
+        self._report_worker = worker
+        return worker.start()
+
     # sessions ---------------------------------------------------------------------------
 
     def open_session(self, session_id: str | None = None):
@@ -873,6 +924,42 @@ class ChildFileWidget(QWidget):
         section = self.section_widgets.get("sessions")
         if section is not None:
             section.save_now()
+
+
+class ReportDialog(QDialog):
+    """The period and the options of a child's progress report."""
+
+    def __init__(self, parent, register_no: str):
+        super().__init__(parent)
+        self.register_no = register_no
+        self.setWindowTitle(_("Progress report"))
+        form = QFormLayout(self)
+        self.start = DateEdit(self, optional=False)
+        self.start.set_iso(date.today() - timedelta(days=90))
+        self.end = DateEdit(self, optional=False)
+        self.place = QLineEdit(self)
+        self.place.setPlaceholderText(_("e.g. Jakarta"))
+        self.full_identity = QCheckBox(_("Include the full identity (recorded in the audit log)"), self)
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(_("optional: the PDF opens only with it"))
+        form.addRow(_("From"), self.start)
+        form.addRow(_("To"), self.end)
+        form.addRow(_("Place"), self.place)
+        form.addRow(self.full_identity)
+        form.addRow(_("Password"), self.password)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def options(self) -> dict:
+        return {"start": date.fromisoformat(self.start.iso()), "end": date.fromisoformat(self.end.iso()),
+                "full_identity": self.full_identity.isChecked(), "password": self.password.text() or None,
+                "place": self.place.text().strip()}
+
+    def default_name(self) -> str:
+        return f"laporan-{self.register_no}-{self.end.iso()}.pdf"
 
 
 def _form_widget(form: QFormLayout) -> QWidget:

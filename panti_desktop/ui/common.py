@@ -36,16 +36,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..dates import long_date, to_date
 from ..domain.vocab import Vocabulary
 from ..errors import PantiError
 from ..i18n import _, current_language
 
 log = logging.getLogger(__name__)
 
-MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-             "Oktober", "November", "Desember"]
-MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-             "October", "November", "December"]
 NULL_DATE = QDate(1900, 1, 1)
 
 
@@ -89,27 +86,9 @@ def has_module(name: str) -> bool:
 # --- dates -----------------------------------------------------------------------------
 
 
-def to_date(value: str | date | None) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
 def fmt_date(value: str | date | None, lang: str | None = None, short: bool = False) -> str:
     """`2026-11-22` → "22 November 2026" (or "22 Nov 2026" when short); "" when empty."""
-    d = to_date(value)
-    if d is None:
-        return "" if value in (None, "") else str(value)
-    months = MONTHS_EN if (lang or current_language()) == "en" else MONTHS_ID
-    month = months[d.month - 1]
-    if short:
-        month = month[:3]
-    return f"{d.day} {month} {d.year}"
+    return long_date(value, lang, short)
 
 
 class DateEdit(QDateEdit):

@@ -98,7 +98,7 @@ class NewPassphraseDialog(QDialog):
 class RecoveryKeyDialog(QDialog):
     """Shows a recovery key once; closes only after the admin confirms it was written down."""
 
-    def __init__(self, text: str, parent=None):
+    def __init__(self, text: str, parent=None, ws=None):
         super().__init__(parent)
         self.setWindowTitle(_("New recovery key"))
         lay = QVBoxLayout(self)
@@ -114,9 +114,17 @@ class RecoveryKeyDialog(QDialog):
         key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         key.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(key)
+        row = QHBoxLayout()
         copy = QPushButton(_("&Copy"), self)
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(text))
-        lay.addWidget(copy, alignment=Qt.AlignmentFlag.AlignLeft)
+        row.addWidget(copy)
+        if ws is not None:
+            kit = QPushButton(_("Save the Recovery Kit (PDF)…"), self)
+            kit.setObjectName("recoveryKit")
+            kit.clicked.connect(lambda: self._save_kit(ws, text))
+            row.addWidget(kit)
+        row.addStretch(1)
+        lay.addLayout(row)
         self.confirmed = QCheckBox(_("I have written the recovery key down and stored it safely"), self)
         self.confirmed.setObjectName("recoveryConfirmed")
         lay.addWidget(self.confirmed)
@@ -125,6 +133,11 @@ class RecoveryKeyDialog(QDialog):
         self.confirmed.toggled.connect(self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled)
         self.buttons.accepted.connect(self.accept)
         lay.addWidget(self.buttons)
+
+    def _save_kit(self, ws, text: str) -> None:
+        from .setup_wizard import save_recovery_kit
+
+        save_recovery_kit(self, ws, text)
 
     def reject(self) -> None:  # Esc must not close it before the key is written down
         if self.confirmed.isChecked():
@@ -653,4 +666,4 @@ class SettingsPage(QWidget):
         except PantiError as exc:
             show_error(self, exc)
             return
-        RecoveryKeyDialog(text, self).exec()
+        RecoveryKeyDialog(text, self, ws=self.ws).exec()

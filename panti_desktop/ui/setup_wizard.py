@@ -23,7 +23,7 @@ from ..domain.vocab import CENTRE_TYPES
 from ..errors import PantiError, ValidationError
 from ..i18n import _
 from ..vault.vault import check_passphrase_strength
-from .common import PassphraseField, confirm, has_module, vocab_combo
+from .common import PassphraseField, confirm, has_module, show_error, vocab_combo
 
 ERROR_STYLE = "color: #b00020;"
 
@@ -192,10 +192,29 @@ class RecoveryPage(QWizardPage):
     def isComplete(self) -> bool:
         return self.confirmed.isChecked()
 
-    def _save_kit(self) -> None:  # pragma: no cover - enabled once the reports issue lands
-        from ..reports import recovery_kit
+    def _save_kit(self) -> None:
+        save_recovery_kit(self, self.wiz.workspace, self.wiz.recovery_text)
 
-        recovery_kit.save_dialog(self, self.wiz.workspace, self.wiz.recovery_text)
+
+def save_recovery_kit(parent, ws, text: str, path: Path | None = None) -> Path | None:
+    """Ask where to save the Recovery Kit PDF (to print it for the safe), then write it."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from ..reports import recovery_kit
+
+    if path is None:
+        name, _filter = QFileDialog.getSaveFileName(parent, _("Save the Recovery Kit"),
+                                                    f"recovery-kit-{ws.centre_code}.pdf", "PDF (*.pdf)")
+        if not name:
+            return None
+        path = Path(name)
+    try:
+        out = recovery_kit.write(path, ws.centre_code, ws.centre_name, text, ws.user.name)
+    except (OSError, PantiError) as exc:
+        show_error(parent, exc if isinstance(exc, PantiError) else str(exc))
+        return None
+    ws._audit("print", detail="recovery kit")
+    return out
 
 
 class SetupWizard(QWizard):

@@ -226,3 +226,24 @@ def test_locking_saves_a_half_typed_session_and_unlocking_returns_to_it(qtbot, w
     assert window.children_tabs.currentWidget() is tab and tab.section_widgets["sessions"].form is form
     assert form.texts["notes"].toPlainText() == "Ibu bercerita tentang minggu ini"
     assert ws.get_record("session", form.session_id).data["notes"] == "Ibu bercerita tentang minggu ini"
+
+
+def test_progress_report_from_the_child_file(qtbot, window, ws, child, tmp_path):
+    from datetime import date
+
+    tab = window.open_child(child.id)
+    assert tab.findChild(QPushButton, "progressReport") is not None
+    worker = tab.write_progress_report(tmp_path / "r.pdf", {"start": date(2026, 1, 1), "end": date.today(),
+                                                            "full_identity": False, "password": None,
+                                                            "place": "Jakarta"}, open_after=False)
+    with qtbot.waitSignal(worker.signals.finished, timeout=20_000):
+        pass
+    assert (tmp_path / "r.pdf").stat().st_size > 1000
+    assert ws.audit_entries(limit=1)[0].action == "print"
+
+
+def test_recovery_kit_from_the_wizard_helper(qtbot, ws, tmp_path):
+    from panti_desktop.ui.setup_wizard import save_recovery_kit
+
+    out = save_recovery_kit(None, ws, ws.recovery_text, tmp_path / "kit.pdf")
+    assert out.exists() and ws.audit_entries(limit=1)[0].detail == "recovery kit"

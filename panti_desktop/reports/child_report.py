@@ -1,0 +1,261 @@
+"""Laporan Perkembangan Anak: a child's progress over a period, for managers, Bapas and court.
+
+By default the child appears only by initials and register number (UU SPPA art.
+19); the full identity is an explicit option that is recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.lineplots import LinePlot
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from ..dates import long_date
+from ..domain.diversion import diversion_eligibility
+from ..domain.records import Child
+from ..domain.vocab import (
+    COMPLIANCE,
+    DIVERSION_STAGES,
+    GOAL_STATUSES,
+    LEGAL_STAGES,
+    LIFECYCLE_STATES,
+    PARTICIPANTS,
+    RISK_LEVELS,
+    SESSION_SETTINGS,
+    SYSTEMS,
+)
+from ..i18n import _
+from .common import FONT, content_width, esc, key_values, place_and_date, styles, table, write_pdf
+
+LINE_COLOURS = [colors.HexColor(c) for c in ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
+                                             "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#393b79", "#637939")]
+
+
+def _ratings_chart(goals: list, sessions: list, start: date, end: date, width: float) -> Drawing | None:
+    """One line per goal: its progress rating (0–4) at each session of the period."""
+    series = []
+    for goal in goals:
+        points = []
+        for s in sessions:
+            for g in s.data.get("goals") or []:
+                if g.get("goal_id") == goal.id and g.get("rating") is not None:
+                    points.append(((date.fromisoformat(s.data["session_date"]) - start).days, int(g["rating"])))
+        if points:
+            series.append((goal, points))
+    if not series:
+        return None
+    height = 150
+    legend_h = 12 * len(series)
+    d = Drawing(width, height + 20 + legend_h)
+    plot = LinePlot()
+    plot.x, plot.y = 30, 20 + legend_h
+    plot.width, plot.height = width - 40, height - 20
+    plot.data = [pts for _g, pts in series]
+    plot.xValueAxis.valueMin = 0
+    plot.xValueAxis.valueMax = max(1, (end - start).days)
+    plot.xValueAxis.valueSteps = None
+    plot.xValueAxis.labelTextFormat = lambda v: long_date(start + timedelta(days=int(v)), short=True)
+    plot.xValueAxis.labels.fontName = FONT
+    plot.xValueAxis.labels.fontSize = 6.5
+    plot.yValueAxis.valueMin, plot.yValueAxis.valueMax, plot.yValueAxis.valueStep = 0, 4, 1
+    plot.yValueAxis.labels.fontName = FONT
+    plot.yValueAxis.labels.fontSize = 7
+    plot.yValueAxis.visibleGrid = True
+    plot.yValueAxis.gridStrokeColor = colors.HexColor("#dde3e8")
+    for i in range(len(series)):
+        plot.lines[i].strokeColor = LINE_COLOURS[i % len(LINE_COLOURS)]
+        plot.lines[i].strokeWidth = 1.4
+        plot.lines[i].symbol = None
+    d.add(plot)
+    legend = Legend()
+    legend.x, legend.y = 30, legend_h + 2
+    legend.fontName = FONT
+    legend.fontSize = 7
+    legend.columnMaximum = len(series)
+    legend.alignment = "right"
+    legend.dx = legend.dy = 7
+    legend.deltay = 12
+    legend.colorNamePairs = [(LINE_COLOURS[i % len(LINE_COLOURS)], f"{i + 1}. {(g.data.get('text') or '')[:110]}")
+                             for i, (g, _p) in enumerate(series)]
+    d.add(legend)
+    d.add(String(0, plot.y + plot.height + 6, _("Rating (0–4)"), fontName=FONT, fontSize=7))
+    return d
+
+
+def _counts_table(title: str, counter: Counter, vocab, width: float, st) -> Table:
+    rows = [[title, _("Sessions")]] + [[vocab.label(code), str(n)] for code, n in counter.most_common()]
+    if len(rows) == 1:
+        rows.append(["—", "0"])
+    return table(rows, [width * 0.72, width * 0.28], st=st)
+
+
+def build(ws, ref: str, out: Path, start: date | None = None, end: date | None = None,
+          full_identity: bool = False, password: str | None = None, place: str = "",
+          narrative: str | None = None) -> Path:
+    st = styles()
+    width = content_width()
+    child_id = ws.resolve_child(ref)
+    cf = ws.child_file(child_id)
+    data = cf.child.data
+    child = Child.from_dict(data)
+    end = end or date.today()
+    start = start or end - timedelta(days=90)
+    if start > end:
+        from ..errors import ValidationError
+
+        raise ValidationError(_("The start of the period is after its end."), field="from")
+    if full_identity:
+        data = ws.reveal_identity(child_id)
+
+    def in_period(rec, field_name: str) -> bool:
+        v = rec.data.get(field_name)
+        return bool(v) and start.isoformat() <= v <= end.isoformat()
+
+    sessions = [s for s in cf.sections.get("session", []) if in_period(s, "session_date")
+                and s.data.get("status") == "final"]
+    # an amendment replaces what it corrects
+    amended = {s.data.get("amends_id") for s in sessions if s.data.get("amends_id")}
+    sessions = [s for s in sessions if s.id not in amended]
+    sessions.sort(key=lambda s: s.data.get("session_date") or "")
+    legal = (cf.sections.get("legal_track") or [None])[-1]
+    plans = [p for p in cf.sections.get("plan", []) if p.data.get("status") != "superseded"]
+    plan = plans[-1] if plans else None
+
+    title = _("Child Progress Report")
+    story: list = [Paragraph(esc(title), st["title"]),
+                   Paragraph(esc(_("Period: {start} – {end}").format(start=long_date(start), end=long_date(end))),
+                             st["body"]), Spacer(1, 8)]
+    who = [(_("Register no."), data.get("register_no")), (_("Child"), child.initials())]
+    if full_identity:
+        who = [(_("Register no."), data.get("register_no")), (_("Full name"), data.get("full_name")),
+               (_("Date of birth"), long_date(data.get("birth_date"))), (_("Address"), data.get("address")),
+               (_("School"), data.get("school_name"))]
+    age = child.age_on(end)
+    who += [(_("Age"), _("{age} years").format(age=age) if age is not None else "—"),
+            (_("Case status"), LIFECYCLE_STATES.label(data.get("status"))),
+            (_("Legal stage"), LEGAL_STAGES.label(legal.data.get("stage")) if legal else "—"),
+            (_("Counsellor"), ws.user_name(data.get("counsellor_id")) or "—"),
+            (_("Intake date"), long_date(data.get("intake_date")))]
+    story.append(key_values(who, width, st))
+
+    # plan and goals
+    story.append(Paragraph(esc(_("Rehabilitation plan")), st["h2"]))
+    goals: list = []
+    if plan is None:
+        story.append(Paragraph(esc(_("There is no rehabilitation plan yet.")), st["body"]))
+    else:
+        pd = plan.data
+        story.append(Paragraph(esc(_("Status: {status} · version {n} · review {date}").format(
+            status=_plan_status(pd.get("status")), n=pd.get("version_no") or 0,
+            date=long_date(pd.get("review_date")) or "—")), st["body"]))
+        over = [g for g in cf.sections.get("overarching_goal", []) if g.data.get("plan_id") == plan.id]
+        for g in over:
+            story.append(Paragraph(esc("• " + (g.data.get("text") or "")), st["body"]))
+        goals = [g for g in cf.sections.get("intermediate_goal", []) if g.data.get("plan_id") == plan.id]
+        if goals:
+            last_rating: dict[str, int] = {}
+            for s in sessions:
+                for g in s.data.get("goals") or []:
+                    if g.get("rating") is not None:
+                        last_rating[g["goal_id"]] = int(g["rating"])
+            rows = [["#", _("Intermediate goal"), _("System"), _("Status"), _("Last rating")]]
+            for i, g in enumerate(goals, 1):
+                rows.append([str(i), g.data.get("text") or "", SYSTEMS.label(g.data.get("system")),
+                             GOAL_STATUSES.label(g.data.get("status")),
+                             str(last_rating[g.id]) if g.id in last_rating else "—"])
+            story.append(Spacer(1, 4))
+            story.append(table(rows, [width * 0.05, width * 0.5, width * 0.15, width * 0.15, width * 0.15], st=st))
+            chart = _ratings_chart(goals, sessions, start, end, width)
+            if chart is not None:
+                story.append(KeepTogether([Paragraph(esc(_("Progress ratings over the period")), st["h2"]), chart]))
+
+    # sessions
+    story.append(Paragraph(esc(_("Sessions in the period")), st["h2"]))
+    weeks = max(1, ((end - start).days + 1) / 7)
+    minutes = sum(int(s.data.get("duration_minutes") or 0) for s in sessions)
+    story.append(Paragraph(esc(_("{n} final sessions, {h:.1f} hours in all, {w:.1f} a week on average.").format(
+        n=len(sessions), h=minutes / 60, w=len(sessions) / weeks)), st["body"]))
+    settings_c = Counter(s.data.get("setting") for s in sessions)
+    participants_c = Counter(p for s in sessions for p in s.data.get("participants") or [])
+    systems_c = Counter(x for s in sessions for x in s.data.get("systems") or [])
+    third = (width - 12) / 3
+    trio = Table([[_counts_table(_("Setting"), settings_c, SESSION_SETTINGS, third, st),
+                   _counts_table(_("Participants"), participants_c, PARTICIPANTS, third, st),
+                   _counts_table(_("Systems addressed"), systems_c, SYSTEMS, third, st)]],
+                 colWidths=[third + 4] * 3)
+    trio.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    story.append(Spacer(1, 4))
+    story.append(trio)
+
+    # safety
+    story.append(Paragraph(esc(_("Safety plan")), st["h2"]))
+    safety = (cf.sections.get("safety_plan") or [None])[-1]
+    if safety is None:
+        story.append(Paragraph(esc(_("No safety plan is recorded.")), st["body"]))
+    else:
+        sd = safety.data
+        story.append(key_values([(_("Risk level"), RISK_LEVELS.label(sd.get("risk_level")) or "—"),
+                                 (_("Review date"), long_date(sd.get("review_date")) or "—"),
+                                 (_("No-contact rules"), sd.get("no_contact") or "—"),
+                                 (_("Supervising adults"), ", ".join(sd.get("supervising_adults") or []) or "—")],
+                                width, st))
+    incidents = [s for s in sessions if (s.data.get("safety_incidents") or "").strip()]
+    story.append(Paragraph(esc(_("Safety incidents in the period: {n}").format(n=len(incidents))), st["body"]))
+    for s in incidents:
+        story.append(Paragraph(esc(f"• {long_date(s.data.get('session_date'))}: {s.data['safety_incidents']}"),
+                               st["body"]))
+
+    # diversion
+    diversions = cf.sections.get("diversion") or []
+    if legal is not None or diversions:
+        story.append(Paragraph(esc(_("Legal track and diversion")), st["h2"]))
+        if legal is not None:
+            e = diversion_eligibility(legal.data.get("threatened_penalty_months"), legal.data.get("repeat_offence"),
+                                      child.age_at_offence())
+            story.append(Paragraph(esc(e.summary()), st["body"]))
+            for line in e.basis:
+                story.append(Paragraph(esc("• " + line), st["small"]))
+        if diversions:
+            dv = diversions[-1]
+            items = [i for i in cf.sections.get("diversion_item", []) if i.data.get("diversion_id") == dv.id]
+            story.append(Paragraph(esc(_("Diversion stage: {stage}").format(
+                stage=DIVERSION_STAGES.label(dv.data.get("stage")))), st["body"]))
+            if items:
+                rows = [[_("Agreement item"), _("Due date"), _("Compliance")]]
+                rows += [[i.data.get("text"), long_date(i.data.get("due_date")), COMPLIANCE.label(i.data.get("compliance"))]
+                         for i in items]
+                story.append(table(rows, [width * 0.6, width * 0.2, width * 0.2], st=st))
+
+    # narrative
+    story.append(Paragraph(esc(_("Summary and next steps")), st["h2"]))
+    last = sessions[-1].data if sessions else {}
+    text = narrative if narrative is not None else (last.get("advances") or "")
+    story.append(Paragraph(esc(text or "—"), st["body"]))
+    if last.get("next_steps"):
+        story.append(Paragraph(esc(_("Next steps: {text}").format(text=last["next_steps"])), st["body"]))
+
+    # signatures
+    story.append(Spacer(1, 18))
+    sig = Table([[Paragraph(esc(place_and_date(place, end if end < date.today() else date.today())), st["body"]), ""],
+                 [Paragraph(esc(_("Counsellor")), st["cellbold"]), Paragraph(esc(_("Manager")), st["cellbold"])],
+                 ["", ""],
+                 [Paragraph(esc(ws.user_name(data.get("counsellor_id")) or "(....................)"), st["body"]),
+                  Paragraph("(....................)", st["body"])]],
+                colWidths=[width / 2, width / 2], rowHeights=[None, None, 40, None])
+    story.append(KeepTogether([sig]))
+    write_pdf(out, story, title, ws.centre_name or ws.centre_code, password)
+    ws._audit("print", "child", child_id, child_id,
+              detail=f"progress report {start}..{end}" + (" full identity" if full_identity else ""))
+    return Path(out)
+
+
+def _plan_status(code: str | None) -> str:
+    from ..domain.vocab import PLAN_STATUSES
+
+    return PLAN_STATUSES.label(code)

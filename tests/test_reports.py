@@ -1,0 +1,112 @@
+"""PDF reports: the content is right (read back with pypdf), identity stays hidden, passwords hold."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+
+from panti_desktop.reports import child_report, recovery_kit
+
+from .conftest import ADMIN_PASS
+from .test_cli import run
+
+CHILD = {"full_name": "Rizki Aditya Pratama", "nickname": "Kiki", "birth_date": "2011-04-12",
+         "address": "Jl. Kenanga Gg. 3, Cipinang", "school_name": "SMPN 12 Jakarta", "intake_date": "2026-02-01",
+         "offence_date": "2025-12-20"}
+
+
+@pytest.fixture
+def file(ws):
+    child = ws.register_child(CHILD)
+    plan = ws.add_record("plan", {"child_id": child.id, "status": "draft", "start_date": "2026-02-10",
+                                  "review_date": "2026-05-10"})
+    goals = [ws.add_record("intermediate_goal", {"child_id": child.id, "plan_id": plan.id, "system": system,
+                                                 "text": text, "status": "in_progress"})
+             for system, text in (("family", "Ibu mengawasi ponsel setiap malam"),
+                                  ("school", "Hadir di sekolah 90% hari"))]
+    for day, setting, ratings in (("2026-03-02", "home", (1, 0)), ("2026-03-09", "school", (2, 1)),
+                                  ("2026-03-16", "home", (3, 3))):
+        s = ws.save_session_draft({"child_id": child.id, "session_date": day, "setting": setting,
+                                   "participants": ["child", "mother"], "systems": ["family"], "duration_minutes": 60,
+                                   "goals": [{"goal_id": g.id, "rating": r} for g, r in zip(goals, ratings, strict=True)],
+                                   "advances": "Ibu konsisten menyimpan ponsel", "next_steps": "Kunjungan rumah"})
+        ws.finalise_session(s.id)
+    ws.add_record("legal_track", {"child_id": child.id, "stage": "trial", "threatened_penalty_months": 60,
+                                  "repeat_offence": False})
+    return child
+
+
+def _text(path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
+
+
+def test_progress_report_holds_goals_ratings_and_counts_and_no_identity(ws, file, tmp_path):
+    out = child_report.build(ws, file.id, tmp_path / "r.pdf", start=date(2026, 3, 1), end=date(2026, 3, 31))
+    text = _text(out)
+    assert file.data["register_no"] in text and "R.A.P." in text
+    assert "Ibu mengawasi ponsel setiap malam" in text and "Hadir di sekolah 90% hari" in text
+    assert "3 final sessions" in text and "Home" in text
+    for secret in ("Rizki", "Pratama", "Kenanga", "SMPN 12"):
+        assert secret not in text
+    meta = PdfReader(str(out)).metadata
+    assert "Rizki" not in str(meta) and meta.author == "Sentra Uji"
+    assert "Page 1 of" in text and "CONFIDENTIAL" in text
+    assert ws.audit_entries(limit=1)[0].action == "print"
+
+
+def test_full_identity_is_an_audited_choice(ws, file, tmp_path):
+    out = child_report.build(ws, file.id, tmp_path / "full.pdf", full_identity=True, end=date(2026, 3, 31))
+    assert "Rizki Aditya Pratama" in _text(out)
+    actions = [e.action for e in ws.audit_entries(limit=3)]
+    assert "reveal_identity" in actions and actions[0] == "print"
+    assert "full identity" in ws.audit_entries(limit=1)[0].detail
+
+
+def test_a_password_protects_the_report(ws, file, tmp_path):
+    out = child_report.build(ws, file.id, tmp_path / "p.pdf", password="rahasia-123", end=date(2026, 3, 31))
+    reader = PdfReader(str(out))
+    assert reader.is_encrypted
+    with pytest.raises(Exception):  # noqa: B017 - pypdf raises its own error types across versions
+        reader.pages[0].extract_text()
+    reader = PdfReader(str(out))
+    assert reader.decrypt("salah") == 0
+    reader = PdfReader(str(out))
+    assert reader.decrypt("rahasia-123") != 0
+    assert "R.A.P." in reader.pages[0].extract_text()
+
+
+def test_indonesian_report(ws, file, tmp_path):
+    from panti_desktop.i18n import set_language
+
+    set_language("id")
+    out = child_report.build(ws, file.id, tmp_path / "id.pdf", start=date(2026, 3, 1), end=date(2026, 3, 31))
+    text = _text(out)
+    assert "Laporan Perkembangan Anak" in text and "1 Maret 2026" in text and "RAHASIA" in text
+    set_language("en")
+
+
+def test_recovery_kit(ws, tmp_path):
+    out = recovery_kit.write(tmp_path / "kit.pdf", "TST", "Sentra Uji", ws.recovery_text, "admin")
+    text = _text(out)
+    for group in ws.recovery_text.split("-"):
+        assert group in text
+
+
+def test_reports_from_the_command_line(ws, file, tmp_path):
+    env = {"PANTI_USER": "admin", "PANTI_PASSPHRASE": ADMIN_PASS, "REPORT_PW": "kata-sandi-1"}
+    d = ws.data_dir
+    run(["report", "child", file.data["register_no"], "--from", "2026-03-01", "--to", "2026-03-31", "--out",
+         str(tmp_path / "c.pdf"), "--password-env", "REPORT_PW"], env, d, check=0)
+    assert PdfReader(str(tmp_path / "c.pdf")).is_encrypted
+    r = run(["--lang", "en", "report", "child", "NOPE-1", "--out", str(tmp_path / "x.pdf")], env, d, check=1)
+    assert "No child" in r.stderr
+    r = run(["--lang", "en", "report", "child", file.id, "--from", "2026-13-01", "--out", str(tmp_path / "x.pdf")],
+            env, d, check=1)
+    assert "date" in r.stderr
+    run(["report", "recovery-kit", "--out", str(tmp_path / "kit.pdf")],
+        {"PANTI_USER": "admin", "PANTI_RECOVERY_KEY": ws.recovery_text}, d, check=0)
+    run(["report", "recovery-kit", "--out", str(tmp_path / "kit2.pdf")],
+        {"PANTI_USER": "admin", "PANTI_RECOVERY_KEY": "0000-0000-0000-0000-0000-0000-0000"}, d, check=1)
+    assert not (tmp_path / "kit2.pdf").exists()
