@@ -499,6 +499,18 @@ def cmd_report_child(args) -> int:
     return EXIT_OK
 
 
+def cmd_report_centre(args) -> int:
+    from .domain.fields import parse_date
+    from .reports import statistics
+
+    start = parse_date(args.date_from, "from", "--from")
+    end = parse_date(args.date_to, "to", "--to")
+    with _open(args) as ws:
+        out = statistics.build(ws, Path(args.out), start=start, end=end, password=_report_password(args))
+    print(_("Report written: {path}").format(path=out))
+    return EXIT_OK
+
+
 def cmd_report_recovery_kit(args) -> int:
     from .reports import recovery_kit
     from .workspace import Workspace
@@ -647,6 +659,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--password-env", metavar="VAR", help=_("encrypt the PDF with the password in this variable"))
     s.add_argument("--place", default="", help=_("place written above the signatures"))
     s.set_defaults(func=cmd_report_child)
+    s = rep.add_parser("centre", help=_("de-identified centre statistics for a period"))
+    s.add_argument("--from", dest="date_from", metavar="DATE")
+    s.add_argument("--to", dest="date_to", metavar="DATE")
+    s.add_argument("--out", required=True, metavar="FILE")
+    s.add_argument("--password-env", metavar="VAR", help=_("encrypt the PDF with the password in this variable"))
+    s.set_defaults(func=cmd_report_centre)
     s = rep.add_parser("recovery-kit", help=_("the Recovery Kit for the safe (needs the recovery key)"))
     s.add_argument("--out", required=True, metavar="FILE")
     s.set_defaults(func=cmd_report_recovery_kit)

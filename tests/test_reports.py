@@ -110,3 +110,49 @@ def test_reports_from_the_command_line(ws, file, tmp_path):
     run(["report", "recovery-kit", "--out", str(tmp_path / "kit2.pdf")],
         {"PANTI_USER": "admin", "PANTI_RECOVERY_KEY": "0000-0000-0000-0000-0000-0000-0000"}, d, check=1)
     assert not (tmp_path / "kit2.pdf").exists()
+
+
+def _study_centre(ws):
+    """49 children with the proportions of the study in CONTEXT.md."""
+    import uuid
+
+    n = 49
+    intact, porn, peers, own, coerced, known = 27, 21, 16, 5, 33, 43
+    children, families, offences, victims = [], [], [], []
+    for i in range(n):
+        cid = uuid.uuid4().hex
+        children.append({"id": cid, "register_no": f"TST-2026-{i + 1:04d}", "full_name": f"Anak Studi {i}",
+                         "birth_date": f"{2010 + i % 5}-01-15", "intake_date": "2026-03-01", "sex": "male",
+                         "status": "intervention"})
+        families.append({"child_id": cid, "structure": "intact" if i < intact else "divorced"})
+        offences.append({"child_id": cid, "forms": ["physical_harassment"] if i % 2 else ["intercourse"],
+                         "place": "friend_home" if i % 3 else "victim_home", "coercion": i < coerced,
+                         "determinants": [d for d, k in (("pornography", porn), ("peer_influence", peers),
+                                                         ("own_victimisation", own)) if i < k]})
+        victims.append({"child_id": cid, "code": f"K{i}", "sex": "male", "age_band": "9_12",
+                        "relationship": "friend" if i < known else "stranger"})
+    for kind, items in (("child", children), ("family", families), ("offence", offences), ("victim", victims)):
+        ws.bulk_insert(kind, items)
+    return n
+
+
+def test_centre_statistics_match_the_records_and_hide_small_counts(ws, tmp_path):
+    from panti_desktop.reports import statistics
+
+    _study_centre(ws)
+    ws.register_child({"full_name": "Satu Perempuan", "sex": "female", "intake_date": "2026-03-01"})
+    stats = statistics.compute(ws, date(2026, 1, 1), date(2026, 6, 30))
+    assert stats.children == 50
+    assert dict(stats.table("family_structure").rows)["Intact"] == 27
+    det = dict(stats.table("determinants").rows)
+    assert det["Exposure to pornography"] == 21 and det["Peer influence"] == 16 and det["Own history as a victim"] == 5
+    assert dict(stats.table("coercion").rows)["yes"] == 33
+    assert dict(stats.table("victim_relationship").rows) == {"Friend": 43, "Stranger": 6}
+    out = statistics.build(ws, tmp_path / "stats.pdf", date(2026, 1, 1), date(2026, 6, 30))
+    text = _text(out)
+    for label, count, pct in (("Intact", 27, "54%"), ("Exposure to pornography", 21, "43%"),
+                              ("Peer influence", 16, "33%"), ("Own history as a victim", 5, "10%"),
+                              ("Friend", 43, "88%")):
+        assert f"{label}\n{count}\n{pct}" in text, label
+    assert "Female\n<3\n–" in text  # one girl: never a count that singles her out
+    assert "Satu Perempuan" not in text and "Anak Studi" not in text

@@ -1,0 +1,132 @@
+"""Laporan: centre statistics for a period, and the Recovery Kit for admins."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QProgressDialog,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..errors import PantiError
+from ..i18n import _
+from .common import DateEdit, Worker, heading, show_error
+
+
+class ReportsPage(QWidget):
+    def __init__(self, ws, parent=None):
+        super().__init__(parent)
+        self.ws = ws
+        lay = QVBoxLayout(self)
+        lay.addWidget(heading(_("Reports"), self))
+        hint = QLabel(_("A child's progress report is made from the child's file (“Progress report (PDF)…”). "
+                        "Every report is recorded in the audit log and shows no child's name."), self)
+        hint.setWordWrap(True)
+        lay.addWidget(hint)
+
+        stats = QGroupBox(_("Centre statistics"), self)
+        form = QFormLayout(stats)
+        self.start = DateEdit(stats, optional=False)
+        self.start.setObjectName("statsFrom")
+        self.start.set_iso(date.today() - timedelta(days=365))
+        self.end = DateEdit(stats, optional=False)
+        self.end.setObjectName("statsTo")
+        self.password = QLineEdit(stats)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(_("optional: the PDF opens only with it"))
+        make = QPushButton(_("&Create the statistics report…"), stats)
+        make.setObjectName("makeStats")
+        make.clicked.connect(self._ask_statistics)
+        form.addRow(_("From"), self.start)
+        form.addRow(_("To"), self.end)
+        form.addRow(_("Password"), self.password)
+        form.addRow(make)
+        for w in (self.start, self.end, self.password):
+            w.setMaximumWidth(280)
+        lay.addWidget(stats)
+
+        if ws.role == "admin":
+            kit = QGroupBox(_("Recovery Kit"), self)
+            kform = QFormLayout(kit)
+            note = QLabel(_("Print a new copy of the Recovery Kit for the safe. Type the recovery key from the "
+                            "old sheet; it is checked against this centre's vault."), kit)
+            note.setWordWrap(True)
+            kform.addRow(note)
+            self.key = QLineEdit(kit)
+            self.key.setObjectName("kitKey")
+            self.key.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
+            self.key.setMaximumWidth(420)
+            save = QPushButton(_("Save the Recovery Kit (PDF)…"), kit)
+            save.setObjectName("saveKit")
+            save.clicked.connect(self._ask_kit)
+            kform.addRow(_("Recovery key"), self.key)
+            kform.addRow(save)
+            lay.addWidget(kit)
+        lay.addStretch(1)
+
+    # statistics ----------------------------------------------------------------------------
+
+    def _ask_statistics(self) -> None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self, _("Save the statistics report"), f"statistik-{self.ws.centre_code}-{self.end.iso()}.pdf",
+            "PDF (*.pdf)")
+        if name:
+            self.statistics(Path(name))
+
+    def statistics(self, path: Path, open_after: bool = True) -> Worker:
+        from ..reports import statistics
+
+        start, end = date.fromisoformat(self.start.iso()), date.fromisoformat(self.end.iso())
+        password = self.password.text() or None
+        progress = QProgressDialog(_("Counting and writing the report…"), None, 0, 0, self)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(300)
+        ws = self.ws
+        worker = Worker(lambda _p, _c: statistics.build(ws, path, start, end, password))
+
+        def done(out) -> None:
+            progress.close()
+            self.last_report = out
+            if open_after:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
+
+        def failed(exc) -> None:
+            progress.close()
+            show_error(self, exc)
+
+        worker.signals.finished.connect(done)
+        worker.signals.failed.connect(failed)
+        self._worker = worker
+        return worker.start()
+
+    # recovery kit --------------------------------------------------------------------------
+
+    def _ask_kit(self) -> None:
+        name, _filter = QFileDialog.getSaveFileName(self, _("Save the Recovery Kit"),
+                                                    f"recovery-kit-{self.ws.centre_code}.pdf", "PDF (*.pdf)")
+        if name:
+            self.recovery_kit(Path(name))
+
+    def recovery_kit(self, path: Path) -> Path | None:
+        from .setup_wizard import save_recovery_kit
+
+        text = self.key.text().strip()
+        try:
+            self.ws.vault.unlock_with_recovery(text).wipe()  # only this vault's key may be printed
+        except PantiError as exc:
+            show_error(self, exc)
+            return None
+        out = save_recovery_kit(self, self.ws, text, path)
+        self.key.clear()
+        return out

@@ -1,0 +1,38 @@
+"""The Laporan section: centre statistics and the Recovery Kit from the window."""
+
+from __future__ import annotations
+
+from pypdf import PdfReader
+
+from panti_desktop.ui import reports_page as page_mod
+from panti_desktop.ui.main_window import MainWindow
+from panti_desktop.ui.reports_page import ReportsPage
+
+
+def test_reports_appear_in_the_navigation(qtbot, ws):
+    w = MainWindow(ws)
+    qtbot.addWidget(w)
+    assert "reports" in w.page_keys
+
+
+def test_statistics_report_from_the_window(qtbot, ws, child, tmp_path):
+    page = ReportsPage(ws)
+    qtbot.addWidget(page)
+    page.start.set_iso("2026-01-01")
+    worker = page.statistics(tmp_path / "s.pdf", open_after=False)
+    with qtbot.waitSignal(worker.signals.finished, timeout=20_000):
+        pass
+    text = "".join(p.extract_text() for p in PdfReader(str(tmp_path / "s.pdf")).pages)
+    assert "Centre Statistics Report" in text and "Rizki" not in text
+
+
+def test_recovery_kit_needs_this_vaults_key(qtbot, ws, tmp_path, monkeypatch):
+    page = ReportsPage(ws)
+    qtbot.addWidget(page)
+    errors = []
+    monkeypatch.setattr(page_mod, "show_error", lambda parent, e: errors.append(e))
+    page.key.setText("0000-0000-0000-0000-0000-0000-0000")
+    assert page.recovery_kit(tmp_path / "bad.pdf") is None and errors
+    page.key.setText(ws.recovery_text)
+    assert page.recovery_kit(tmp_path / "kit.pdf").exists()
+    assert page.key.text() == ""
