@@ -494,7 +494,8 @@ def cmd_report_child(args) -> int:
     end = parse_date(args.date_to, "to", "--to")
     with _open(args) as ws:
         out = child_report.build(ws, args.ref, Path(args.out), start=start, end=end,
-                                 full_identity=args.full_identity, password=_report_password(args), place=args.place)
+                                 full_identity=args.full_identity, password=_report_password(args), place=args.place,
+                                 kind=args.kind)
     print(_("Report written: {path}").format(path=out))
     return EXIT_OK
 
@@ -658,7 +659,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--full-identity", action="store_true", help=_("include the full identity (recorded in the audit log)"))
     s.add_argument("--password-env", metavar="VAR", help=_("encrypt the PDF with the password in this variable"))
     s.add_argument("--place", default="", help=_("place written above the signatures"))
-    s.set_defaults(func=cmd_report_child)
+    s.set_defaults(func=cmd_report_child, kind="progress")
+    for name, helptext in (("court", _("the social report for the probation officer and the court")),
+                           ("termination", _("the termination report with the follow-up schedule"))):
+        s = rep.add_parser(name, help=helptext)
+        s.add_argument("ref", metavar="REF")
+        s.add_argument("--out", required=True, metavar="FILE")
+        s.add_argument("--full-identity", action="store_true",
+                       help=_("include the full identity (recorded in the audit log)"))
+        s.add_argument("--password-env", metavar="VAR", help=_("encrypt the PDF with the password in this variable"))
+        s.add_argument("--place", default="", help=_("place written above the signatures"))
+        s.set_defaults(func=cmd_report_child, kind=name, date_from=None, date_to=None)
     s = rep.add_parser("centre", help=_("de-identified centre statistics for a period"))
     s.add_argument("--from", dest="date_from", metavar="DATE")
     s.add_argument("--to", dest="date_to", metavar="DATE")

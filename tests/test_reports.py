@@ -156,3 +156,17 @@ def test_centre_statistics_match_the_records_and_hide_small_counts(ws, tmp_path)
         assert f"{label}\n{count}\n{pct}" in text, label
     assert "Female\n<3\n–" in text  # one girl: never a count that singles her out
     assert "Satu Perempuan" not in text and "Anak Studi" not in text
+
+
+def test_court_and_termination_reports(ws, file, tmp_path):
+    court = _text(child_report.build(ws, file.id, tmp_path / "court.pdf", kind="court", end=date(2026, 3, 31)))
+    assert "Social Report" in court and "Eligible for diversion" in court and "60 months" in court
+    with pytest.raises(Exception, match="termination"):
+        child_report.build(ws, file.id, tmp_path / "t.pdf", kind="termination")
+    ws.add_record("termination", {"child_id": file.id, "terminated_on": "2026-04-30", "reason": "goals_achieved",
+                                  "destination": "family_home", "living_at_home": True, "in_school_or_work": True,
+                                  "new_report": False, "summary": "Tujuan tercapai"})
+    ws.add_record("follow_up", {"child_id": file.id, "month": "1", "due_date": "2026-05-30"})
+    text = _text(child_report.build(ws, file.id, tmp_path / "t.pdf", kind="termination"))
+    assert "Termination Report" in text and "Goals achieved" in text and "30 May 2026" in text
+    assert "Tujuan tercapai" in text and "Rizki" not in text

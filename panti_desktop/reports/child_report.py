@@ -29,6 +29,8 @@ from ..domain.vocab import (
     RISK_LEVELS,
     SESSION_SETTINGS,
     SYSTEMS,
+    TERMINATION_DESTINATIONS,
+    TERMINATION_REASONS,
 )
 from ..i18n import _
 from .common import FONT, content_width, esc, key_values, place_and_date, styles, table, write_pdf
@@ -95,20 +97,34 @@ def _counts_table(title: str, counter: Counter, vocab, width: float, st) -> Tabl
     return table(rows, [width * 0.72, width * 0.28], st=st)
 
 
+TITLES = {
+    "progress": lambda: _("Child Progress Report"),
+    "court": lambda: _("Social Report for the Probation Officer and the Court"),
+    "termination": lambda: _("Termination Report"),
+}
+
+
 def build(ws, ref: str, out: Path, start: date | None = None, end: date | None = None,
           full_identity: bool = False, password: str | None = None, place: str = "",
-          narrative: str | None = None) -> Path:
+          narrative: str | None = None, kind: str = "progress") -> Path:
+    """A report on one child: "progress" (a period), "court" (Laporan Sosial) or "termination"."""
+    from ..errors import ValidationError
+
     st = styles()
     width = content_width()
     child_id = ws.resolve_child(ref)
     cf = ws.child_file(child_id)
     data = cf.child.data
     child = Child.from_dict(data)
+    terminations = cf.sections.get("termination") or []
+    if kind == "termination" and not terminations:
+        raise ValidationError(_("There is no termination record for this child yet."))
     end = end or date.today()
-    start = start or end - timedelta(days=90)
+    if kind == "termination":
+        end = date.fromisoformat(terminations[-1].data["terminated_on"])
+    start = start or (date.fromisoformat(data["intake_date"]) if kind != "progress" and data.get("intake_date")
+                      else end - timedelta(days=90))
     if start > end:
-        from ..errors import ValidationError
-
         raise ValidationError(_("The start of the period is after its end."), field="from")
     if full_identity:
         data = ws.reveal_identity(child_id)
@@ -119,15 +135,15 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
 
     sessions = [s for s in cf.sections.get("session", []) if in_period(s, "session_date")
                 and s.data.get("status") == "final"]
-    # an amendment replaces what it corrects
-    amended = {s.data.get("amends_id") for s in sessions if s.data.get("amends_id")}
+    amended = {s.data.get("amends_id") for s in sessions if s.data.get("amends_id")}  # an amendment replaces
     sessions = [s for s in sessions if s.id not in amended]
     sessions.sort(key=lambda s: s.data.get("session_date") or "")
     legal = (cf.sections.get("legal_track") or [None])[-1]
     plans = [p for p in cf.sections.get("plan", []) if p.data.get("status") != "superseded"]
     plan = plans[-1] if plans else None
+    families = cf.sections.get("family") or []
 
-    title = _("Child Progress Report")
+    title = TITLES[kind]()
     story: list = [Paragraph(esc(title), st["title"]),
                    Paragraph(esc(_("Period: {start} – {end}").format(start=long_date(start), end=long_date(end))),
                              st["body"]), Spacer(1, 8)]
@@ -144,83 +160,27 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
             (_("Intake date"), long_date(data.get("intake_date")))]
     story.append(key_values(who, width, st))
 
-    # plan and goals
-    story.append(Paragraph(esc(_("Rehabilitation plan")), st["h2"]))
-    goals: list = []
-    if plan is None:
-        story.append(Paragraph(esc(_("There is no rehabilitation plan yet.")), st["body"]))
-    else:
-        pd = plan.data
-        story.append(Paragraph(esc(_("Status: {status} · version {n} · review {date}").format(
-            status=_plan_status(pd.get("status")), n=pd.get("version_no") or 0,
-            date=long_date(pd.get("review_date")) or "—")), st["body"]))
-        over = [g for g in cf.sections.get("overarching_goal", []) if g.data.get("plan_id") == plan.id]
-        for g in over:
-            story.append(Paragraph(esc("• " + (g.data.get("text") or "")), st["body"]))
-        goals = [g for g in cf.sections.get("intermediate_goal", []) if g.data.get("plan_id") == plan.id]
-        if goals:
-            last_rating: dict[str, int] = {}
-            for s in sessions:
-                for g in s.data.get("goals") or []:
-                    if g.get("rating") is not None:
-                        last_rating[g["goal_id"]] = int(g["rating"])
-            rows = [["#", _("Intermediate goal"), _("System"), _("Status"), _("Last rating")]]
-            for i, g in enumerate(goals, 1):
-                rows.append([str(i), g.data.get("text") or "", SYSTEMS.label(g.data.get("system")),
-                             GOAL_STATUSES.label(g.data.get("status")),
-                             str(last_rating[g.id]) if g.id in last_rating else "—"])
-            story.append(Spacer(1, 4))
-            story.append(table(rows, [width * 0.05, width * 0.5, width * 0.15, width * 0.15, width * 0.15], st=st))
-            chart = _ratings_chart(goals, sessions, start, end, width)
-            if chart is not None:
-                story.append(KeepTogether([Paragraph(esc(_("Progress ratings over the period")), st["h2"]), chart]))
-
-    # sessions
-    story.append(Paragraph(esc(_("Sessions in the period")), st["h2"]))
-    weeks = max(1, ((end - start).days + 1) / 7)
-    minutes = sum(int(s.data.get("duration_minutes") or 0) for s in sessions)
-    story.append(Paragraph(esc(_("{n} final sessions, {h:.1f} hours in all, {w:.1f} a week on average.").format(
-        n=len(sessions), h=minutes / 60, w=len(sessions) / weeks)), st["body"]))
-    settings_c = Counter(s.data.get("setting") for s in sessions)
-    participants_c = Counter(p for s in sessions for p in s.data.get("participants") or [])
-    systems_c = Counter(x for s in sessions for x in s.data.get("systems") or [])
-    third = (width - 12) / 3
-    trio = Table([[_counts_table(_("Setting"), settings_c, SESSION_SETTINGS, third, st),
-                   _counts_table(_("Participants"), participants_c, PARTICIPANTS, third, st),
-                   _counts_table(_("Systems addressed"), systems_c, SYSTEMS, third, st)]],
-                 colWidths=[third + 4] * 3)
-    trio.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    story.append(Spacer(1, 4))
-    story.append(trio)
-
-    # safety
-    story.append(Paragraph(esc(_("Safety plan")), st["h2"]))
-    safety = (cf.sections.get("safety_plan") or [None])[-1]
-    if safety is None:
-        story.append(Paragraph(esc(_("No safety plan is recorded.")), st["body"]))
-    else:
-        sd = safety.data
-        story.append(key_values([(_("Risk level"), RISK_LEVELS.label(sd.get("risk_level")) or "—"),
-                                 (_("Review date"), long_date(sd.get("review_date")) or "—"),
-                                 (_("No-contact rules"), sd.get("no_contact") or "—"),
-                                 (_("Supervising adults"), ", ".join(sd.get("supervising_adults") or []) or "—")],
-                                width, st))
-    incidents = [s for s in sessions if (s.data.get("safety_incidents") or "").strip()]
-    story.append(Paragraph(esc(_("Safety incidents in the period: {n}").format(n=len(incidents))), st["body"]))
-    for s in incidents:
-        story.append(Paragraph(esc(f"• {long_date(s.data.get('session_date'))}: {s.data['safety_incidents']}"),
-                               st["body"]))
-
-    # diversion
-    diversions = cf.sections.get("diversion") or []
-    if legal is not None or diversions:
+    def legal_block() -> None:
         story.append(Paragraph(esc(_("Legal track and diversion")), st["h2"]))
-        if legal is not None:
-            e = diversion_eligibility(legal.data.get("threatened_penalty_months"), legal.data.get("repeat_offence"),
+        if legal is None:
+            story.append(Paragraph(esc(_("No legal track is recorded.")), st["body"]))
+        else:
+            ld = legal.data
+            if kind == "court":
+                story.append(key_values([
+                    (_("Case number"), ld.get("case_no") or "—"), (_("Articles charged"), ld.get("articles") or "—"),
+                    (_("Threatened penalty"), _("{n} months").format(n=ld["threatened_penalty_months"])
+                     if ld.get("threatened_penalty_months") is not None else "—"),
+                    (_("Probation officer (PK)"), ld.get("pk_officer") or "—"),
+                    (_("Litmas reference"), ld.get("litmas_ref") or "—"),
+                    (_("Decision"), ld.get("decision") or "—")], width, st))
+                story.append(Spacer(1, 4))
+            e = diversion_eligibility(ld.get("threatened_penalty_months"), ld.get("repeat_offence"),
                                       child.age_at_offence())
             story.append(Paragraph(esc(e.summary()), st["body"]))
             for line in e.basis:
                 story.append(Paragraph(esc("• " + line), st["small"]))
+        diversions = cf.sections.get("diversion") or []
         if diversions:
             dv = diversions[-1]
             items = [i for i in cf.sections.get("diversion_item", []) if i.data.get("diversion_id") == dv.id]
@@ -228,21 +188,140 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
                 stage=DIVERSION_STAGES.label(dv.data.get("stage")))), st["body"]))
             if items:
                 rows = [[_("Agreement item"), _("Due date"), _("Compliance")]]
-                rows += [[i.data.get("text"), long_date(i.data.get("due_date")), COMPLIANCE.label(i.data.get("compliance"))]
-                         for i in items]
+                rows += [[i.data.get("text"), long_date(i.data.get("due_date")),
+                          COMPLIANCE.label(i.data.get("compliance"))] for i in items]
                 story.append(table(rows, [width * 0.6, width * 0.2, width * 0.2], st=st))
 
-    # narrative
-    story.append(Paragraph(esc(_("Summary and next steps")), st["h2"]))
+    def plan_block(chart: bool) -> None:
+        story.append(Paragraph(esc(_("Rehabilitation plan")), st["h2"]))
+        if plan is None:
+            story.append(Paragraph(esc(_("There is no rehabilitation plan yet.")), st["body"]))
+            return
+        pd = plan.data
+        story.append(Paragraph(esc(_("Status: {status} · version {n} · review {date}").format(
+            status=_plan_status(pd.get("status")), n=pd.get("version_no") or 0,
+            date=long_date(pd.get("review_date")) or "—")), st["body"]))
+        for g in [g for g in cf.sections.get("overarching_goal", []) if g.data.get("plan_id") == plan.id]:
+            story.append(Paragraph(esc("• " + (g.data.get("text") or "")), st["body"]))
+        goals = [g for g in cf.sections.get("intermediate_goal", []) if g.data.get("plan_id") == plan.id]
+        if not goals:
+            return
+        last_rating: dict[str, int] = {}
+        for s in sessions:
+            for g in s.data.get("goals") or []:
+                if g.get("rating") is not None:
+                    last_rating[g["goal_id"]] = int(g["rating"])
+        rows = [["#", _("Intermediate goal"), _("System"), _("Status"), _("Last rating")]]
+        for i, g in enumerate(goals, 1):
+            rows.append([str(i), g.data.get("text") or "", SYSTEMS.label(g.data.get("system")),
+                         GOAL_STATUSES.label(g.data.get("status")),
+                         str(last_rating[g.id]) if g.id in last_rating else "—"])
+        story.append(Spacer(1, 4))
+        story.append(table(rows, [width * 0.05, width * 0.5, width * 0.15, width * 0.15, width * 0.15], st=st))
+        if chart:
+            drawing = _ratings_chart(goals, sessions, start, end, width)
+            if drawing is not None:
+                story.append(KeepTogether([Paragraph(esc(_("Progress ratings over the period")), st["h2"]),
+                                           drawing]))
+
+    def sessions_block(counts: bool) -> None:
+        story.append(Paragraph(esc(_("Sessions in the period")), st["h2"]))
+        weeks = max(1, ((end - start).days + 1) / 7)
+        minutes = sum(int(s.data.get("duration_minutes") or 0) for s in sessions)
+        story.append(Paragraph(esc(_("{n} final sessions, {h:.1f} hours in all, {w:.1f} a week on average.").format(
+            n=len(sessions), h=minutes / 60, w=len(sessions) / weeks)), st["body"]))
+        if not counts:
+            return
+        third = (width - 12) / 3
+        trio = Table([[_counts_table(_("Setting"), Counter(s.data.get("setting") for s in sessions),
+                                     SESSION_SETTINGS, third, st),
+                       _counts_table(_("Participants"), Counter(p for s in sessions for p in
+                                                                s.data.get("participants") or []),
+                                     PARTICIPANTS, third, st),
+                       _counts_table(_("Systems addressed"), Counter(x for s in sessions for x in
+                                                                     s.data.get("systems") or []),
+                                     SYSTEMS, third, st)]], colWidths=[third + 4] * 3)
+        trio.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        story.append(Spacer(1, 4))
+        story.append(trio)
+
+    def family_safety_block() -> None:
+        story.append(Paragraph(esc(_("Family, supervision and safety")), st["h2"]))
+        if families:
+            fd = families[-1].data
+            from ..domain.vocab import FAMILY_STRUCTURES, SUPERVISION_CAPACITIES
+
+            story.append(key_values([(_("Family structure"), FAMILY_STRUCTURES.label(fd.get("structure")) or "—"),
+                                     (_("Supervision capacity"),
+                                      SUPERVISION_CAPACITIES.label(fd.get("supervision_capacity")) or "—")],
+                                    width, st))
+        safety = (cf.sections.get("safety_plan") or [None])[-1]
+        if safety is None:
+            story.append(Paragraph(esc(_("No safety plan is recorded.")), st["body"]))
+        else:
+            sd = safety.data
+            story.append(key_values([(_("Risk level"), RISK_LEVELS.label(sd.get("risk_level")) or "—"),
+                                     (_("Review date"), long_date(sd.get("review_date")) or "—"),
+                                     (_("No-contact rules"), sd.get("no_contact") or "—"),
+                                     (_("Supervising adults"), ", ".join(sd.get("supervising_adults") or []) or "—")],
+                                    width, st))
+        incidents = [s for s in sessions if (s.data.get("safety_incidents") or "").strip()]
+        story.append(Paragraph(esc(_("Safety incidents in the period: {n}").format(n=len(incidents))), st["body"]))
+        for s in incidents:
+            story.append(Paragraph(esc(f"• {long_date(s.data.get('session_date'))}: {s.data['safety_incidents']}"),
+                                   st["body"]))
+
+    def termination_block() -> None:
+        td = terminations[-1].data
+        story.append(Paragraph(esc(_("Termination")), st["h2"]))
+        yes, no = _("yes"), _("no")
+
+        def yn(v):
+            return "—" if v is None else (yes if v else no)
+
+        story.append(key_values([(_("Date"), long_date(td.get("terminated_on"))),
+                                 (_("Reason"), TERMINATION_REASONS.label(td.get("reason"))),
+                                 (_("Destination"), TERMINATION_DESTINATIONS.label(td.get("destination")) or "—"),
+                                 (_("Living at home"), yn(td.get("living_at_home"))),
+                                 (_("In school or work"), yn(td.get("in_school_or_work"))),
+                                 (_("New report or arrest"), yn(td.get("new_report")))], width, st))
+        follow = sorted(cf.sections.get("follow_up") or [], key=lambda f: f.data.get("due_date") or "")
+        story.append(Paragraph(esc(_("Follow-up schedule")), st["h2"]))
+        if not follow:
+            story.append(Paragraph(esc(_("No follow-up is scheduled.")), st["body"]))
+        else:
+            rows = [[_("Month"), _("Due date"), _("Done on"), _("Living at home"), _("In school or work"),
+                     _("New report or arrest")]]
+            rows += [[f.data.get("month"), long_date(f.data.get("due_date")), long_date(f.data.get("done_on")) or "—",
+                      yn(f.data.get("living_at_home")), yn(f.data.get("in_school_or_work")),
+                      yn(f.data.get("new_report"))] for f in follow]
+            story.append(table(rows, [width * w for w in (0.1, 0.18, 0.18, 0.18, 0.18, 0.18)], st=st))
+
+    if kind == "progress":
+        plan_block(chart=True)
+        sessions_block(counts=True)
+        family_safety_block()
+        legal_block()
+    elif kind == "court":
+        legal_block()
+        family_safety_block()
+        plan_block(chart=False)
+        sessions_block(counts=False)
+    else:
+        termination_block()
+        plan_block(chart=False)
+        sessions_block(counts=False)
+
+    story.append(Paragraph(esc(_("Summary and next steps") if kind != "court" else _("Assessment and recommendation")),
+                           st["h2"]))
     last = sessions[-1].data if sessions else {}
-    text = narrative if narrative is not None else (last.get("advances") or "")
-    story.append(Paragraph(esc(text or "—"), st["body"]))
-    if last.get("next_steps"):
+    default = terminations[-1].data.get("summary") if kind == "termination" else last.get("advances")
+    story.append(Paragraph(esc((narrative if narrative is not None else default) or "—"), st["body"]))
+    if last.get("next_steps") and kind == "progress":
         story.append(Paragraph(esc(_("Next steps: {text}").format(text=last["next_steps"])), st["body"]))
 
-    # signatures
     story.append(Spacer(1, 18))
-    sig = Table([[Paragraph(esc(place_and_date(place, end if end < date.today() else date.today())), st["body"]), ""],
+    sig = Table([[Paragraph(esc(place_and_date(place, min(end, date.today()))), st["body"]), ""],
                  [Paragraph(esc(_("Counsellor")), st["cellbold"]), Paragraph(esc(_("Manager")), st["cellbold"])],
                  ["", ""],
                  [Paragraph(esc(ws.user_name(data.get("counsellor_id")) or "(....................)"), st["body"]),
@@ -251,7 +330,7 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
     story.append(KeepTogether([sig]))
     write_pdf(out, story, title, ws.centre_name or ws.centre_code, password)
     ws._audit("print", "child", child_id, child_id,
-              detail=f"progress report {start}..{end}" + (" full identity" if full_identity else ""))
+              detail=f"{kind} report {start}..{end}" + (" full identity" if full_identity else ""))
     return Path(out)
 
 

@@ -644,7 +644,7 @@ class ChildFileWidget(QWidget):
         self.status_button.setMenu(self.status_menu)
         top.addWidget(self.status_button)
         if ws.can_read_clinical and has_module("panti_desktop.reports.child_report"):
-            self.report_button = QPushButton(_("Progress report (PDF)…"), self)
+            self.report_button = QPushButton(_("Reports (PDF)…"), self)
             self.report_button.setObjectName("progressReport")
             self.report_button.clicked.connect(self.progress_report)
             top.addWidget(self.report_button)
@@ -934,6 +934,12 @@ class ReportDialog(QDialog):
         self.register_no = register_no
         self.setWindowTitle(_("Progress report"))
         form = QFormLayout(self)
+        self.kind = QComboBox(self)
+        self.kind.setObjectName("reportKind")
+        self.kind.addItem(_("Progress report"), "progress")
+        self.kind.addItem(_("Social report for the probation officer and the court"), "court")
+        self.kind.addItem(_("Termination report"), "termination")
+        form.addRow(_("Report"), self.kind)
         self.start = DateEdit(self, optional=False)
         self.start.set_iso(date.today() - timedelta(days=90))
         self.end = DateEdit(self, optional=False)
@@ -956,10 +962,11 @@ class ReportDialog(QDialog):
     def options(self) -> dict:
         return {"start": date.fromisoformat(self.start.iso()), "end": date.fromisoformat(self.end.iso()),
                 "full_identity": self.full_identity.isChecked(), "password": self.password.text() or None,
-                "place": self.place.text().strip()}
+                "place": self.place.text().strip(), "kind": self.kind.currentData()}
 
     def default_name(self) -> str:
-        return f"laporan-{self.register_no}-{self.end.iso()}.pdf"
+        prefix = {"progress": "laporan", "court": "laporan-sosial", "termination": "laporan-terminasi"}
+        return f"{prefix[self.kind.currentData()]}-{self.register_no}-{self.end.iso()}.pdf"
 
 
 def _form_widget(form: QFormLayout) -> QWidget:
