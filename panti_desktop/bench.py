@@ -261,6 +261,35 @@ def measure_backup(ws: Workspace, tmp: Path, repeats: int) -> list[Result]:
     ]
 
 
+def measure_reports(ws: Workspace, tmp: Path, repeats: int) -> list[Result]:
+    """A progress report of a child with 200 sessions and 12 goals; centre statistics over everyone."""
+    from datetime import timedelta
+
+    from .reports import child_report, statistics
+
+    today = date.today()
+    child = ws.register_child({"full_name": "Anak Uji Laporan", "birth_date": "2011-01-01",
+                               "intake_date": (today - timedelta(days=400)).isoformat()})
+    plan = ws.add_record("plan", {"child_id": child.id, "status": "draft"})
+    goals = [ws.add_record("intermediate_goal", {"child_id": child.id, "plan_id": plan.id, "system": "family",
+                                                 "text": f"Tujuan antara {i + 1}", "status": "in_progress"})
+             for i in range(12)]
+    rng = random.Random(3)
+    sessions = [{"child_id": child.id, "session_date": (today - timedelta(days=365 - i)).isoformat(),
+                 "setting": rng.choice(["home", "school", "centre"]), "participants": ["child", "mother"],
+                 "systems": ["family", "individual"], "duration_minutes": 60, "status": "final",
+                 "goals": [{"goal_id": g.id, "rating": rng.randint(0, 4)} for g in rng.sample(goals, 3)],
+                 "notes": "Kunjungan rumah."} for i in range(200)]
+    with ws.db.atomic():
+        ws.bulk_insert("session", sessions)
+    report_ms = _median_ms(lambda: child_report.build(ws, child.id, tmp / "child.pdf",
+                                                      start=today - timedelta(days=366), end=today), repeats)
+    stats_ms = _median_ms(lambda: statistics.build(ws, tmp / "stats.pdf"), repeats)
+    n = len(ws.child_ids())
+    return [Result(_("child progress report, 200 sessions and 12 goals"), report_ms, report_ms, None, 1500),
+            Result(_("centre statistics over {n} children").format(n=n), stats_ms, stats_ms, None, 5000)]
+
+
 def format_backup_table(results: list[Result]) -> str:
     headers = [_("Operation"), _("ms"), _("file copy ms"), _("ratio"), _("target")]
     rows = [[r.name, f"{r.sealed_ms:.0f}", f"{r.plain_ms:.0f}", f"{r.ratio:.2f}×",
@@ -326,6 +355,7 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
                                                                 probe, repeats))
             results = measure(sides, repeats, cipher_times, probe)
             backup_results = measure_backup(sealed, tmp, max(1, min(repeats, 3)))
+            report_results = measure_reports(sealed, tmp, max(1, min(repeats, 3)))
             sizes = {side: ws.db.execute("PRAGMA page_count").fetchone()[0]
                      * ws.db.execute("PRAGMA page_size").fetchone()[0] for side, ws in sides.items()}
         finally:
@@ -337,8 +367,13 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
     out(_("Backups, against a plain copy of the database file:"))
     out(format_backup_table(backup_results))
     out("")
+    out(_("Reports:"))
+    for r in report_results:
+        out(f"  {r.name}: {r.sealed_ms:.0f} ms " + ("✓" if r.sealed_ms < r.target_ms else "✗")
+            + f" (< {r.target_ms:.0f} ms)")
+    out("")
     out(_("Database size: sealed {sealed:.1f} MB, plain {plain:.1f} MB.").format(
         sealed=sizes["sealed"] / 1e6, plain=sizes["plain"] / 1e6))
     if cipher_times is None:
         out(_("SQLCipher not measured: install the optional extra with pip install 'panti-desktop[sqlcipher]'."))
-    return results + backup_results
+    return results + backup_results + report_results

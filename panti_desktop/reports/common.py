@@ -131,7 +131,8 @@ class _Canvas:
         c.line(MARGIN, h - 13 * mm, w - MARGIN, h - 13 * mm)
         c.setFont(FONT, 7.5)
         c.setFillColor(colors.HexColor("#555555"))
-        c.drawString(MARGIN, 10 * mm, self.title)
+        title = self.title if len(self.title) <= 40 else self.title[:38].rstrip() + "…"
+        c.drawString(MARGIN, 10 * mm, title)
         c.drawRightString(w - MARGIN, 10 * mm, _("Page {n} of {total}").format(n=c.getPageNumber(), total=total))
         c.drawCentredString(w / 2, 10 * mm, _("CONFIDENTIAL — UU SPPA art. 19"))
         c.restoreState()
