@@ -48,6 +48,10 @@ def test_progress_report_holds_goals_ratings_and_counts_and_no_identity(ws, file
     assert file.data["register_no"] in text and "R.A.P." in text
     assert "Ibu mengawasi ponsel setiap malam" in text and "Hadir di sekolah 90% hari" in text
     assert "3 final sessions" in text and "Home" in text
+    # the last rating of each goal in the period, from the fixture's third session
+    assert "Ibu mengawasi ponsel setiap malam\nFamily\nIn progress\n3" in text
+    assert "Hadir di sekolah 90% hari\nSchool\nIn progress\n3" in text
+    assert "Home\n2" in text and "School\n1" in text  # sessions counted by setting
     for secret in ("Rizki", "Pratama", "Kenanga", "SMPN 12"):
         assert secret not in text
     meta = PdfReader(str(out)).metadata
@@ -75,6 +79,13 @@ def test_a_password_protects_the_report(ws, file, tmp_path):
     reader = PdfReader(str(out))
     assert reader.decrypt("rahasia-123") != 0
     assert "R.A.P." in reader.pages[0].extract_text()
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext"):  # poppler agrees: no text without the password, text with it
+        assert subprocess.run(["pdftotext", str(out), "-"], capture_output=True).returncode != 0
+        ok = subprocess.run(["pdftotext", "-upw", "rahasia-123", str(out), "-"], capture_output=True, text=True)
+        assert ok.returncode == 0 and "R.A.P." in ok.stdout
 
 
 def test_indonesian_report(ws, file, tmp_path):
