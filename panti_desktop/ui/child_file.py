@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QProgressDialog,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -55,6 +54,8 @@ from .common import (
     fmt_date,
     has_module,
     make_table,
+    open_file,
+    run_busy,
     scroll_area,
     show_error,
     vocab_combo,
@@ -890,29 +891,15 @@ class ChildFileWidget(QWidget):
         from ..reports import child_report
 
         self.save_now()
-        progress = QProgressDialog(_("Writing the report…"), None, 0, 0, self)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
         ws, child_id = self.ws, self.child_id
-        worker = Worker(lambda _p, _c: child_report.build(ws, child_id, path, **options))
 
         def done(out) -> None:
-            progress.close()
             self.report_written = out
             if open_after:
-                from PySide6.QtCore import QUrl
-                from PySide6.QtGui import QDesktopServices
+                open_file(out)
 
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
-
-        def failed(exc) -> None:
-            progress.close()
-            show_error(self, exc)
-
-        worker.signals.finished.connect(done)
-        worker.signals.failed.connect(failed)
-        self._report_worker = worker
-        return worker.start()
+        return run_busy(self, _("Writing the report…"), lambda: child_report.build(ws, child_id, path, **options),
+                        done)
 
     # sessions ---------------------------------------------------------------------------
 

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QProgressDialog,
+    QPushButton,
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
@@ -277,6 +279,49 @@ def scroll_area(widget: QWidget) -> QScrollArea:
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidget(widget)
     return area
+
+
+def button_row(parent: QWidget, specs: list[tuple[str, str, Callable[[], object]]]) -> QHBoxLayout:
+    """Buttons side by side, left-aligned: (text, objectName, slot) each."""
+    lay = QHBoxLayout()
+    for text, name, slot in specs:
+        b = QPushButton(text, parent)
+        b.setObjectName(name)
+        b.clicked.connect(slot)
+        lay.addWidget(b)
+    lay.addStretch(1)
+    return lay
+
+
+def open_file(path) -> None:
+    """Open a finished file (a report) with the system's viewer."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def run_busy(parent: QWidget, label: str, fn: Callable[[], object],
+             on_done: Callable[[object], None] | None = None) -> Worker:
+    """Run `fn` off the UI thread behind a busy dialog; errors come back as a dialog."""
+    progress = QProgressDialog(label, None, 0, 0, parent)
+    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    progress.setMinimumDuration(300)
+    worker = Worker(lambda _report, _cancelled: fn())
+
+    def done(result) -> None:
+        progress.close()
+        if on_done is not None:
+            on_done(result)
+
+    def failed(exc) -> None:
+        progress.close()
+        show_error(parent, exc)
+
+    worker.signals.finished.connect(done)
+    worker.signals.failed.connect(failed)
+    parent._busy_worker = worker  # keep it alive while it runs
+    return worker.start()
 
 
 def heading(text: str, parent: QWidget | None = None, size: int = 15) -> QLabel:

@@ -5,15 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
-    QProgressDialog,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -21,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from ..errors import PantiError
 from ..i18n import _
-from .common import DateEdit, Worker, heading, show_error
+from .common import DateEdit, Worker, heading, open_file, run_busy, show_error
 
 
 class ReportsPage(QWidget):
@@ -89,26 +86,15 @@ class ReportsPage(QWidget):
 
         start, end = date.fromisoformat(self.start.iso()), date.fromisoformat(self.end.iso())
         password = self.password.text() or None
-        progress = QProgressDialog(_("Counting and writing the report…"), None, 0, 0, self)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(300)
         ws = self.ws
-        worker = Worker(lambda _p, _c: statistics.build(ws, path, start, end, password))
 
         def done(out) -> None:
-            progress.close()
             self.last_report = out
             if open_after:
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
+                open_file(out)
 
-        def failed(exc) -> None:
-            progress.close()
-            show_error(self, exc)
-
-        worker.signals.finished.connect(done)
-        worker.signals.failed.connect(failed)
-        self._worker = worker
-        return worker.start()
+        return run_busy(self, _("Counting and writing the report…"),
+                        lambda: statistics.build(ws, path, start, end, password), done)
 
     # recovery kit --------------------------------------------------------------------------
 

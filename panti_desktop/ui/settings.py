@@ -31,6 +31,7 @@ from .common import (
     PassphraseField,
     Worker,
     apply_language,
+    button_row,
     confirm,
     fill_table,
     fmt_date,
@@ -269,17 +270,8 @@ class SettingsPage(QWidget):
         self.erased_in_backups.setWordWrap(True)
         self.erased_in_backups.setStyleSheet("color: #7a5200;")
         lay.addWidget(self.erased_in_backups)
-        buttons = QHBoxLayout()
-        hold = QPushButton(_("Place a legal &hold…"), box)
-        hold.setObjectName("placeHold")
-        hold.clicked.connect(self._place_hold)
-        erase = QPushButton(_("&Erase the case…"), box)
-        erase.setObjectName("eraseCase")
-        erase.clicked.connect(self._erase)
-        buttons.addWidget(hold)
-        buttons.addWidget(erase)
-        buttons.addStretch(1)
-        lay.addLayout(buttons)
+        lay.addLayout(button_row(box, [(_("Place a legal &hold…"), "placeHold", self._place_hold),
+                                       (_("&Erase the case…"), "eraseCase", self._erase)]))
         self.refresh_retention()
         return box
 
@@ -392,17 +384,8 @@ class SettingsPage(QWidget):
         self.backup_age.setRange(1, 365)
         self.backup_age.setValue(self.ws.backup_max_age_days)
         form.addRow(_("Warn when the last backup is older than (days)"), self.backup_age)
-        buttons = QHBoxLayout()
-        make = QPushButton(_("&Make a backup now"), box)
-        make.setObjectName("makeBackup")
-        make.clicked.connect(self.start_backup)
-        check = QPushButton(_("Check a backup file…"), box)
-        check.setObjectName("checkBackup")
-        check.clicked.connect(self._check_backup)
-        buttons.addWidget(make)
-        buttons.addWidget(check)
-        buttons.addStretch(1)
-        form.addRow(buttons)
+        form.addRow(button_row(box, [(_("&Make a backup now"), "makeBackup", self.start_backup),
+                                     (_("Check a backup file…"), "checkBackup", self._check_backup)]))
         note = QLabel(_("A backup is encrypted as a whole: it opens only with an administrator's passphrase or "
                         "the recovery key. To restore one, use: panti-desktop restore FILE."), box)
         note.setWordWrap(True)
@@ -526,16 +509,9 @@ class SettingsPage(QWidget):
         self.users = make_table([_("Name"), _("Role"), _("Since")], box, "usersTable")
         self.users.setMinimumHeight(160)
         lay.addWidget(self.users)
-        buttons = QHBoxLayout()
-        for text, slot, name in ((_("&Add user…"), self._add_user, "addUser"),
-                                 (_("Set a new passphrase…"), self._reset_user, "resetUser"),
-                                 (_("&Remove user…"), self._remove_user, "removeUser")):
-            b = QPushButton(text, box)
-            b.setObjectName(name)
-            b.clicked.connect(slot)
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        lay.addLayout(buttons)
+        lay.addLayout(button_row(box, [(_("&Add user…"), "addUser", self._add_user),
+                                       (_("Set a new passphrase…"), "resetUser", self._reset_user),
+                                       (_("&Remove user…"), "removeUser", self._remove_user)]))
 
         regen = QPushButton(_("Make a new recovery key…"), box)
         regen.setObjectName("regenerateRecovery")
