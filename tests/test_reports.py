@@ -151,8 +151,16 @@ def test_centre_statistics_match_the_records_and_hide_small_counts(ws, tmp_path)
     from panti_desktop.reports import statistics
 
     _study_centre(ws)
-    ws.register_child({"full_name": "Satu Perempuan", "sex": "female", "intake_date": "2026-03-01"})
+    girl = ws.register_child({"full_name": "Satu Perempuan", "sex": "female", "intake_date": "2026-03-01"})
+    for day, setting in (("2026-03-02", "home"), ("2026-03-03", "home"), ("2026-03-04", "home"),
+                         ("2026-03-05", "school")):
+        s = ws.save_session_draft({"child_id": girl.id, "session_date": day, "setting": setting,
+                                   "participants": ["child"], "systems": ["family", "individual"],
+                                   "duration_minutes": 45})
+        ws.finalise_session(s.id)
     stats = statistics.compute(ws, date(2026, 1, 1), date(2026, 6, 30))
+    assert dict(stats.table("service_setting").rows) == {"Home": 3, "School": 1}
+    assert dict(stats.table("service_system").rows) == {"Family": 4, "Individual": 4}
     assert stats.children == 50
     assert dict(stats.table("family_structure").rows)["Intact"] == 27
     det = dict(stats.table("determinants").rows)

@@ -205,3 +205,25 @@ def test_staff_can_append_to_the_audit_log_but_not_read_it(env):
     with pytest.raises(PermissionDenied):
         log.entries()
     assert verify_chain(db) == []
+
+
+def test_sessions_sealed_before_their_code_columns_still_open(env, monkeypatch):
+    """A format-2 session (sealed before m004 added setting and systems) opens; resealing fills the codes."""
+    from panti_desktop.store import records as records_mod
+
+    _db, _vault, _admin, _ring, store = env
+    child = store.insert("child", {"full_name": "A B"}, "u")
+    monkeypatch.setattr(records_mod, "FORMAT_VERSION", 2)
+    old = store.insert("session", {"child_id": child.id, "session_date": "2026-01-05", "setting": "home",
+                                   "systems": ["family"], "status": "final"}, "u")
+    store.db.execute("UPDATE session SET setting = NULL, systems = NULL WHERE id = ?", [old.id])
+    monkeypatch.setattr(records_mod, "FORMAT_VERSION", 3)
+    assert store.get("session", old.id).data["setting"] == "home"
+    new = store.insert("session", {"child_id": child.id, "session_date": "2026-01-06", "setting": "school",
+                                   "systems": ["school", "family"], "status": "final"}, "u")
+    row = store.db.execute("SELECT setting, systems, hex(substr(payload, 1, 1)) FROM session WHERE id = ?",
+                           [new.id]).fetchone()
+    assert tuple(row) == ("school", "family,school", "03")
+    store.db.execute("UPDATE session SET setting = 'home' WHERE id = ?", [new.id])  # a forged code
+    with pytest.raises(IntegrityError):
+        store.get("session", new.id)

@@ -82,6 +82,32 @@ def _by_child(ws, kind: str, child_ids: set[str], where: str = "", params: list 
     return out
 
 
+def _session_codes(ws, ids: set[str], start: date, end: date) -> tuple[Counter, Counter, int]:
+    """Final sessions of the period by system and by setting.
+
+    Sessions sealed in format 3 carry both as plaintext codes bound into their seal, so
+    they are counted without being opened; older sessions are opened.
+    """
+    systems: Counter = Counter()
+    settings: Counter = Counter()
+    n = 0
+    for row in ws.db.query(
+            "SELECT *, substr(payload, 1, 1) = x'03' AS bound FROM session WHERE deleted = 0 AND status = 'final' "
+            "AND session_date BETWEEN ? AND ?", [start.isoformat(), end.isoformat()]):
+        if row["child_id"] not in ids:
+            continue
+        n += 1
+        if row["bound"] and row["setting"]:
+            settings[row["setting"]] += 1
+            systems.update(x for x in (row["systems"] or "").split(",") if x)
+        else:
+            row.pop("bound")
+            data = ws.records.open_row("session", row)
+            settings[data.get("setting")] += 1
+            systems.update(data.get("systems") or [])
+    return systems, settings, n
+
+
 def _counter_table(key: str, title: str, unit: str, counter: Counter, vocab, denominator: int,
                    note: str = "") -> StatTable:
     rows = [(vocab.label(code), n) for code, n in counter.most_common() if code]
@@ -165,13 +191,12 @@ def compute(ws, start: date | None = None, end: date | None = None) -> CentreSta
     tables.append(_counter_table("legal_stage", _("Legal stage"), children_unit,
                                  Counter(lt.get("stage") for lt in legal.values()), LEGAL_STAGES, len(legal)))
     if ws.can_read_clinical:
-        sessions = [s for lst in _by_child(ws, "session", ids, "session_date BETWEEN ? AND ? AND status = 'final'",
-                                           [start.isoformat(), end.isoformat()]).values() for s in lst]
+        systems_c, settings_c, n_sessions = _session_codes(ws, ids, start, end)
         tables.append(_counter_table("service_system", _("Services delivered by system"), sessions_unit,
-                                     Counter(x for s in sessions for x in s.get("systems") or []), SYSTEMS,
-                                     len(sessions), note=_("A session can address several systems.")))
+                                     systems_c, SYSTEMS, n_sessions,
+                                     note=_("A session can address several systems.")))
         tables.append(_counter_table("service_setting", _("Services delivered by setting"), sessions_unit,
-                                     Counter(s.get("setting") for s in sessions), SESSION_SETTINGS, len(sessions)))
+                                     settings_c, SESSION_SETTINGS, n_sessions))
         terminations = {c: lst[-1] for c, lst in _by_child(
             ws, "termination", ids, "terminated_on BETWEEN ? AND ?", [start.isoformat(), end.isoformat()]).items()}
         outcome = Counter()

@@ -17,10 +17,18 @@ class Kind:
     role: str
     index: tuple[str, ...] = ()
     per_child: bool = True
+    # The plaintext columns seals of format 1 and 2 were bound to, when columns were added later.
+    index_v2: tuple[str, ...] | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
         return (("child_id",) if self.per_child else ()) + self.index
+
+    def columns_for(self, fmt: int) -> tuple[str, ...]:
+        """The plaintext columns a seal of format `fmt` binds."""
+        if fmt <= 2 and self.index_v2 is not None:
+            return (("child_id",) if self.per_child else ()) + self.index_v2
+        return self.columns
 
 
 KINDS: dict[str, Kind] = {
@@ -45,7 +53,9 @@ KINDS: dict[str, Kind] = {
         Kind("fit_driver", CLINICAL, ("plan_id",)),
         Kind("intermediate_goal", CLINICAL, ("plan_id",)),
         Kind("intervention", CLINICAL, ("plan_id",)),
-        Kind("session", CLINICAL, ("session_date", "status", "author_id", "amends_id")),
+        # setting and systems are codes: plaintext so statistics count services without opening sessions
+        Kind("session", CLINICAL, ("session_date", "status", "author_id", "amends_id", "setting", "systems"),
+             index_v2=("session_date", "status", "author_id", "amends_id")),
         Kind("weekly_summary", CLINICAL, ("week_start",)),
         Kind("supervision", CLINICAL, ("held_on",)),
         Kind("fidelity", CLINICAL),

@@ -63,7 +63,7 @@ def _index_of(k: Kind, row: dict) -> dict:
         "updated_at": row["updated_at"],
         "updated_by": row["updated_by"],
     }
-    for c in k.columns:
+    for c in k.columns_for(1):
         bound[c] = row.get(c)
     return bound
 
@@ -84,13 +84,14 @@ class RecordStore:
             return associated_data(k.name, row["id"], version, row["key_id"], _index_of(k, row))
         bound = [row["centre_id"], int(row["deleted"]), row["created_at"], row["created_by"],
                  row["updated_at"], row["updated_by"]]
-        bound += [row.get(c) for c in k.columns]
-        return associated_data_v2(k.name, row["id"], version, row["key_id"], bound)
+        bound += [row.get(c) for c in k.columns_for(fmt)]
+        return associated_data_v2(k.name, row["id"], version, row["key_id"], bound, fmt)
 
     def _seal_row(self, k: Kind, row: dict, data: dict, key_id: str | None = None) -> None:
         key_id = key_id or self.ring.current_id(k.role)
         row["key_id"] = key_id
-        row["payload"] = seal(self.ring.aead(key_id), _dumps(data), self._aad(k, row, FORMAT_VERSION))
+        row["payload"] = seal(self.ring.aead(key_id), _dumps(data), self._aad(k, row, FORMAT_VERSION),
+                              FORMAT_VERSION)
 
     def open_row(self, k: Kind | str, row: dict) -> dict:
         """Decrypt one row's payload; IntegrityError if it was moved, rolled back or damaged."""
@@ -125,6 +126,8 @@ class RecordStore:
         out = {}
         for c in k.columns:
             v = data.get(c)
+            if isinstance(v, list | tuple):  # a list of codes, e.g. the systems of a session
+                v = ",".join(sorted(str(x) for x in v))
             out[c] = None if v is None or v == "" else str(v)
         return out
 
@@ -320,10 +323,13 @@ class RecordStore:
                 if cancelled is not None and count % 200 == 0 and cancelled():
                     raise Cancelled(_("Cancelled; nothing was changed."))
                 data = self.open_row(k, row)
+                if not row["deleted"]:  # columns added since the row was sealed are filled now
+                    row.update(self._index_values(k, data))
                 self._seal_row(k, row, data, key_id=new_id)
+                cols = ["key_id", "payload", *k.index]
                 self.db.execute(
-                    f"UPDATE {name} SET key_id = ?, payload = ? WHERE id = ?",
-                    [row["key_id"], row["payload"], row["id"]],
+                    f"UPDATE {name} SET {', '.join(c + ' = ?' for c in cols)} WHERE id = ?",
+                    [*(row.get(c) for c in cols), row["id"]],
                 )
                 count += 1
                 if progress is not None and count % 200 == 0:

@@ -60,7 +60,8 @@ def m001_initial(db: Database) -> None:
     order = ["child"] + [k for k in V1_KINDS if k != "child"]
     for name in order:
         k = KINDS[name]
-        for stmt in _record_table_sql(name, k.index, k.per_child):
+        v1_index = k.index_v2 if k.index_v2 is not None else k.index
+        for stmt in _record_table_sql(name, v1_index, k.per_child):
             db.execute(stmt)
     db.execute(
         """CREATE TABLE audit (
@@ -113,6 +114,14 @@ def m003_retention(db: Database) -> None:
             origin TEXT NOT NULL
         )"""
     )
+
+
+@migrations()
+def m004_session_codes(db: Database) -> None:
+    """Session setting and systems as plaintext codes (filled as sessions are sealed anew)."""
+    db.execute("ALTER TABLE session ADD COLUMN setting TEXT")
+    db.execute("ALTER TABLE session ADD COLUMN systems TEXT")
+    db.execute("CREATE INDEX session_setting ON session(setting)")
 
 
 SCHEMA_VERSION = len(migrations._migrations)

@@ -12,9 +12,10 @@ from ..errors import IntegrityError
 from ..i18n import _
 
 # Format 1 bound the row with sorted-key JSON; format 2 binds the same values in a fixed
-# order, which costs a third as much per row. Both open; new seals are format 2.
-FORMAT_VERSION = 2
-FORMATS = (1, 2)
+# order, which costs a third as much per row; format 3 also binds plaintext columns added
+# since. All open; new seals are format 3.
+FORMAT_VERSION = 3
+FORMATS = (1, 2, 3)
 NONCE_BYTES = 12
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
@@ -30,9 +31,13 @@ def associated_data(table: str, record_id: str, version: str, key_id: str, index
     ).encode("utf-8")
 
 
-def associated_data_v2(table: str, record_id: str, version: str, key_id: str, bound: list) -> bytes:
-    """Format 2: the same binding as format 1, as a list in an order fixed by the record kind."""
-    return _ENCODER.encode([2, table, record_id, version, key_id, bound]).encode("utf-8")
+def associated_data_v2(table: str, record_id: str, version: str, key_id: str, bound: list, fmt: int = 2) -> bytes:
+    """Formats 2 and 3: the binding of format 1 as a list in an order fixed by the record kind.
+
+    Format 3 binds the kind's current plaintext columns; format 2 the columns it had before
+    later ones were added (see `Kind.columns_for`).
+    """
+    return _ENCODER.encode([fmt, table, record_id, version, key_id, bound]).encode("utf-8")
 
 
 def blob_format(blob: bytes) -> int:
