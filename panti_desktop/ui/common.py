@@ -324,6 +324,38 @@ def run_busy(parent: QWidget, label: str, fn: Callable[[], object],
     return worker.start()
 
 
+def run_with_progress(parent: QWidget, title: str, label: str, name: str, fn, on_done, on_failed) -> Worker:
+    """Long work with a progress bar and Cancel: `fn(report, cancelled)` runs off the UI thread."""
+    progress = QProgressDialog(label, _("Cancel"), 0, 0, parent)
+    progress.setObjectName(name)
+    progress.setWindowTitle(title)
+    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    progress.setMinimumDuration(0)
+    progress.setAutoClose(False)
+    progress.setAutoReset(False)
+    progress.show()
+    worker = Worker(fn)
+
+    def advance(done: int, total: int) -> None:
+        progress.setMaximum(max(total, 1))
+        progress.setValue(done)
+
+    def finished(result) -> None:
+        progress.close()
+        on_done(result)
+
+    def failed(exc) -> None:
+        progress.close()
+        on_failed(exc)
+
+    worker.signals.progress.connect(advance)
+    worker.signals.finished.connect(finished)
+    worker.signals.failed.connect(failed)
+    progress.canceled.connect(worker.cancel)
+    parent._progress_worker = worker  # keep it alive while it runs
+    return worker.start()
+
+
 def heading(text: str, parent: QWidget | None = None, size: int = 15) -> QLabel:
     label = QLabel(text, parent)
     font = label.font()

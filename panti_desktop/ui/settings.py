@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressDialog,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -37,6 +36,7 @@ from .common import (
     fmt_date,
     heading,
     make_table,
+    run_with_progress,
     scroll_area,
     show_error,
     vocab_combo,
@@ -418,33 +418,14 @@ class SettingsPage(QWidget):
         main = self.window()
         if hasattr(main, "save_all"):
             main.save_all()
-        progress = QProgressDialog(_("Writing and checking the backup…"), _("Cancel"), 0, 100, self)
-        progress.setObjectName("backupProgress")
-        progress.setWindowTitle(_("Backup"))
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-        progress.show()
         ws = self.ws
         Path(folder).mkdir(parents=True, exist_ok=True)
 
-        def work(report, cancelled):
-            return backup.create_backup(ws, Path(folder), progress=report, cancelled=cancelled)
-
-        worker = Worker(work)
-
-        def advance(done: int, total: int) -> None:
-            progress.setMaximum(max(total, 1))
-            progress.setValue(done)
-
         def done(info) -> None:
-            progress.close()
             self.backup_status.setText(_("Last verified backup: {date}").format(date=fmt_date(info.created_at[:10])))
             self._info(_("The backup was written and verified: {path}").format(path=info.path))
 
         def failed(exc) -> None:
-            progress.close()
             if isinstance(exc, OSError):
                 show_error(self, _("The backup could not be written ({error}). Earlier backups were not "
                                    "touched.").format(error=exc.strerror or exc))
@@ -453,12 +434,10 @@ class SettingsPage(QWidget):
             else:
                 show_error(self, exc)
 
-        worker.signals.progress.connect(advance)
-        worker.signals.finished.connect(done)
-        worker.signals.failed.connect(failed)
-        progress.canceled.connect(worker.cancel)
-        self._backup_worker = worker
-        return worker.start()
+        return run_with_progress(
+            self, _("Backup"), _("Writing and checking the backup…"), "backupProgress",
+            lambda report, cancelled: backup.create_backup(ws, Path(folder), progress=report, cancelled=cancelled),
+            done, failed)
 
     def _check_backup(self) -> None:
         from PySide6.QtWidgets import QFileDialog
@@ -593,45 +572,22 @@ class SettingsPage(QWidget):
         main = self.window()
         if hasattr(main, "save_all"):
             main.save_all()
-        progress = QProgressDialog(_("Removing {user} and re-sealing every record…").format(user=name),
-                                   _("Cancel"), 0, 0, self)
-        progress.setObjectName("rotationProgress")
-        progress.setWindowTitle(_("Remove user"))
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-        progress.show()
         ws = self.ws
 
-        def work(report, cancelled):
-            return ws.remove_user(name, progress=report, cancelled=cancelled)
-
-        worker = Worker(work)
-
-        def advance(done: int, total: int) -> None:
-            progress.setMaximum(max(total, 1))
-            progress.setValue(done)
-
         def done(rotated) -> None:
-            progress.close()
             self._fill_users()
             self._info(_("{user} was removed; {n} keys were replaced.").format(user=name, n=len(rotated)))
 
         def failed(exc) -> None:
-            progress.close()
             if isinstance(exc, Cancelled):
                 self._info(str(exc))
             else:
                 show_error(self, exc)
 
-        worker.signals.progress.connect(advance)
-        progress.canceled.connect(worker.cancel)
-        self._progress = progress
-        worker.signals.finished.connect(done)
-        worker.signals.failed.connect(failed)
-        self._worker = worker
-        return worker.start()
+        return run_with_progress(
+            self, _("Remove user"), _("Removing {user} and re-sealing every record…").format(user=name),
+            "rotationProgress",
+            lambda report, cancelled: ws.remove_user(name, progress=report, cancelled=cancelled), done, failed)
 
     def _regenerate(self) -> None:
         if not confirm(self, _("New recovery key"), _(
