@@ -524,6 +524,55 @@ def cmd_report_recovery_kit(args) -> int:
     return EXIT_OK
 
 
+def cmd_contact_export(args) -> int:
+    from .sync import peers
+
+    with _open(args) as ws:
+        card = peers.export_card(ws, Path(args.out))
+    print(_("Contact card written: {path}").format(path=args.out))
+    print(_("Fingerprint (compare it with the other centre by phone or on paper): {fp}").format(
+        fp=card["fingerprint"]))
+    return EXIT_OK
+
+
+def cmd_peer_add(args) -> int:
+    from .sync import peers
+
+    card = peers.read_card(Path(args.file))
+    if args.fingerprint is None:
+        print(_("Contact card of {code} ({name}); fingerprint {fp}.").format(
+            code=card["code"], name=card.get("name") or "", fp=card["fingerprint"]))
+        raise UsageError(_("Compare the fingerprint with the other centre, then repeat the command with "
+                           "--fingerprint \"{fp}\".").format(fp=card["fingerprint"]))
+    with _open(args) as ws:
+        p = peers.add_peer(ws, Path(args.file), args.fingerprint)
+    print(_("{code} is now a trusted peer.").format(code=p.code))
+    return EXIT_OK
+
+
+def cmd_peer_list(args) -> int:
+    from .sync import peers
+
+    with _open(args) as ws:
+        items = peers.peers(ws)
+    if args.json:
+        _print_json([{"code": p.code, "name": p.name, "role": p.role, "fingerprint": p.fingerprint,
+                      "added_at": p.added_at, "revoked_at": p.revoked_at} for p in items])
+    else:
+        print(_table([[p.code, p.name, p.role, p.fingerprint, p.revoked_at[:10] if p.revoked_at else ""]
+                      for p in items], [_("Code"), _("Name"), _("Role"), _("Fingerprint"), _("Revoked")]))
+    return EXIT_OK
+
+
+def cmd_peer_revoke(args) -> int:
+    from .sync import peers
+
+    with _open(args) as ws:
+        p = peers.revoke_peer(ws, args.code)
+    print(_("{code} is no longer trusted; its bundles will be refused.").format(code=p.code))
+    return EXIT_OK
+
+
 def cmd_gui(args) -> int:
     """The desktop window (first-run wizard or unlock, then the main window)."""
     import importlib.util
@@ -679,6 +728,24 @@ def build_parser() -> argparse.ArgumentParser:
     s = rep.add_parser("recovery-kit", help=_("the Recovery Kit for the safe (needs the recovery key)"))
     s.add_argument("--out", required=True, metavar="FILE")
     s.set_defaults(func=cmd_report_recovery_kit)
+
+    c2 = sub.add_parser("contact", help=_("this centre's contact card for sync")).add_subparsers(
+        dest="contact_command", metavar="ACTION", parser_class=_Parser)
+    s = c2.add_parser("export", help=_("write this centre's contact card (public keys)"))
+    s.add_argument("--out", required=True, metavar="FILE")
+    s.set_defaults(func=cmd_contact_export)
+    pe = sub.add_parser("peer", help=_("trusted centres and headquarters (admins)")).add_subparsers(
+        dest="peer_command", metavar="ACTION", parser_class=_Parser)
+    s = pe.add_parser("add", help=_("trust a contact card after comparing its fingerprint"))
+    s.add_argument("file", metavar="FILE")
+    s.add_argument("--fingerprint", metavar="FP")
+    s.set_defaults(func=cmd_peer_add)
+    s = pe.add_parser("list", help=_("the trusted peers"))
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_peer_list)
+    s = pe.add_parser("revoke", help=_("stop trusting a peer"))
+    s.add_argument("code", metavar="CODE")
+    s.set_defaults(func=cmd_peer_revoke)
 
     s = sub.add_parser("gui", help=_("open the desktop window (also what runs with no command)"))
     s.set_defaults(func=cmd_gui)

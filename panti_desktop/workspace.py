@@ -732,7 +732,10 @@ class Workspace:
         self._require_admin()
 
         def reseal(ring: KeyRing, mapping: dict[str, str]) -> None:
+            from .sync.peers import reseal_identity
+
             self.records.reseal(ring, mapping, progress, cancelled)
+            reseal_identity(self, ring)  # the sync keys follow a new master key
 
         try:
             with self.db.atomic():

@@ -190,7 +190,8 @@ def test_migrations_run_on_a_database_from_schema_v1(tmp_path):
     shutil.copy(fixture, tmp_path / "centre.db")
     with Workspace.open(tmp_path, "admin", "fixture-passphrase") as w:
         names = [m.name for m in __import__("panti_desktop.store.schema", fromlist=["x"]).migrations.applied(w.db)]
-        assert names == ["m001_initial", "m002_settings", "m003_retention", "m004_session_codes"]
+        assert names == ["m001_initial", "m002_settings", "m003_retention", "m004_session_codes",
+                         "m005_sync_peers"]
         assert w.db["legal_hold"].exists() and w.db["erasure"].exists()
         assert w.db["setting"].exists()
         cid = w.resolve_child("OLD-2025-0001")

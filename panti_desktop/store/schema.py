@@ -124,6 +124,32 @@ def m004_session_codes(db: Database) -> None:
     db.execute("CREATE INDEX session_setting ON session(setting)")
 
 
+@migrations()
+def m005_sync_peers(db: Database) -> None:
+    """This installation's sealed sync keys and the peers it trusts (public keys only)."""
+    db.execute(
+        """CREATE TABLE sync_identity (
+            id INTEGER PRIMARY KEY,
+            signing_public TEXT NOT NULL,
+            kem_public TEXT NOT NULL,
+            master_id TEXT NOT NULL,
+            sealed BLOB NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE peer (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            signing_key TEXT NOT NULL,
+            kem_key TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            revoked_at TEXT
+        )"""
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)
 
 
