@@ -167,6 +167,8 @@ def test_centre_statistics_match_the_records_and_hide_small_counts(ws, tmp_path)
     assert det["Exposure to pornography"] == 21 and det["Peer influence"] == 16 and det["Own history as a victim"] == 5
     assert dict(stats.table("coercion").rows)["yes"] == 33
     assert dict(stats.table("victim_relationship").rows) == {"Friend": 43, "Stranger": 6}
+    ages = [label for label, _n in stats.table("child_age").rows if label[0].isdigit()]
+    assert ages == sorted(ages, key=lambda label: int(label.split("–")[0])) and len(ages) == 3  # scale order
     out = statistics.build(ws, tmp_path / "stats.pdf", date(2026, 1, 1), date(2026, 6, 30))
     text = _text(out)
     for label, count, pct in (("Intact", 27, "54%"), ("Exposure to pornography", 21, "43%"),

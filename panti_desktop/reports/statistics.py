@@ -109,8 +109,15 @@ def _session_codes(ws, ids: set[str], start: date, end: date) -> tuple[Counter, 
 
 
 def _counter_table(key: str, title: str, unit: str, counter: Counter, vocab, denominator: int,
-                   note: str = "") -> StatTable:
-    rows = [(vocab.label(code), n) for code, n in counter.most_common() if code]
+                   note: str = "", ordered: bool = False) -> StatTable:
+    """Rows by count; for ordered scales (ages, education, income) in the scale's own order."""
+    if ordered:
+        order = list(vocab.codes())
+        items = sorted(((c, n) for c, n in counter.items() if c), key=lambda cn: order.index(cn[0])
+                       if cn[0] in order else len(order))
+    else:
+        items = [(c, n) for c, n in counter.most_common() if c]
+    rows = [(vocab.label(code), n) for code, n in items]
     missing = counter.get(None, 0) + counter.get("", 0)
     if missing:
         rows.append((_("not recorded"), missing))
@@ -142,11 +149,13 @@ def compute(ws, start: date | None = None, end: date | None = None) -> CentreSta
     caregivers = [c for lst in _by_child(ws, "caregiver", ids).values() for c in lst]
     parents = [c for c in caregivers if c.get("relation") in PARENTS]
     tables.append(_counter_table("parent_education", _("Parents' education"), _("parents"),
-                                 Counter(c.get("education") for c in parents), EDUCATION_LEVELS, len(parents)))
+                                 Counter(c.get("education") for c in parents), EDUCATION_LEVELS, len(parents),
+                                 ordered=True))
     tables.append(_counter_table("occupation", _("Caregivers' occupation"), caregivers_unit,
                                  Counter(c.get("occupation") for c in caregivers), OCCUPATIONS, len(caregivers)))
     tables.append(_counter_table("income", _("Caregivers' monthly income"), caregivers_unit,
-                                 Counter(c.get("income_band") for c in caregivers), INCOME_BANDS, len(caregivers)))
+                                 Counter(c.get("income_band") for c in caregivers), INCOME_BANDS, len(caregivers),
+                                 ordered=True))
     tables.append(_counter_table("caregiver_relation", _("Caregivers"), caregivers_unit,
                                  Counter(c.get("relation") for c in caregivers), CAREGIVER_RELATIONS, len(caregivers)))
 
@@ -159,7 +168,8 @@ def compute(ws, start: date | None = None, end: date | None = None) -> CentreSta
         ages[band] += 1
         sexes[d.get("sex")] += 1
     age_vocab = _AgeVocab()
-    tables.append(_counter_table("child_age", _("Age of the children at intake"), children_unit, ages, age_vocab, n))
+    tables.append(_counter_table("child_age", _("Age of the children at intake"), children_unit, ages, age_vocab, n,
+                                 ordered=True))
     tables.append(_counter_table("child_sex", _("Sex of the children"), children_unit, sexes, SEXES, n))
 
     if ws.can_read_clinical:
@@ -181,7 +191,8 @@ def compute(ws, start: date | None = None, end: date | None = None) -> CentreSta
                                      Counter(v.get("relationship") for v in victims), VICTIM_RELATIONSHIPS,
                                      len(victims)))
         tables.append(_counter_table("victim_age", _("Age of the victims"), victims_unit,
-                                     Counter(v.get("age_band") for v in victims), VICTIM_AGE_BANDS, len(victims)))
+                                     Counter(v.get("age_band") for v in victims), VICTIM_AGE_BANDS, len(victims),
+                                     ordered=True))
         tables.append(_counter_table("victim_sex", _("Sex of the victims"), victims_unit,
                                      Counter(v.get("sex") for v in victims), SEXES, len(victims)))
     legal = {c: lst[-1] for c, lst in _by_child(ws, "legal_track", ids).items()}
@@ -221,6 +232,9 @@ def compute(ws, start: date | None = None, end: date | None = None) -> CentreSta
 
 
 class _AgeVocab:
+    def codes(self):
+        return ["11_12", "13_14", "15_16", "17_18", "other"]
+
     def label(self, code):
         return {"11_12": _("11–12 years"), "13_14": _("13–14 years"), "15_16": _("15–16 years"),
                 "17_18": _("17–18 years"), "other": _("other ages")}.get(code, _("unknown"))
