@@ -29,6 +29,21 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def vv_of(row: dict) -> dict[str, int]:
+    """A row's version vector: for each device, the newest of its edits this version descends from."""
+    raw = row.get("vv")
+    if raw:
+        return json.loads(raw)
+    return {row["origin"]: row["hlc"]}
+
+
+def vv_text(vv: dict[str, int], origin: str, hlc: int) -> str | None:
+    """What the `vv` column holds: NULL when the history is this one edit."""
+    if len(vv) == 1 and vv.get(origin) == hlc:
+        return None
+    return json.dumps(vv, sort_keys=True, separators=(",", ":"))
+
+
 def _dumps(data: dict) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
 
@@ -75,6 +90,12 @@ class RecordStore:
         self.centre_id = centre_id
         self.device_id = device_id
         self.clock = clock
+        # Called with (kind, child_id) before a local write; raises to refuse it (a transferred case).
+        self.write_guard: Callable[[str, str | None], None] | None = None
+
+    def _guard(self, k: Kind, data: dict) -> None:
+        if self.write_guard is not None:
+            self.write_guard(k.name, data.get("child_id") if k.per_child else data.get("id"))
 
     # sealing ------------------------------------------------------------------------
 
@@ -135,11 +156,14 @@ class RecordStore:
         k = kind(kind_name)
         record_id = record_id or data.get("id") or uuid.uuid4().hex
         data = {**data, "id": record_id}
+        self._guard(k, data)
         at = now_iso()
+        hlc = self.clock.tick()
         row = {
             "id": record_id,
             "centre_id": self.centre_id,
-            "hlc": self.clock.tick(),
+            "hlc": hlc,
+            "seq": hlc,
             "origin": self.device_id,
             "deleted": 0,
             "created_at": at,
@@ -161,10 +185,12 @@ class RecordStore:
         for data in items:
             record_id = data.get("id") or uuid.uuid4().hex
             data = {**data, "id": record_id}
+            hlc = self.clock.tick()
             row = {
                 "id": record_id,
                 "centre_id": self.centre_id,
-                "hlc": self.clock.tick(),
+                "hlc": hlc,
+                "seq": hlc,
                 "origin": self.device_id,
                 "deleted": 0,
                 "created_at": at,
@@ -191,10 +217,10 @@ class RecordStore:
         if row["deleted"]:
             raise NotFound(_("This record has been deleted."))
         data = {**data, "id": record_id}
+        self._guard(k, data)
+        self._next_version(row)
         row.update(
             {
-                "hlc": self.clock.tick(),
-                "origin": self.device_id,
                 "updated_at": now_iso(),
                 "updated_by": user_id,
                 **self._index_values(k, data),
@@ -208,10 +234,10 @@ class RecordStore:
         """Leave a tombstone: the id and version stay so the delete travels in sync; no content."""
         k = kind(kind_name)
         row = self._row(k, record_id)
+        self._guard(k, row)
+        self._next_version(row)
         row.update(
             {
-                "hlc": self.clock.tick(),
-                "origin": self.device_id,
                 "deleted": 1,
                 "updated_at": now_iso(),
                 "updated_by": user_id,
@@ -221,6 +247,13 @@ class RecordStore:
             row[c] = None
         self._seal_row(k, row, {"id": record_id})
         self.db.table(k.name).update(record_id, row)
+
+    def _next_version(self, row: dict) -> None:
+        """A local edit: a new clock value whose history includes the version it replaces."""
+        vv = vv_of(row)
+        hlc = self.clock.tick()
+        vv[self.device_id] = hlc
+        row.update({"hlc": hlc, "origin": self.device_id, "seq": hlc, "vv": vv_text(vv, self.device_id, hlc)})
 
     def _as_record(self, k: Kind, row: dict, data: dict) -> Record:
         return Record(

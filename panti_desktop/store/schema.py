@@ -150,6 +150,101 @@ def m005_sync_peers(db: Database) -> None:
     )
 
 
+@migrations()
+def m006_sync_state(db: Database) -> None:
+    """What sync needs: per-record version vectors and local change numbers, kept conflicts,
+    bundles sent and received, case transfers and the centres records came from.
+
+    `vv` is NULL for a version whose history is one edit on one device ({origin: hlc});
+    `seq` is the local clock when this installation last changed the row (written or
+    imported), so an export to a peer takes every row changed since its acknowledgement.
+    """
+    for name in KINDS:
+        db.execute(f"ALTER TABLE {name} ADD COLUMN vv TEXT")
+        db.execute(f"ALTER TABLE {name} ADD COLUMN seq INTEGER")
+        db.execute(f"UPDATE {name} SET seq = hlc")
+        db.execute(f"CREATE INDEX {name}_seq ON {name}(seq)")
+    db.execute("ALTER TABLE erasure ADD COLUMN seq INTEGER")
+    db.execute("UPDATE erasure SET seq = hlc")
+    db.execute(
+        """CREATE TABLE conflict (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            child_id TEXT,
+            centre_id TEXT NOT NULL,
+            hlc INTEGER NOT NULL,
+            origin TEXT NOT NULL,
+            vv TEXT,
+            deleted INTEGER NOT NULL,
+            key_id TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            noted_at TEXT NOT NULL,
+            seq INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX conflict_record ON conflict(kind, record_id)")
+    db.execute("CREATE INDEX conflict_seq ON conflict(seq)")
+    db.execute(
+        """CREATE TABLE sync_flag (
+            id TEXT PRIMARY KEY,
+            reason TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            a TEXT NOT NULL,
+            b TEXT NOT NULL,
+            noted_at TEXT NOT NULL,
+            dismissed_at TEXT,
+            dismissed_by TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE sync_bundle (
+            bundle_id TEXT PRIMARY KEY,
+            direction TEXT NOT NULL,
+            peer TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            prev_hash TEXT,
+            base INTEGER,
+            upto INTEGER,
+            audit_seq INTEGER,
+            audit_hash TEXT,
+            records INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            acked_at TEXT,
+            summary TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX sync_bundle_peer ON sync_bundle(peer, direction, seq)")
+    db.execute(
+        """CREATE TABLE transfer (
+            id TEXT PRIMARY KEY,
+            child_id TEXT NOT NULL,
+            from_code TEXT NOT NULL,
+            to_code TEXT NOT NULL,
+            at TEXT NOT NULL,
+            hlc INTEGER NOT NULL,
+            origin TEXT NOT NULL,
+            seq INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX transfer_child ON transfer(child_id)")
+    db.execute(
+        """CREATE TABLE sync_centre (
+            centre_id TEXT PRIMARY KEY,
+            code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            type TEXT NOT NULL
+        )"""
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)
 
 
