@@ -141,15 +141,15 @@ def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bo
     if not item.past_due:
         raise PantiError(_("The retention of case {no} runs until {due}; it cannot be erased before.").format(
             no=register_no, due=item.due_on))
+    from .sync.exchange import erase_locally
+
     with ws.db.atomic():
-        for name, k in KINDS.items():
-            if k.per_child:
-                ws.db.execute(f"DELETE FROM {name} WHERE child_id = ?", [child_id])
-        ws.db.execute("DELETE FROM child WHERE id = ?", [child_id])
+        erase_locally(ws, child_id)
         erased_at = datetime.now(UTC).isoformat(timespec="microseconds")  # ordered against backups
+        hlc = ws.records.clock.tick()
+        # the tombstone travels in sync bundles, so that peers erase the case too
         ws.db.table("erasure").insert({"child_id": child_id, "centre_id": ws.centre_id, "erased_at": erased_at,
-                                       "erased_by": ws.user.id, "hlc": ws.records.clock.tick(),
-                                       "origin": ws.device_id})
+                                       "erased_by": ws.user.id, "hlc": hlc, "origin": ws.device_id, "seq": hlc})
         ws._audit("erase", "child", child_id, child_id, detail=f"{register_no}: {reason}".strip(": "))
     ws._child_cache.pop(child_id, None)
     ws._name_index = None

@@ -134,6 +134,9 @@ class Workspace:
         self.records = RecordStore(db, ring, self.centre_id, self.device_id, HybridClock())
         self.records.clock.observe(self.records.max_hlc())
         self.audit = AuditLog(db, ring)
+        from .sync.exchange import install_guard
+
+        install_guard(self)
         self._child_cache: dict[str, dict] = {}
         self._name_index: dict[str, str] | None = None
         self.listeners: list[Callable[[str, str, str], None]] = []

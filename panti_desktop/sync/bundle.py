@@ -83,6 +83,13 @@ def _aad(bundle_id: str, header_hash: bytes, index: int, last: bool) -> bytes:
 def write_bundle(path: Path, header: dict, payload: Iterable[bytes], recipients: list[Recipient],
                  signing_key: Ed25519PrivateKey) -> Path:
     """Write a bundle under a temporary name and rename it (a pulled stick leaves no half bundle)."""
+    write_bundle_hashed(path, header, payload, recipients, signing_key)
+    return Path(path)
+
+
+def write_bundle_hashed(path: Path, header: dict, payload: Iterable[bytes], recipients: list[Recipient],
+                        signing_key: Ed25519PrivateKey) -> str:
+    """`write_bundle`, returning the bundle's hash (SHA-256 of the signed bytes, hex)."""
     if not recipients or len(recipients) > MAX_RECIPIENTS:
         raise PantiError(_("A bundle needs between 1 and {n} recipients.").format(n=MAX_RECIPIENTS))
     path = Path(path)
@@ -96,7 +103,6 @@ def write_bundle(path: Path, header: dict, payload: Iterable[bytes], recipients:
     header_hash = hashlib.sha256(header_bytes).digest()
     content_key = AESGCM.generate_key(256)
     aead = AESGCM(content_key)
-    chunks = list(_rechunk(payload))
     tmp = path.with_name("." + path.name + ".partial")
     digest = hashlib.sha256()
     try:
@@ -111,19 +117,29 @@ def write_bundle(path: Path, header: dict, payload: Iterable[bytes], recipients:
                 wrapped = _HPKE.encrypt(content_key, X25519PublicKey.from_public_bytes(r.kem_public),
                                         info=b"panti-bundle/1|" + header_hash)
                 out(fingerprint(r.kem_public) + struct.pack(">H", len(wrapped)) + wrapped)
-            for i, plain in enumerate(chunks):
+            for i, (plain, last) in enumerate(_with_last(_rechunk(payload))):
                 nonce = os.urandom(12)
-                sealed = aead.encrypt(nonce, plain, _aad(header["bundle_id"], header_hash, i, i == len(chunks) - 1))
+                sealed = aead.encrypt(nonce, plain, _aad(header["bundle_id"], header_hash, i, last))
                 out(struct.pack(">I", len(sealed)) + nonce + sealed)
             out(b"\0\0\0\0")
-            f.write(signing_key.sign(digest.digest()))
+            body_hash = digest.digest()
+            f.write(signing_key.sign(body_hash))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return path
+    return body_hash.hex()
+
+
+def _with_last(items: Iterator[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """Each item with whether it is the last one (one item of look-ahead: nothing is held in memory)."""
+    prev = next(items)
+    for item in items:
+        yield prev, False
+        prev = item
+    yield prev, True
 
 
 def _rechunk(payload: Iterable[bytes]) -> Iterator[bytes]:
@@ -138,12 +154,34 @@ def _rechunk(payload: Iterable[bytes]) -> Iterator[bytes]:
 
 @dataclass
 class OpenedBundle:
+    """A verified bundle; its chunks are decrypted one at a time as they are read."""
+
     header: dict
     sender_key: bytes
-    chunks: list[bytes]
+    hash: str
+    path: Path
+    _aead: AESGCM
+    _header_hash: bytes
+    _spans: list[tuple[int, int]]
+
+    def iter_chunks(self) -> Iterator[bytes]:
+        bundle_id = str(self.header.get("bundle_id"))
+        with open(self.path, "rb") as f:
+            for i, (offset, length) in enumerate(self._spans):
+                f.seek(offset)
+                nonce, sealed = f.read(12), f.read(length)
+                try:
+                    yield self._aead.decrypt(nonce, sealed, _aad(bundle_id, self._header_hash, i,
+                                                                 i == len(self._spans) - 1))
+                except InvalidTag:
+                    raise _damaged() from None
+
+    @property
+    def chunks(self) -> list[bytes]:
+        return list(self.iter_chunks())
 
     def payload(self) -> bytes:
-        return b"".join(self.chunks)
+        return b"".join(self.iter_chunks())
 
 
 def read_header(path: Path) -> dict:
@@ -160,20 +198,45 @@ def read_header(path: Path) -> dict:
             raise _damaged()
         raw = f.read(n)
     try:
-        return json.loads(raw)
+        header = json.loads(raw)
     except ValueError:
         raise _damaged() from None
+    if not isinstance(header, dict):
+        raise _damaged()
+    return header
+
+
+class _Reader:
+    """Reads a bundle front to back, hashing every byte of its body; never past `end`."""
+
+    def __init__(self, f, end: int):
+        self.f, self.end, self.pos = f, end, 0
+        self.digest = hashlib.sha256()
+
+    def read(self, n: int) -> bytes:
+        if n < 0 or self.pos + n > self.end:
+            raise _damaged()
+        data = self.f.read(n)
+        if len(data) != n:
+            raise _damaged()
+        self.pos += n
+        self.digest.update(data)
+        return data
+
+    def skip(self, n: int) -> None:
+        while n > 0:
+            step = min(n, 1 << 20)
+            self.read(step)
+            n -= step
 
 
 def open_bundle(path: Path, kem_private: X25519PrivateKey, trusted: dict[bytes, str]) -> OpenedBundle:
     """Verify the signature of a trusted sender, then decrypt. `trusted`: signing key → peer code."""
-    data = Path(path).read_bytes()
-    if len(data) < 14 + SIGNATURE or data[:8] != MAGIC:
-        raise _refused(_("this file is not a Panti bundle"))
-    (version,) = struct.unpack(">H", data[8:10])
-    if version != FORMAT:
-        raise _refused(_("it uses format {n}, made by a newer version of Panti").format(n=version))
-    body, signature = data[:-SIGNATURE], data[-SIGNATURE:]
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        if size < 14 + SIGNATURE or f.read(8) != MAGIC:
+            raise _refused(_("this file is not a Panti bundle"))
     header = read_header(path)
     try:
         sender_key = bytes.fromhex(str(header.get("sender_key", "")))
@@ -181,29 +244,43 @@ def open_bundle(path: Path, kem_private: X25519PrivateKey, trusted: dict[bytes, 
         raise _damaged() from None
     if sender_key not in trusted:
         raise _refused(_("its sender is not a trusted peer of this centre"))
+    with open(path, "rb") as f:
+        r = _Reader(f, size - SIGNATURE)
+        r.read(10)
+        (n,) = struct.unpack(">I", r.read(4))
+        if n > MAX_HEADER:
+            raise _damaged()
+        header_hash = hashlib.sha256(r.read(n)).digest()
+        (count,) = struct.unpack(">H", r.read(2))
+        if count > MAX_RECIPIENTS:
+            raise _damaged()
+        wraps = []
+        for _i in range(count):
+            fpr = r.read(16)
+            (length,) = struct.unpack(">H", r.read(2))
+            if length > MAX_WRAPPED:
+                raise _damaged()
+            wraps.append((fpr, r.read(length)))
+        spans: list[tuple[int, int]] = []
+        while True:
+            (length,) = struct.unpack(">I", r.read(4))
+            if length == 0:
+                break
+            if length > MAX_CHUNK + 16:
+                raise _damaged()
+            spans.append((r.pos, length))
+            r.skip(12 + length)
+        if r.pos != r.end or not spans:
+            raise _damaged()
+        body_hash = r.digest.digest()
+        signature = f.read(SIGNATURE)
     try:
-        Ed25519PublicKey.from_public_bytes(sender_key).verify(signature, hashlib.sha256(body).digest())
+        Ed25519PublicKey.from_public_bytes(sender_key).verify(signature, body_hash)
     except (InvalidSignature, ValueError):
         raise _damaged() from None
-    pos = 10
-    (n,) = struct.unpack(">I", body[pos:pos + 4])
-    pos += 4
-    header_bytes = body[pos:pos + n]
-    pos += n
-    header_hash = hashlib.sha256(header_bytes).digest()
     mine = fingerprint(raw_public(kem_private.public_key()))
-    (count,) = struct.unpack(">H", body[pos:pos + 2])
-    pos += 2
-    if count > MAX_RECIPIENTS:
-        raise _damaged()
     content_key = None
-    for _i in range(count):
-        fpr, (length,) = body[pos:pos + 16], struct.unpack(">H", body[pos + 16:pos + 18])
-        pos += 18
-        if length > MAX_WRAPPED or pos + length > len(body):
-            raise _damaged()
-        wrapped = body[pos:pos + length]
-        pos += length
+    for fpr, wrapped in wraps:
         if fpr == mine:
             try:
                 content_key = _HPKE.decrypt(wrapped, kem_private, info=b"panti-bundle/1|" + header_hash)
@@ -211,29 +288,7 @@ def open_bundle(path: Path, kem_private: X25519PrivateKey, trusted: dict[bytes, 
                 raise _damaged() from None
     if content_key is None:
         raise _refused(_("it is addressed to another centre"))
-    aead = AESGCM(content_key)
-    chunks: list[bytes] = []
-    pending: list[tuple[bytes, bytes]] = []
-    while True:
-        if pos + 4 > len(body):
-            raise _damaged()
-        (length,) = struct.unpack(">I", body[pos:pos + 4])
-        pos += 4
-        if length == 0:
-            break
-        if length > MAX_CHUNK + 16 or pos + 12 + length > len(body):
-            raise _damaged()
-        pending.append((body[pos:pos + 12], body[pos + 12:pos + 12 + length]))
-        pos += 12 + length
-    if pos != len(body) or not pending:
-        raise _damaged()
-    for i, (nonce, sealed) in enumerate(pending):
-        try:
-            chunks.append(aead.decrypt(nonce, sealed, _aad(str(header.get("bundle_id")), header_hash, i,
-                                                            i == len(pending) - 1)))
-        except InvalidTag:
-            raise _damaged() from None
-    return OpenedBundle(header, sender_key, chunks)
+    return OpenedBundle(header, sender_key, body_hash.hex(), path, AESGCM(content_key), header_hash, spans)
 
 
 def new_identity() -> tuple[Ed25519PrivateKey, X25519PrivateKey]:
@@ -242,4 +297,4 @@ def new_identity() -> tuple[Ed25519PrivateKey, X25519PrivateKey]:
 
 
 __all__ = ["OpenedBundle", "Recipient", "fingerprint_text", "new_identity", "open_bundle", "read_header",
-           "write_bundle"]
+           "write_bundle", "write_bundle_hashed"]

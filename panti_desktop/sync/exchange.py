@@ -1,0 +1,1094 @@
+"""Export and import of sync bundles: what travels, how it merges, what is kept.
+
+A bundle's payload is UTF-8 JSON lines:
+
+- ``{"t": "centre", ...}``: the sending centre (id, code, name, type);
+- ``{"t": "v", ...}``: one version of one record (kind, id, clock, origin, version
+  vector, deleted, row metadata and the record's fields). A record's winner and
+  its kept conflicts all travel as versions; see `merge`;
+- ``{"t": "erasure", ...}``: an erasure tombstone (the child's random id, when);
+- ``{"t": "transfer", ...}``: a case moved from one centre to another;
+- ``{"t": "ack", "seqs": [...]}``: bundles of the receiver that the sender imported;
+- ``{"t": "audit", "links": [[seq, prev_hash, hash], ...]}``: the sender's audit chain
+  since the last checkpoint the receiver acknowledged.
+
+Scopes: ``changes`` (every row changed since the peer's acknowledgement; to
+headquarters everything, to a centre only the cases it holds), ``transfer`` (one
+child's whole file, moved to another centre) and ``ack`` (an acknowledgement,
+no records). Import verifies everything before it writes anything, then applies
+the bundle in one transaction: all or nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Cancelled, IntegrityError, PantiError, PermissionDenied
+from ..i18n import _
+from ..store.kinds import KINDS, kind
+from ..store.records import now_iso, vv_of, vv_text
+from ..vault.seal import FORMAT_VERSION, associated_data_v2, open_sealed, seal
+from . import peers as P
+from .bundle import Recipient, open_bundle, read_header, write_bundle_hashed
+from .merge import Version, joined, resolve
+
+log = logging.getLogger(__name__)
+
+PAYLOAD_FORMAT = 1
+SCOPES = ("changes", "transfer", "ack")
+MAX_LINE = 16 * 1024 * 1024
+MAX_AUDIT_LINKS = 200_000
+BATCH = 2000
+ROLES_THAT_RESOLVE = ("manager", "admin")
+SUFFIX = ".pantisync"
+
+Progress = Callable[[int, int], None]
+
+
+class AlreadyImported(PantiError):
+    """The same bundle again: nothing changes (an acknowledgement can still be written)."""
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    bundle_id: str
+    peer: str
+    scope: str
+    seq: int
+    records: int
+    counts: dict[str, int]
+
+
+@dataclass
+class ImportResult:
+    sender: str
+    scope: str
+    seq: int
+    bundle_id: str
+    records: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    duplicates: int = 0
+    erased: int = 0
+    transfers: int = 0
+    acked: int = 0
+    gaps: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    ack_path: Path | None = None
+    preview: bool = False
+
+    def summary(self) -> str:
+        return _("{new} new, {updated} updated, {unchanged} unchanged, {conflicts} conflicts, "
+                 "{duplicates} possible duplicates, {erased} erased").format(
+            new=self.new, updated=self.updated, unchanged=self.unchanged, conflicts=self.conflicts,
+            duplicates=self.duplicates, erased=self.erased)
+
+
+class _Rollback(Exception):
+    pass
+
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def _require_sync(ws) -> None:
+    if ws.role != "admin":
+        raise PermissionDenied(_("Only an administrator can export or import sync bundles."))
+
+
+def is_hq(ws) -> bool:
+    row = ws.db.execute("SELECT value FROM store_meta WHERE key = 'centre_type'").fetchone()
+    return bool(row and row[0] == "hq")
+
+
+# --- custody: which centre holds a case ---------------------------------------------------
+
+
+def centre_codes(ws) -> dict[str, str]:
+    """Centre id → code, for this centre and every centre a bundle came from."""
+    out = {r[0]: r[1] for r in ws.db.execute("SELECT centre_id, code FROM sync_centre")}
+    out[ws.centre_id] = ws.centre_code
+    return out
+
+
+def custody(ws, child_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Child id → code of the centre that holds the case: the latest transfer, else its creator."""
+    codes = centre_codes(ws)
+    out = {cid: codes.get(centre, "?") for cid, centre in ws.db.execute("SELECT id, centre_id FROM child")}
+    for cid, to_code in ws.db.execute("SELECT child_id, to_code FROM transfer ORDER BY hlc, origin"):
+        out[cid] = to_code
+    if child_ids is not None:
+        wanted = set(child_ids)
+        out = {k: v for k, v in out.items() if k in wanted}
+    return out
+
+
+def transferred_away(ws, child_id: str | None) -> str | None:
+    """The centre a case was transferred to, when this centre gave it away (its file is read-only)."""
+    if not child_id:
+        return None
+    row = ws.db.execute("SELECT from_code, to_code FROM transfer WHERE child_id = ? ORDER BY hlc DESC, origin DESC "
+                        "LIMIT 1", [child_id]).fetchone()
+    if row and row[0] == ws.centre_code and row[1] != ws.centre_code:
+        return row[1]
+    return None
+
+
+def install_guard(ws) -> None:
+    """Refuse local edits to a case this centre has transferred to another centre."""
+
+    def guard(kind_name: str, child_id: str | None) -> None:
+        if kind_name not in ("child",) and not KINDS[kind_name].per_child:
+            return
+        to = transferred_away(ws, child_id)
+        if to:
+            raise PermissionDenied(_("This case was transferred to {code}; its file here is read-only.").format(
+                code=to))
+
+    ws.records.write_guard = guard
+
+
+# --- versions: rows ⇄ bundle lines --------------------------------------------------------
+
+
+def _conflict_aad(k: str, row: dict, key_id: str) -> bytes:
+    bound = [row["centre_id"], int(row["deleted"]), row["created_at"], row["created_by"], row["updated_at"],
+             row["updated_by"], row.get("child_id")]
+    return associated_data_v2("conflict:" + k, row["record_id"], f"{row['hlc']:016x}@{row['origin']}", key_id,
+                              bound, FORMAT_VERSION)
+
+
+def conflict_id(kind_name: str, record_id: str, hlc: int, origin: str) -> str:
+    """The same at every site, so a conflict has one name everywhere."""
+    return hashlib.sha256(f"{kind_name}|{record_id}|{hlc}|{origin}".encode()).hexdigest()[:16]
+
+
+def _row_version(ws, kind_name: str, row: dict, data: dict | None = None) -> Version:
+    if data is None:
+        data = ws.records.open_row(kind_name, row)
+    if KINDS[kind_name].per_child and not data.get("child_id"):  # a tombstone seals only its id
+        data = {**data, "child_id": row.get("child_id")}
+    return Version(kind=kind_name, id=row["id"], hlc=row["hlc"], origin=row["origin"], vv=vv_of(row),
+                   deleted=bool(row["deleted"]), data=data, centre_id=row["centre_id"],
+                   created_at=row["created_at"], created_by=row["created_by"], updated_at=row["updated_at"],
+                   updated_by=row["updated_by"])
+
+
+def _conflict_version(ws, row: dict) -> Version:
+    k = kind(row["kind"])
+    try:
+        data = json.loads(open_sealed(ws.ring.aead(row["key_id"]), row["payload"],
+                                      _conflict_aad(row["kind"], row, row["key_id"])))
+    except (ValueError, UnicodeDecodeError):
+        raise IntegrityError(_("A sealed record failed verification.")) from None
+    if k.role != row["key_id"].split(":")[0]:
+        raise IntegrityError(_("A sealed record failed verification."))
+    if k.per_child and not data.get("child_id"):
+        data["child_id"] = row.get("child_id")
+    return Version(kind=row["kind"], id=row["record_id"], hlc=row["hlc"], origin=row["origin"],
+                   vv=json.loads(row["vv"]) if row["vv"] else {row["origin"]: row["hlc"]},
+                   deleted=bool(row["deleted"]), data=data, centre_id=row["centre_id"],
+                   created_at=row["created_at"], created_by=row["created_by"], updated_at=row["updated_at"],
+                   updated_by=row["updated_by"])
+
+
+def _line(v: Version) -> dict:
+    return {"t": "v", "k": v.kind, "id": v.id, "h": v.hlc, "o": v.origin, "vv": v.vv, "d": int(v.deleted),
+            "c": v.centre_id, "ca": v.created_at, "cb": v.created_by, "ua": v.updated_at, "ub": v.updated_by,
+            "data": v.data}
+
+
+def _version_from_line(obj: dict) -> Version:
+    try:
+        k = kind(str(obj["k"]))
+        rid, hlc, origin = str(obj["id"]), int(obj["h"]), str(obj["o"])
+        vv = {str(d): int(c) for d, c in dict(obj.get("vv") or {origin: hlc}).items()}
+        data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+        if not rid or len(rid) > 64 or not origin or len(origin) > 64 or hlc < 0 or vv.get(origin) != hlc:
+            raise ValueError
+        if k.per_child and not isinstance(data.get("child_id"), str):
+            raise ValueError
+        return Version(kind=k.name, id=rid, hlc=hlc, origin=origin, vv=vv, deleted=bool(obj.get("d")),
+                       data={**data, "id": rid}, centre_id=str(obj["c"]), created_at=str(obj["ca"]),
+                       created_by=str(obj["cb"]), updated_at=str(obj["ua"]), updated_by=str(obj["ub"]))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read.")) from None
+
+
+def _dump(obj: dict) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str).encode() + b"\n"
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def _out_state(ws, peer_code: str) -> tuple[int, str | None]:
+    row = ws.db.execute("SELECT seq, hash FROM sync_bundle WHERE direction = 'out' AND peer = ? AND scope != 'ack' "
+                        "ORDER BY seq DESC LIMIT 1", [peer_code]).fetchone()
+    return (row[0], row[1]) if row else (0, None)
+
+
+def acked_upto(ws, peer_code: str) -> int:
+    """The local change number up to which the peer has acknowledged everything."""
+    rows = ws.db.execute("SELECT base, upto FROM sync_bundle WHERE direction = 'out' AND peer = ? "
+                         "AND scope = 'changes' AND acked_at IS NOT NULL ORDER BY base", [peer_code]).fetchall()
+    mark, moved = 0, True
+    while moved:
+        moved = False
+        for base, upto in rows:
+            if base <= mark < upto:
+                mark, moved = upto, True
+    return mark
+
+
+def _received_seqs(ws, peer_code: str) -> list[int]:
+    return [r[0] for r in ws.db.execute("SELECT seq FROM sync_bundle WHERE direction = 'in' AND peer = ? "
+                                        "AND seq > 0 ORDER BY seq", [peer_code])]
+
+
+def _audit_links(ws, peer_code: str) -> tuple[dict, list]:
+    head_seq, head_hash = ws.audit.head()
+    row = ws.db.execute("SELECT MAX(audit_seq) FROM sync_bundle WHERE direction = 'out' AND peer = ? "
+                        "AND acked_at IS NOT NULL", [peer_code]).fetchone()
+    since = row[0] or 0
+    links = []
+    if head_seq - since <= MAX_AUDIT_LINKS:
+        links = [list(r) for r in ws.db.execute("SELECT seq, prev_hash, hash FROM audit WHERE seq >= ? ORDER BY seq",
+                                                [max(since, 1)])]
+    return {"seq": head_seq, "hash": head_hash}, links
+
+
+def _changed_rows(ws, name: str, base: int, upto: int, children: set[str] | None):
+    sql = f"SELECT * FROM {name} WHERE seq > ? AND seq <= ?"
+    for row in ws.db.query(sql, [base, upto]):
+        if children is not None:
+            cid = row["id"] if name == "child" else row.get("child_id")
+            if cid not in children:
+                continue
+        yield row
+
+
+def _file_lines(ws, kind_name: str, rows: Iterable[dict], counts: dict) -> Iterator[bytes]:
+    for row in rows:
+        counts[kind_name] = counts.get(kind_name, 0) + 1
+        yield _dump(_line(_row_version(ws, kind_name, row)))
+
+
+def _conflict_lines(ws, rows: Iterable[dict], counts: dict) -> Iterator[bytes]:
+    for row in rows:
+        counts["conflict"] = counts.get("conflict", 0) + 1
+        yield _dump(_line(_conflict_version(ws, row)))
+
+
+def _centre_line(ws) -> bytes:
+    centre = ws.centre_record().data
+    return _dump({"t": "centre", "id": ws.centre_id, "code": ws.centre_code, "name": ws.centre_name,
+                  "type": centre.get("type") or ("hq" if is_hq(ws) else "sentra")})
+
+
+def _recipient(ws, peer_code: str) -> P.Peer:
+    p = P.peer(ws, peer_code)
+    if p.revoked_at:
+        raise PantiError(_("Peer {code} was revoked; nothing can be sent to it.").format(code=p.code))
+    return p
+
+
+def _write(ws, p: P.Peer, out: Path, scope: str, seq: int, prev_hash: str | None, lines: Iterable[bytes],
+           checkpoint: dict, extra: dict | None = None) -> tuple[str, str]:
+    ident = P.identity(ws)
+    header = {"kind": "panti-sync", "payload_format": PAYLOAD_FORMAT, "bundle_id": uuid.uuid4().hex,
+              "sender": ws.centre_code, "sender_centre_id": ws.centre_id, "scope": scope, "seq": seq,
+              "prev_hash": prev_hash, "created_at": now_iso(), "audit": checkpoint, **(extra or {})}
+    digest = write_bundle_hashed(Path(out), header, lines, [Recipient(p.code, p.kem_key)], ident.signing)
+    return header["bundle_id"], digest
+
+
+def _progress_lines(lines: Iterable[bytes], total: int, progress: Progress | None,
+                    cancelled: Callable[[], bool] | None) -> Iterator[bytes]:
+    for done, line in enumerate(lines, 1):
+        yield line
+        if done % 500 == 0:
+            if cancelled is not None and cancelled():
+                raise Cancelled(_("Cancelled; nothing was changed."))
+            if progress is not None:
+                progress(done, total)
+    if progress is not None:
+        progress(total, total)
+
+
+def export_changes(ws, peer_code: str, out: Path, progress: Progress | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> ExportResult:
+    """Everything the peer has not acknowledged: to headquarters all of it, to a centre its cases."""
+    _require_sync(ws)
+    p = _recipient(ws, peer_code)
+    base = acked_upto(ws, p.code)
+    upto = ws.records.clock.tick()
+    children = None
+    if p.role != "hq":
+        children = {cid for cid, code in custody(ws).items() if code == p.code}
+    counts: dict[str, int] = {}
+    total = _count_changes(ws, base, upto, children)
+    checkpoint, links = _audit_links(ws, p.code)
+
+    def lines() -> Iterator[bytes]:
+        yield _centre_line(ws)
+        touched: set[str] = set()
+        sent_children: set[str] = set()
+        for name, k in KINDS.items():
+            if children is not None and not k.per_child and name != "child":
+                continue
+            rows = []
+            for row in _changed_rows(ws, name, base, upto, children):
+                if k.per_child:
+                    touched.add(row["child_id"])
+                elif name == "child":
+                    sent_children.add(row["id"])
+                rows.append(row)
+                if len(rows) >= BATCH:
+                    yield from _file_lines(ws, name, rows, counts)
+                    rows = []
+            yield from _file_lines(ws, name, rows, counts)
+        # a child's other records need the child: send it along (harmless if the peer has it)
+        missing = touched - sent_children
+        for i in range(0, len(missing), 500):
+            part = sorted(missing)[i:i + 500]
+            marks = ",".join("?" * len(part))
+            yield from _file_lines(ws, "child", ws.db.query(f"SELECT * FROM child WHERE id IN ({marks})", part),
+                                   counts)
+            yield from _conflict_lines(ws, ws.db.query(
+                f"SELECT * FROM conflict WHERE kind = 'child' AND record_id IN ({marks})", part), counts)
+        for row in ws.db.query("SELECT * FROM conflict WHERE seq > ? AND seq <= ?", [base, upto]):
+            if children is None or row["child_id"] in children:
+                yield from _conflict_lines(ws, [row], counts)
+        for row in ws.db.query("SELECT child_id, centre_id, erased_at, hlc, origin FROM erasure "
+                               "WHERE seq > ? AND seq <= ?", [base, upto]):
+            counts["erasure"] = counts.get("erasure", 0) + 1
+            yield _dump({"t": "erasure", **row})
+        for row in ws.db.query("SELECT id, child_id, from_code, to_code, at, hlc, origin FROM transfer "
+                               "WHERE seq > ? AND seq <= ?", [base, upto]):
+            if children is None or p.code in (row["from_code"], row["to_code"]):
+                counts["transfer"] = counts.get("transfer", 0) + 1
+                yield _dump({"t": "transfer", **row})
+        yield _dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})
+        if links:
+            yield _dump({"t": "audit", "links": links})
+
+    seq, prev = _out_state(ws, p.code)
+    with ws.db.atomic():
+        bundle_id, digest = _write(ws, p, out, "changes", seq + 1, prev,
+                                   _progress_lines(lines(), total, progress, cancelled), checkpoint,
+                                   {"base": base, "upto": upto})
+        try:
+            records = sum(v for k, v in counts.items() if k in KINDS or k == "conflict")
+            _record_bundle(ws, bundle_id, "out", p.code, "changes", seq + 1, digest, prev, base, upto, checkpoint,
+                           records, counts)
+            ws._audit("export", detail=f"to {p.code} #{seq + 1}: {records} records")
+        except BaseException:
+            Path(out).unlink(missing_ok=True)
+            raise
+    return ExportResult(Path(out), bundle_id, p.code, "changes", seq + 1, records, counts)
+
+
+def _count_changes(ws, base: int, upto: int, children: set[str] | None) -> int:
+    if children is not None:
+        return len(children) * 20 or 1
+    total = 0
+    for name in KINDS:
+        total += ws.db.execute(f"SELECT COUNT(*) FROM {name} WHERE seq > ? AND seq <= ?", [base, upto]).fetchone()[0]
+    return total or 1
+
+
+def _record_bundle(ws, bundle_id, direction, peer, scope, seq, digest, prev, base, upto, checkpoint, records,
+                   summary) -> None:
+    ws.db.table("sync_bundle").insert({
+        "bundle_id": bundle_id, "direction": direction, "peer": peer, "scope": scope, "seq": seq, "hash": digest,
+        "prev_hash": prev, "base": base, "upto": upto, "audit_seq": (checkpoint or {}).get("seq"),
+        "audit_hash": (checkpoint or {}).get("hash"), "records": records, "at": now_iso(), "by": ws.user.id,
+        "acked_at": None, "summary": json.dumps(summary, ensure_ascii=False)})
+
+
+def export_child(ws, ref: str, peer_code: str, out: Path, progress: Progress | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> ExportResult:
+    """Case transfer: the child's whole file to another centre; the file here becomes read-only."""
+    _require_sync(ws)
+    p = _recipient(ws, peer_code)
+    child_id = ws.resolve_child(ref)
+    holder = transferred_away(ws, child_id)
+    if holder:
+        raise PantiError(_("This case was transferred to {code}; its file here is read-only.").format(code=holder))
+    counts: dict[str, int] = {}
+    checkpoint, links = _audit_links(ws, p.code)
+    seq, prev = _out_state(ws, p.code)
+    with ws.db.atomic():
+        hlc = ws.records.clock.tick()
+        transfer = {"id": uuid.uuid4().hex, "child_id": child_id, "from_code": ws.centre_code, "to_code": p.code,
+                    "at": now_iso(), "hlc": hlc, "origin": ws.device_id, "seq": hlc}
+        ws.db.table("transfer").insert(transfer)
+
+        def lines() -> Iterator[bytes]:
+            yield _centre_line(ws)
+            yield from _file_lines(ws, "child", ws.db.query("SELECT * FROM child WHERE id = ?", [child_id]), counts)
+            for name, k in KINDS.items():
+                if k.per_child:
+                    yield from _file_lines(ws, name, ws.db.query(f"SELECT * FROM {name} WHERE child_id = ?",
+                                                                 [child_id]), counts)
+            yield from _conflict_lines(ws, ws.db.query("SELECT * FROM conflict WHERE child_id = ? OR "
+                                                       "(kind = 'child' AND record_id = ?)", [child_id, child_id]),
+                                       counts)
+            for row in ws.db.query("SELECT id, child_id, from_code, to_code, at, hlc, origin FROM transfer "
+                                   "WHERE child_id = ?", [child_id]):
+                counts["transfer"] = counts.get("transfer", 0) + 1
+                yield _dump({"t": "transfer", **row})
+            yield _dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})
+            if links:
+                yield _dump({"t": "audit", "links": links})
+
+        bundle_id, digest = _write(ws, p, out, "transfer", seq + 1, prev,
+                                   _progress_lines(lines(), 200, progress, cancelled), checkpoint)
+        try:
+            records = sum(v for k, v in counts.items() if k in KINDS or k == "conflict")
+            _record_bundle(ws, bundle_id, "out", p.code, "transfer", seq + 1, digest, prev, None, None, checkpoint,
+                           records, counts)
+            register_no = ws.db.execute("SELECT register_no FROM child WHERE id = ?", [child_id]).fetchone()[0]
+            ws._audit("export", "child", child_id, child_id, detail=f"case {register_no} transferred to {p.code}")
+        except BaseException:
+            Path(out).unlink(missing_ok=True)
+            raise
+    ws._child_cache.pop(child_id, None)
+    return ExportResult(Path(out), bundle_id, p.code, "transfer", seq + 1, records, counts)
+
+
+def write_ack(ws, peer_code: str, out: Path) -> Path:
+    """An acknowledgement for the peer: which of its bundles arrived here (no records)."""
+    _require_sync(ws)
+    p = _recipient(ws, peer_code)
+    lines = [_dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})]
+    _write(ws, p, out, "ack", 0, None, lines, {"seq": ws.audit.head()[0], "hash": ws.audit.head()[1]})
+    return Path(out)
+
+
+def default_name(ws, peer_code: str, scope: str = "changes") -> str:
+    stamp = now_iso()[:10]
+    return f"{ws.centre_code}-to-{peer_code.upper()}-{scope}-{stamp}{SUFFIX}"
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def _lines(opened) -> Iterator[dict]:
+    buf = b""
+    for chunk in opened.iter_chunks():
+        buf += chunk
+        *complete, buf = buf.split(b"\n")
+        for raw in complete:
+            if raw:
+                yield _parse(raw)
+        if len(buf) > MAX_LINE:
+            raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read."))
+    if buf:
+        yield _parse(buf)
+
+
+def _parse(raw: bytes) -> dict:
+    try:
+        obj = json.loads(raw)
+    except ValueError:
+        raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read.")) from None
+    if not isinstance(obj, dict):
+        raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read."))
+    return obj
+
+
+def open_for_import(ws, path: Path):
+    """Check and decrypt a bundle without changing anything; refuses with a clear message."""
+    _require_sync(ws)
+    path = Path(path)
+    try:
+        header = read_header(path)
+    except OSError as exc:
+        raise PantiError(_("The file could not be read: {error}").format(error=exc.strerror or exc)) from None
+    ident = P.identity(ws)
+    trusted = P.trusted_signers(ws)
+    revoked = {p.signing_key: p.code for p in P.peers(ws) if p.revoked_at}
+    try:
+        sender_key = bytes.fromhex(str(header.get("sender_key", "")))
+    except ValueError:
+        sender_key = b""
+    if sender_key in revoked:
+        raise PantiError(_("The bundle was refused: its sender {code} was revoked.").format(code=revoked[sender_key]))
+    opened = open_bundle(path, ident.kem, trusted)
+    if header.get("kind") != "panti-sync" or header.get("payload_format") != PAYLOAD_FORMAT:
+        raise PantiError(_("The bundle was refused: it uses a payload format this version cannot read."))
+    if header.get("sender") != trusted[opened.sender_key] or header.get("scope") not in SCOPES:
+        raise IntegrityError(_("The bundle was refused: it is damaged, incomplete or was changed."))
+    if not any(r.get("code") == ws.centre_code for r in header.get("recipients", [])):
+        raise PantiError(_("The bundle was refused: it is addressed to another centre"))
+    for _chunk in opened.iter_chunks():  # every chunk is checked before anything is written
+        pass
+    return opened
+
+
+def import_bundle(ws, path: Path, preview: bool = False, ack_out: Path | None = None,
+                  progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> ImportResult:
+    """Verify, then apply all-or-nothing. With `preview`, report what would change and change nothing."""
+    opened = open_for_import(ws, path)
+    h = opened.header
+    sender, scope, seq = str(h["sender"]), str(h["scope"]), int(h.get("seq") or 0)
+    result = ImportResult(sender, scope, seq, str(h["bundle_id"]), preview=preview)
+    if scope != "ack":
+        known = ws.db.execute("SELECT bundle_id, hash, at FROM sync_bundle WHERE direction = 'in' AND peer = ? "
+                              "AND seq = ? AND scope != 'ack'", [sender, seq]).fetchone()
+        if known and known[1] == opened.hash:
+            raise AlreadyImported(_("This bundle ({code} number {seq}) was already imported on {date}; nothing "
+                                    "changed.").format(code=sender, seq=seq, date=known[2][:10]))
+        if known:
+            raise PantiError(_("The bundle was refused: {code} already sent a different bundle number {seq}.").format(
+                code=sender, seq=seq))
+    compact = False
+    try:
+        with ws.db.atomic():
+            compact = _apply(ws, opened, result, progress, cancelled)
+            if scope != "ack":
+                _check_chain(ws, sender, seq, h, result)
+                _record_bundle(ws, result.bundle_id, "in", sender, scope, seq, opened.hash, h.get("prev_hash"),
+                               h.get("base"), h.get("upto"), h.get("audit"), result.records,
+                               {"summary": result.summary(), "warnings": result.warnings})
+                have = set(_received_seqs(ws, sender))
+                result.gaps = [n for n in range(1, max(have) + 1) if n not in have] if have else []
+                ws._audit("import", detail=f"from {sender} #{seq}: {result.summary()}")
+            else:
+                ws._audit("import", detail=f"acknowledgement from {sender}: {result.acked} bundles")
+            if preview:
+                raise _Rollback
+    except _Rollback:
+        return result
+    if compact:
+        from ..retention import compact_database
+
+        compact_database(ws)
+    ws._child_cache.clear()
+    ws._name_index = None
+    if scope != "ack":
+        result.ack_path = _write_ack_beside(ws, sender, Path(path), ack_out)
+    return result
+
+
+def _write_ack_beside(ws, sender: str, path: Path, ack_out: Path | None) -> Path | None:
+    target = ack_out or path.with_name(f"{ws.centre_code}-ack-to-{sender}-{now_iso()[:10]}{SUFFIX}")
+    try:
+        return write_ack(ws, sender, target)
+    except OSError:
+        fallback = Path(ws.data_dir) / "outbox" / target.name
+        fallback.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return write_ack(ws, sender, fallback)
+        except OSError:
+            log.warning("could not write the acknowledgement for %s", sender)
+            return None
+
+
+def _check_chain(ws, sender: str, seq: int, h: dict, result: ImportResult) -> None:
+    audit = h.get("audit") or {}
+    a_seq, a_hash = audit.get("seq"), audit.get("hash")
+    if not isinstance(a_seq, int):
+        return
+    rows = ws.db.execute("SELECT seq, audit_seq, audit_hash, prev_hash, hash FROM sync_bundle WHERE direction = 'in' "
+                         "AND peer = ? AND scope != 'ack'", [sender]).fetchall()
+    broken = False
+    for b_seq, b_audit, b_hash, _prev, _hash in rows:
+        if b_audit is None:
+            continue
+        if (b_seq < seq and b_audit > a_seq) or (b_seq > seq and b_audit < a_seq) or (
+                b_audit == a_seq and b_hash != a_hash):
+            broken = True
+        for link in result_links(result):
+            if link[0] == b_audit and link[2] != b_hash:
+                broken = True
+    if broken:
+        result.warnings.append(_("The audit log of {code} does not continue the one seen in its earlier bundles: "
+                                 "entries may have been removed or rolled back there.").format(code=sender))
+    for b_seq, _a, _b, _prev, b_hash in rows:
+        if b_seq == seq - 1 and h.get("prev_hash") and h.get("prev_hash") != b_hash:
+            result.warnings.append(_("Bundle {seq} of {code} does not follow the bundle before it.").format(
+                seq=seq, code=sender))
+
+
+def result_links(result: ImportResult) -> list:
+    return getattr(result, "_links", [])
+
+
+def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelled) -> bool:
+    """Merge the bundle's lines into the store. Returns whether an erasure asks for compaction."""
+    erased = {r[0] for r in ws.db.execute("SELECT child_id FROM erasure")}
+    pending: dict[str, list[Version]] = defaultdict(list)
+    compact = False
+    max_hlc = 0
+    total = int(opened.header.get("records") or 0) or 1
+    seen = 0
+    transfers_changed = False
+    for obj in _lines(opened):
+        t = obj.get("t")
+        if t == "v":
+            v = _version_from_line(obj)
+            max_hlc = max(max_hlc, v.hlc)
+            pending[v.kind].append(v)
+            result.records += 1
+            if len(pending[v.kind]) >= BATCH:
+                if v.kind != "child":
+                    _flush_children(ws, pending, erased, result)
+                _merge_batch(ws, v.kind, pending.pop(v.kind), erased, result)
+            seen += 1
+            if seen % 1000 == 0:
+                if cancelled is not None and cancelled():
+                    raise Cancelled(_("Cancelled; nothing was changed."))
+                if progress is not None:
+                    progress(seen, total)
+        elif t == "centre":
+            _centre(ws, obj)
+        elif t == "erasure":
+            max_hlc = max(max_hlc, int(obj.get("hlc") or 0))
+            if _erasure(ws, obj, erased):
+                result.erased += 1
+                compact = True
+        elif t == "transfer":
+            if _transfer(ws, obj):
+                result.transfers += 1
+                transfers_changed = True
+        elif t == "ack":
+            result.acked += _ack(ws, result.sender, obj)
+        elif t == "audit":
+            result._links = [list(x) for x in obj.get("links") or [] if isinstance(x, list) and len(x) == 3]
+    ws.records.clock.observe(max_hlc)
+    _flush_children(ws, pending, erased, result)
+    for name in list(pending):
+        _merge_batch(ws, name, pending.pop(name), erased, result)
+    if transfers_changed:
+        ws._child_cache.clear()
+    if progress is not None:
+        progress(total, total)
+    return compact
+
+
+def _flush_children(ws, pending, erased, result) -> None:
+    if pending.get("child"):
+        _merge_batch(ws, "child", pending.pop("child"), erased, result)
+
+
+def _centre(ws, obj: dict) -> None:
+    cid, code = str(obj.get("id") or ""), str(obj.get("code") or "")[:12]
+    if not cid or not code or cid == ws.centre_id:
+        return
+    ws.db.execute("INSERT OR REPLACE INTO sync_centre (centre_id, code, name, type) VALUES (?, ?, ?, ?)",
+                  [cid, code, str(obj.get("name") or "")[:200], str(obj.get("type") or "")[:20]])
+
+
+def _ack(ws, sender: str, obj: dict) -> int:
+    seqs = [int(s) for s in obj.get("seqs") or [] if isinstance(s, int)]
+    if not seqs:
+        return 0
+    at = now_iso()
+    n = 0
+    for i in range(0, len(seqs), 500):
+        part = seqs[i:i + 500]
+        cur = ws.db.execute(f"UPDATE sync_bundle SET acked_at = ? WHERE direction = 'out' AND peer = ? AND "
+                            f"acked_at IS NULL AND scope != 'ack' AND seq IN ({','.join('?' * len(part))})",
+                            [at, sender, *part])
+        n += cur.rowcount
+    return n
+
+
+def _transfer(ws, obj: dict) -> bool:
+    try:
+        row = {"id": str(obj["id"]), "child_id": str(obj["child_id"]), "from_code": str(obj["from_code"])[:12],
+               "to_code": str(obj["to_code"])[:12], "at": str(obj["at"]), "hlc": int(obj["hlc"]),
+               "origin": str(obj["origin"])}
+    except (KeyError, TypeError, ValueError):
+        raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read.")) from None
+    if ws.db.execute("SELECT 1 FROM transfer WHERE id = ?", [row["id"]]).fetchone():
+        return False
+    ws.records.clock.observe(row["hlc"])
+    ws.db.table("transfer").insert({**row, "seq": ws.records.clock.tick()})
+    return True
+
+
+def _erasure(ws, obj: dict, erased: set[str]) -> bool:
+    child_id = str(obj.get("child_id") or "")
+    if not child_id or child_id in erased:
+        return False
+    erase_locally(ws, child_id)
+    ws.db.table("erasure").insert({"child_id": child_id, "centre_id": str(obj.get("centre_id") or ""),
+                                   "erased_at": str(obj.get("erased_at") or now_iso()),
+                                   "erased_by": "sync", "hlc": int(obj.get("hlc") or 0),
+                                   "origin": str(obj.get("origin") or ""), "seq": ws.records.clock.tick()})
+    erased.add(child_id)
+    return True
+
+
+def erase_locally(ws, child_id: str) -> None:
+    """Delete every row of a child, its kept conflicts and flags (the caller compacts the file)."""
+    for name, k in KINDS.items():
+        if k.per_child:
+            ws.db.execute(f"DELETE FROM {name} WHERE child_id = ?", [child_id])
+    ws.db.execute("DELETE FROM child WHERE id = ?", [child_id])
+    ws.db.execute("DELETE FROM conflict WHERE child_id = ? OR (kind = 'child' AND record_id = ?)",
+                  [child_id, child_id])
+    ws.db.execute("DELETE FROM sync_flag WHERE a = ? OR b = ?", [child_id, child_id])
+
+
+def _local_frontier(ws, name: str, ids: list[str]) -> tuple[dict[str, dict], dict[str, list[dict]]]:
+    rows: dict[str, dict] = {}
+    conflicts: dict[str, list[dict]] = defaultdict(list)
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        marks = ",".join("?" * len(part))
+        for row in ws.db.query(f"SELECT * FROM {name} WHERE id IN ({marks})", part):
+            rows[row["id"]] = row
+    if ws.db.execute("SELECT 1 FROM conflict WHERE kind = ? LIMIT 1", [name]).fetchone():
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            for row in ws.db.query(f"SELECT * FROM conflict WHERE kind = ? AND record_id IN ({marks})",
+                                   [name, *part]):
+                conflicts[row["record_id"]].append(row)
+    return rows, conflicts
+
+
+def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], result: ImportResult) -> None:
+    k = kind(name)
+    by_id: dict[str, list[Version]] = defaultdict(list)
+    for v in versions:
+        cid = v.id if name == "child" else v.data.get("child_id")
+        if cid in erased:
+            continue
+        by_id[v.id].append(v)
+    if not by_id:
+        return
+    local_rows, local_conflicts = _local_frontier(ws, name, list(by_id))
+    new_rows: list[dict] = []
+    new_children: list[Version] = []
+    for rid, incoming in by_id.items():
+        row = local_rows.get(rid)
+        crow = local_conflicts.get(rid, [])
+        local: list[Version] = []
+        if row is not None:
+            local.append(_local_stub(row, name))
+        for c in crow:
+            local.append(_conflict_stub(c))
+        winner, losers = resolve(local + incoming)
+        old_keys = {v.key for v in local}
+        new_keys = {winner.key} | {v.key for v in losers}
+        if old_keys == new_keys and (row is None or (row["hlc"], row["origin"]) == winner.key):
+            result.unchanged += 1
+            continue
+        if row is None:
+            result.new += 1
+            if name == "child" and not winner.deleted:
+                new_children.append(winner)
+        elif (row["hlc"], row["origin"]) != winner.key:
+            result.updated += 1
+        else:
+            result.unchanged += 1
+        seq = ws.records.clock.tick()
+        if row is None or (row["hlc"], row["origin"]) != winner.key:
+            data = winner.data if winner.data is not None else _load(ws, name, winner, row, crow)
+            new_rows.append(_sealed_row(ws, k, winner, data, seq))
+        # kept conflicts: exactly the losers
+        keep = {v.key for v in losers}
+        for c in crow:
+            if (c["hlc"], c["origin"]) not in keep:
+                ws.db.execute("DELETE FROM conflict WHERE id = ?", [c["id"]])
+        have = {(c["hlc"], c["origin"]) for c in crow}
+        for v in losers:
+            if v.key in have:
+                continue
+            data = v.data if v.data is not None else _load(ws, name, v, row, crow)
+            child_id = v.id if name == "child" else (data.get("child_id") or (row or {}).get("child_id"))
+            _insert_conflict(ws, name, v, data, child_id, seq)
+            result.conflicts += 1
+    if new_rows:
+        cols = list(new_rows[0])
+        ws.db.conn.executemany(
+            f"INSERT OR REPLACE INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [[r[c] for c in cols] for r in new_rows])
+    if new_children:
+        result.duplicates += _flag_duplicates(ws, new_children)
+
+
+def _local_stub(row: dict, name: str) -> Version:
+    v = Version(kind=name, id=row["id"], hlc=row["hlc"], origin=row["origin"], vv=vv_of(row),
+                deleted=bool(row["deleted"]), data=None, centre_id=row["centre_id"], created_at=row["created_at"],
+                created_by=row["created_by"], updated_at=row["updated_at"], updated_by=row["updated_by"])
+    if name == "session":
+        v.meta["status"] = row.get("status")
+    return v
+
+
+def _conflict_stub(c: dict) -> Version:
+    v = Version(kind=c["kind"], id=c["record_id"], hlc=c["hlc"], origin=c["origin"],
+                vv=json.loads(c["vv"]) if c["vv"] else {c["origin"]: c["hlc"]}, deleted=bool(c["deleted"]),
+                data=None, centre_id=c["centre_id"], created_at=c["created_at"], created_by=c["created_by"],
+                updated_at=c["updated_at"], updated_by=c["updated_by"])
+    v.meta["conflict_row"] = c
+    return v
+
+
+def _load(ws, name: str, v: Version, row: dict | None, crow: list[dict]) -> dict:
+    if "conflict_row" in v.meta:
+        return _conflict_version(ws, v.meta["conflict_row"]).data
+    return ws.records.open_row(name, row)
+
+
+def _sealed_row(ws, k, v: Version, data: dict, seq: int) -> dict:
+    row = {"id": v.id, "centre_id": v.centre_id, "hlc": v.hlc, "origin": v.origin, "deleted": int(v.deleted),
+           "created_at": v.created_at, "created_by": v.created_by, "updated_at": v.updated_at,
+           "updated_by": v.updated_by}
+    if v.deleted:
+        row.update({c: None for c in k.columns})
+        if k.per_child:
+            row["child_id"] = data.get("child_id") or v.meta.get("child_id") or ""
+        data = {"id": v.id, **({"child_id": row["child_id"]} if k.per_child else {})}
+    else:
+        row.update(ws.records._index_values(k, data))
+    if k.per_child and not row.get("child_id"):
+        raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read."))
+    ws.records._seal_row(k, row, data)
+    row["vv"] = vv_text(v.vv, v.origin, v.hlc)
+    row["seq"] = seq
+    return row
+
+
+def _insert_conflict(ws, name: str, v: Version, data: dict, child_id: str | None, seq: int) -> None:
+    k = kind(name)
+    key_id = ws.ring.current_id(k.role)
+    row = {"id": conflict_id(name, v.id, v.hlc, v.origin), "kind": name, "record_id": v.id, "child_id": child_id,
+           "centre_id": v.centre_id, "hlc": v.hlc, "origin": v.origin, "vv": vv_text(v.vv, v.origin, v.hlc),
+           "deleted": int(v.deleted), "key_id": key_id, "created_at": v.created_at, "created_by": v.created_by,
+           "updated_at": v.updated_at, "updated_by": v.updated_by, "noted_at": now_iso(), "seq": seq}
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    row["payload"] = seal(ws.ring.aead(key_id), payload, _conflict_aad(name, row, key_id))
+    ws.db.execute("INSERT OR REPLACE INTO conflict (" + ", ".join(row) + ") VALUES (" + ", ".join("?" * len(row))
+                  + ")", list(row.values()))
+
+
+# --- possible duplicate registrations ---------------------------------------------------------
+
+
+def _fold(text: str | None) -> str:
+    return " ".join("".join(ch for ch in (text or "").lower() if ch.isalnum() or ch.isspace()).split())
+
+
+def similar_names(a: str | None, b: str | None) -> bool:
+    fa, fb = _fold(a), _fold(b)
+    if not fa or not fb:
+        return False
+    if fa == fb or fa in fb or fb in fa:
+        return True
+    return difflib.SequenceMatcher(None, fa, fb).ratio() >= 0.8
+
+
+def _flag_duplicates(ws, arrived: list[Version]) -> int:
+    by_birth: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in ws.db.query("SELECT * FROM child WHERE deleted = 0"):
+        try:
+            d = ws.records.open_row("child", row)
+        except IntegrityError:
+            continue
+        if d.get("birth_date"):
+            by_birth[d["birth_date"]].append((row["id"], d.get("full_name") or ""))
+    n = 0
+    for v in arrived:
+        birth = v.data.get("birth_date")
+        for other_id, other_name in by_birth.get(birth or "", []):
+            if other_id == v.id or not similar_names(v.data.get("full_name"), other_name):
+                continue
+            a, b = sorted((v.id, other_id))
+            flag_id = "dup-" + hashlib.sha256(f"{a}|{b}".encode()).hexdigest()[:12]
+            cur = ws.db.execute("INSERT OR IGNORE INTO sync_flag (id, reason, kind, a, b, noted_at) "
+                                "VALUES (?, 'duplicate', 'child', ?, ?, ?)", [flag_id, a, b, now_iso()])
+            n += cur.rowcount
+    return n
+
+
+# --- conflicts: listing and resolving ----------------------------------------------------------
+
+
+@dataclass
+class Conflict:
+    id: str
+    reason: str  # "concurrent", "deleted" (a delete against an edit) or "duplicate"
+    kind: str
+    record_id: str
+    child_id: str | None
+    register_no: str
+    mine: dict | None
+    theirs: dict | None
+    mine_version: str
+    theirs_version: str
+    mine_deleted: bool
+    theirs_deleted: bool
+    mine_by: str
+    theirs_by: str
+    mine_at: str
+    theirs_at: str
+    noted_at: str
+
+    def changed_fields(self) -> list[str]:
+        a, b = self.mine or {}, self.theirs or {}
+        return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k) and k != "id")
+
+
+def _register_no(ws, child_id: str | None) -> str:
+    if not child_id:
+        return ""
+    row = ws.db.execute("SELECT register_no FROM child WHERE id = ?", [child_id]).fetchone()
+    return (row[0] or "") if row else ""
+
+
+def list_conflicts(ws) -> list[Conflict]:
+    out: list[Conflict] = []
+    for c in ws.db.query("SELECT * FROM conflict ORDER BY noted_at, id"):
+        if not ws.can_read(c["kind"]):
+            continue
+        theirs = _conflict_version(ws, c)
+        rows = list(ws.db.query(f"SELECT * FROM {c['kind']} WHERE id = ?", [c["record_id"]]))
+        if not rows:
+            continue
+        mine = _row_version(ws, c["kind"], rows[0])
+        out.append(Conflict(
+            id=c["id"], reason="deleted" if (theirs.deleted or mine.deleted) else "concurrent", kind=c["kind"],
+            record_id=c["record_id"], child_id=c["child_id"], register_no=_register_no(ws, c["child_id"]),
+            mine=None if mine.deleted else mine.data, theirs=None if theirs.deleted else theirs.data,
+            mine_version=f"{mine.hlc:016x}@{mine.origin}", theirs_version=f"{theirs.hlc:016x}@{theirs.origin}",
+            mine_deleted=mine.deleted, theirs_deleted=theirs.deleted, mine_by=mine.updated_by,
+            theirs_by=theirs.updated_by, mine_at=mine.updated_at, theirs_at=theirs.updated_at,
+            noted_at=c["noted_at"]))
+    for f in ws.db.query("SELECT * FROM sync_flag WHERE dismissed_at IS NULL ORDER BY noted_at, id"):
+        out.append(Conflict(id=f["id"], reason="duplicate", kind="child", record_id=f["a"], child_id=f["a"],
+                            register_no=_register_no(ws, f["a"]), mine=None, theirs=None,
+                            mine_version=_register_no(ws, f["a"]), theirs_version=_register_no(ws, f["b"]),
+                            mine_deleted=False, theirs_deleted=False, mine_by="", theirs_by="", mine_at="",
+                            theirs_at="", noted_at=f["noted_at"]))
+    return out
+
+
+def resolve_conflict(ws, conflict_id: str, keep: str, merged: dict | None = None) -> None:
+    """Keep "mine" (the current version), "theirs" (the kept one), or a `merged` edit of both.
+
+    The result is a new version whose history includes both sides, so it replaces them
+    at every site it reaches. For a possible duplicate, "both" records that the two
+    registrations are different children.
+    """
+    if ws.role not in ROLES_THAT_RESOLVE:
+        raise PermissionDenied(_("Only a manager can resolve sync conflicts."))
+    if keep not in ("mine", "theirs", "merged", "both"):
+        raise PantiError(_("Choose mine, theirs or both."))
+    flag = ws.db.execute("SELECT a, b FROM sync_flag WHERE id = ? AND dismissed_at IS NULL",
+                         [conflict_id]).fetchone()
+    if flag is not None:
+        if keep != "both":
+            raise PantiError(_("Two registrations that may be the same child are never merged by Panti. If they are "
+                               "different children, keep both; if they are the same, close the wrong file by hand."))
+        with ws.db.atomic():
+            ws.db.execute("UPDATE sync_flag SET dismissed_at = ?, dismissed_by = ? WHERE id = ?",
+                          [now_iso(), ws.user.id, conflict_id])
+            ws._audit("update", "child", flag[0], flag[0], detail=f"not a duplicate of {flag[1]}")
+        return
+    found = list(ws.db.query("SELECT * FROM conflict WHERE id = ?", [conflict_id]))
+    if not found:
+        raise PantiError(_("No conflict with id {id}.").format(id=conflict_id))
+    c = found[0]
+    if keep == "both":
+        raise PantiError(_("Choose mine, theirs or both."))
+    name = c["kind"]
+    k = kind(name)
+    if not ws.can_read(name):
+        raise PermissionDenied(_("Your role ({role}) does not allow access to clinical records.").format(role=ws.role))
+    theirs = _conflict_version(ws, c)
+    row = ws.records._row(k, c["record_id"])
+    mine = _row_version(ws, name, row)
+    if keep == "mine":
+        chosen_deleted, data = mine.deleted, mine.data
+    elif keep == "theirs":
+        chosen_deleted, data = theirs.deleted, theirs.data
+    else:
+        chosen_deleted, data = False, {**(mine.data or {}), **(merged or {}), "id": c["record_id"]}
+        data = ws._validated(name, data)
+    ws.records._guard(k, data if not chosen_deleted else row)
+    with ws.db.atomic():
+        hlc = ws.records.clock.tick()
+        vv = joined([mine, theirs])
+        vv[ws.device_id] = hlc
+        new = Version(kind=name, id=c["record_id"], hlc=hlc, origin=ws.device_id, vv=vv, deleted=chosen_deleted,
+                      data=data, centre_id=row["centre_id"], created_at=row["created_at"],
+                      created_by=row["created_by"], updated_at=now_iso(), updated_by=ws.user.id,
+                      meta={"child_id": row.get("child_id")})
+        sealed = _sealed_row(ws, k, new, data, hlc)
+        cols = list(sealed)
+        ws.db.execute(f"INSERT OR REPLACE INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                      [sealed[x] for x in cols])
+        ws.db.execute("DELETE FROM conflict WHERE id = ?", [conflict_id])
+        ws._audit("update", name, c["record_id"], c["child_id"], detail=f"conflict resolved: {keep}")
+    ws._child_cache.pop(c["record_id"], None)
+    ws._changed("update", name, c["record_id"])
+
+
+def conflict_count(ws) -> int:
+    return (ws.db.execute("SELECT COUNT(*) FROM conflict").fetchone()[0]
+            + ws.db.execute("SELECT COUNT(*) FROM sync_flag WHERE dismissed_at IS NULL").fetchone()[0])
+
+
+# --- history ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PeerStatus:
+    peer: P.Peer
+    sent: int
+    received: int
+    last_sent: str | None
+    last_received: str | None
+    unacked: int
+    gaps: list[int]
+
+
+def peer_status(ws) -> list[PeerStatus]:
+    out = []
+    for p in P.peers(ws):
+        rows = ws.db.execute("SELECT direction, seq, at, acked_at FROM sync_bundle WHERE peer = ? AND scope != 'ack'",
+                             [p.code]).fetchall()
+        sent = [r for r in rows if r[0] == "out"]
+        got = sorted(r[1] for r in rows if r[0] == "in")
+        gaps = [n for n in range(1, max(got) + 1) if n not in set(got)] if got else []
+        out.append(PeerStatus(p, len(sent), len(got), max((r[2] for r in sent), default=None),
+                              max((r[2] for r in rows if r[0] == "in"), default=None),
+                              sum(1 for r in sent if r[3] is None), gaps))
+    return out
+
+
+def history(ws, peer_code: str | None = None) -> list[dict]:
+    sql = "SELECT * FROM sync_bundle" + (" WHERE peer = ?" if peer_code else "") + " ORDER BY at DESC, seq DESC"
+    out = []
+    for r in ws.db.query(sql, [peer_code.upper()] if peer_code else []):
+        r = dict(r)
+        try:
+            r["summary"] = json.loads(r["summary"] or "{}")
+        except ValueError:
+            r["summary"] = {}
+        out.append(r)
+    return out
+
+
+__all__ = ["AlreadyImported", "Conflict", "ExportResult", "ImportResult", "custody", "export_changes",
+           "export_child", "history", "import_bundle", "list_conflicts", "peer_status", "resolve_conflict",
+           "write_ack"]

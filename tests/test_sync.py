@@ -1,0 +1,135 @@
+"""Export, import and merge between centres and headquarters."""
+
+from __future__ import annotations
+
+import pytest
+
+from panti_desktop import retention
+from panti_desktop.errors import PantiError, PermissionDenied
+from panti_desktop.sync import exchange as X
+from panti_desktop.sync import peers
+from panti_desktop.workspace import Workspace
+
+from .conftest import ADMIN_PASS, FLOOR
+
+
+def make_site(root, code, centre_type="sentra"):
+    ws, _key = Workspace.init(root / code.lower(), code, f"Lembaga {code}", "admin", ADMIN_PASS,
+                              centre_type=centre_type, kdf=FLOOR)
+    return ws
+
+
+def trust_all(root, sites):
+    for s in sites:
+        peers.export_card(s, root / f"{s.centre_code}.card")
+    for s in sites:
+        for o in sites:
+            if o is not s:
+                peers.add_peer(s, root / f"{o.centre_code}.card")
+
+
+@pytest.fixture
+def sites(tmp_path):
+    a, b, hq = make_site(tmp_path, "SA"), make_site(tmp_path, "SB"), make_site(tmp_path, "HQ", "hq")
+    trust_all(tmp_path, [a, b, hq])
+    yield a, b, hq
+    for s in (a, b, hq):
+        s.close()
+
+
+def child(ws, name="Budi Santoso", birth="2011-03-04"):
+    return ws.register_child({"full_name": name, "birth_date": birth, "intake_date": "2026-01-05"})
+
+
+def send(src, dst, tmp_path, name=None):
+    path = tmp_path / (name or f"{src.centre_code}-{dst.centre_code}-{len(list(tmp_path.iterdir()))}.pantisync")
+    X.export_changes(src, dst.centre_code, path)
+    return path
+
+
+def test_records_travel_to_headquarters_and_back_is_a_no_op(sites, tmp_path):
+    a, _b, hq = sites
+    c = child(a)
+    a.add_record("family", {"child_id": c.id, "structure": "intact"})
+    path = send(a, hq, tmp_path)
+    res = X.import_bundle(hq, path)
+    assert res.new == 3 and res.conflicts == 0  # centre, child, family
+    assert hq.child_data(c.id)["full_name"] == "Budi Santoso"
+    assert X.custody(hq)[c.id] == "SA"
+    assert hq.verify() == []
+    with pytest.raises(X.AlreadyImported):
+        X.import_bundle(hq, path)
+    # the acknowledgement tells the centre what arrived: the next export is empty of records
+    assert res.ack_path is not None and res.ack_path.exists()
+    X.import_bundle(a, res.ack_path)
+    again = X.export_changes(a, "HQ", tmp_path / "next.pantisync")
+    assert again.records == 0
+
+
+def test_concurrent_edits_keep_both_sides_until_resolved(sites, tmp_path):
+    a, b, hq = sites
+    c = child(a)
+    X.import_bundle(hq, send(a, hq, tmp_path))
+    X.import_bundle(b, X.export_child(a, c.register_no if hasattr(c, "register_no") else c.id, "SB",
+                                      tmp_path / "transfer.pantisync").path)
+    with pytest.raises(PermissionDenied, match="transferred"):
+        a.update_child(c.id, {"nickname": "A"})
+    b.update_child(c.id, {"nickname": "Budi B"})
+    hq.update_child(c.id, {"nickname": "Budi HQ"})
+    res = X.import_bundle(hq, send(b, hq, tmp_path))
+    assert res.conflicts == 1
+    [conf] = X.list_conflicts(hq)
+    assert {conf.mine["nickname"], conf.theirs["nickname"]} == {"Budi B", "Budi HQ"}
+    X.resolve_conflict(hq, conf.id, "theirs")
+    assert X.list_conflicts(hq) == []
+    kept = conf.theirs["nickname"]
+    assert hq.records.get("child", c.id).data["nickname"] == kept
+    # the resolution reaches the centre holding the case and replaces both sides there
+    X.import_bundle(b, send(hq, b, tmp_path))
+    assert b.records.get("child", c.id).data["nickname"] == kept
+    assert X.list_conflicts(b) == []
+
+
+def test_delete_against_an_edit_keeps_the_edit(sites, tmp_path):
+    a, _b, hq = sites
+    c = child(a)
+    fam = a.add_record("family", {"child_id": c.id, "structure": "intact"})
+    X.import_bundle(hq, send(a, hq, tmp_path))
+    a.delete_record("family", fam.id)
+    hq.update_record("family", fam.id, {"structure": "divorced"})
+    X.import_bundle(hq, send(a, hq, tmp_path))
+    rec = hq.records.get("family", fam.id)
+    assert not rec.deleted and rec.data["structure"] == "divorced"
+    [conf] = X.list_conflicts(hq)
+    assert conf.reason == "deleted" and conf.theirs_deleted
+
+
+def test_same_child_registered_twice_is_flagged_not_merged(sites, tmp_path):
+    a, b, hq = sites
+    child(a, "Budi Santoso", "2011-03-04")
+    child(b, "Budi Santosa", "2011-03-04")
+    child(b, "Agus Salim", "2011-03-04")
+    X.import_bundle(hq, send(a, hq, tmp_path))
+    res = X.import_bundle(hq, send(b, hq, tmp_path))
+    assert res.duplicates == 1
+    flags = [c for c in X.list_conflicts(hq) if c.reason == "duplicate"]
+    assert len(flags) == 1 and len(hq.child_ids()) == 3
+    with pytest.raises(PantiError):
+        X.resolve_conflict(hq, flags[0].id, "mine")
+    X.resolve_conflict(hq, flags[0].id, "both")
+    assert X.list_conflicts(hq) == []
+
+
+def test_an_erasure_travels_and_erases_at_headquarters(sites, tmp_path):
+    a, _b, hq = sites
+    c = child(a, "Rahasia Sekali")
+    a.add_record("family", {"child_id": c.id, "structure": "intact", "strengths": "CATATAN-UNIK-123"})
+    X.import_bundle(hq, send(a, hq, tmp_path))
+    a.update_child(c.id, {"status": "dropped_out"})
+    retention.erase(a, c.id, "test", today=__import__("datetime").date(2040, 1, 1))
+    res = X.import_bundle(hq, send(a, hq, tmp_path))
+    assert res.erased == 1
+    assert c.id not in hq.child_ids()
+    hq.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    blob = (hq.data_dir / "centre.db").read_bytes()
+    assert b"Rahasia" not in blob and c.id.encode() in blob  # only the tombstone's random id stays
