@@ -573,6 +573,110 @@ def cmd_peer_revoke(args) -> int:
     return EXIT_OK
 
 
+def cmd_export(args) -> int:
+    from .sync import exchange
+
+    with _open(args) as ws:
+        out = Path(args.out) if args.out else Path(exchange.default_name(ws, args.to,
+                                                                         "transfer" if args.child else "changes"))
+        report = _progress_printer(_("Exporting"))
+        if args.child:
+            res = exchange.export_child(ws, args.child, args.to, out, progress=report)
+            print(_("Case transferred to {code}: {n} records in {path}. Its file here is now read-only.").format(
+                code=res.peer, n=res.records, path=res.path))
+        else:
+            res = exchange.export_changes(ws, args.to, out, progress=report)
+            print(_("Bundle {seq} for {code} written: {n} records in {path}.").format(
+                seq=res.seq, code=res.peer, n=res.records, path=res.path))
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from .sync import exchange
+
+    with _open(args) as ws:
+        try:
+            res = exchange.import_bundle(ws, Path(args.file), preview=args.preview,
+                                         ack_out=Path(args.ack_out) if args.ack_out else None,
+                                         progress=_progress_printer(_("Importing")))
+        except exchange.AlreadyImported as exc:
+            print(exc)
+            sender = exchange.read_header(Path(args.file)).get("sender", "")
+            ack = exchange.write_ack(ws, str(sender), Path(args.ack_out) if args.ack_out else
+                                     Path(args.file).with_name(f"{ws.centre_code}-ack-to-{sender}{exchange.SUFFIX}"))
+            print(_("A new acknowledgement for {code} was written: {path}").format(code=sender, path=ack))
+            return EXIT_OK
+    if args.json:
+        _print_json({k: (str(v) if isinstance(v, Path) else v) for k, v in res.__dict__.items()
+                     if not k.startswith("_")})
+        return EXIT_OK
+    head = _("Preview of bundle {seq} from {code} (nothing was changed):") if res.preview else _(
+        "Imported bundle {seq} from {code}:")
+    print(head.format(seq=res.seq, code=res.sender))
+    print("  " + res.summary())
+    if res.gaps:
+        print(_("Bundles not yet received from {code}: {seqs}. They can still be imported later.").format(
+            code=res.sender, seqs=", ".join(str(n) for n in res.gaps)))
+    for w in res.warnings:
+        print(_("Warning: {text}").format(text=w))
+    if res.conflicts or res.duplicates:
+        print(_("Conflicts to resolve: panti-desktop conflicts list"))
+    if res.ack_path:
+        print(_("Acknowledgement for {code} written: {path} (send it back to them).").format(
+            code=res.sender, path=res.ack_path))
+    return EXIT_OK
+
+
+def cmd_conflicts_list(args) -> int:
+    from .sync import exchange
+
+    with _open(args) as ws:
+        items = exchange.list_conflicts(ws)
+    if args.json:
+        _print_json([{k: v for k, v in c.__dict__.items()} | {"changed_fields": c.changed_fields()} for c in items])
+        return EXIT_OK
+    if not items:
+        print(_("No conflicts."))
+        return EXIT_OK
+    reasons = {"concurrent": _("edited at two places"), "deleted": _("deleted at one place, edited at another"),
+               "duplicate": _("may be the same child registered twice")}
+    rows = []
+    for c in items:
+        what = ", ".join(c.changed_fields()[:4]) if c.reason == "concurrent" else (
+            f"{c.mine_version} / {c.theirs_version}" if c.reason == "duplicate" else "")
+        rows.append([c.id, c.register_no, c.kind, reasons[c.reason], what])
+    print(_table(rows, [_("Id"), _("Register no."), _("Record"), _("Conflict"), _("Fields")]))
+    return EXIT_OK
+
+
+def cmd_conflicts_resolve(args) -> int:
+    from .sync import exchange
+
+    with _open(args) as ws:
+        exchange.resolve_conflict(ws, args.id, args.keep)
+    print(_("Conflict {id} resolved.").format(id=args.id))
+    return EXIT_OK
+
+
+def cmd_sync_status(args) -> int:
+    from .sync import exchange
+
+    with _open(args) as ws:
+        items = exchange.peer_status(ws)
+        n = exchange.conflict_count(ws)
+    if args.json:
+        _print_json([{"peer": s.peer.code, "role": s.peer.role, "sent": s.sent, "received": s.received,
+                      "last_sent": s.last_sent, "last_received": s.last_received, "unacknowledged": s.unacked,
+                      "gaps": s.gaps} for s in items] + [{"conflicts": n}])
+        return EXIT_OK
+    print(_table([[s.peer.code, str(s.sent), str(s.unacked), (s.last_sent or "")[:10], str(s.received),
+                   (s.last_received or "")[:10], ", ".join(str(g) for g in s.gaps)] for s in items],
+                 [_("Peer"), _("Sent"), _("Unacknowledged"), _("Last sent"), _("Received"), _("Last received"),
+                  _("Missing")]))
+    print(_("Open conflicts: {n}").format(n=n))
+    return EXIT_OK
+
+
 def cmd_gui(args) -> int:
     """The desktop window (first-run wizard or unlock, then the main window)."""
     import importlib.util
@@ -746,6 +850,32 @@ def build_parser() -> argparse.ArgumentParser:
     s = pe.add_parser("revoke", help=_("stop trusting a peer"))
     s.add_argument("code", metavar="CODE")
     s.set_defaults(func=cmd_peer_revoke)
+
+    s = sub.add_parser("export", help=_("write a sync bundle for a peer (admins)"))
+    s.add_argument("--to", required=True, metavar="CODE")
+    s.add_argument("--child", metavar="REF", help=_("transfer this child's whole file to the peer"))
+    s.add_argument("--out", metavar="FILE")
+    s.set_defaults(func=cmd_export)
+    s = sub.add_parser("import", help=_("import a sync bundle (nothing changes when it is refused)"))
+    s.add_argument("file", metavar="FILE")
+    s.add_argument("--preview", action="store_true", help=_("show what would change, change nothing"))
+    s.add_argument("--ack-out", metavar="FILE")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_import)
+    cf = sub.add_parser("conflicts", help=_("versions that disagree after sync (managers)")).add_subparsers(
+        dest="conflicts_command", metavar="ACTION", parser_class=_Parser)
+    s = cf.add_parser("list", help=_("the open conflicts"))
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_conflicts_list)
+    s = cf.add_parser("resolve", help=_("keep one side of a conflict"))
+    s.add_argument("id", metavar="ID")
+    s.add_argument("--keep", required=True, choices=["mine", "theirs", "both"])
+    s.set_defaults(func=cmd_conflicts_resolve)
+    sy = sub.add_parser("sync", help=_("bundles sent and received per peer")).add_subparsers(
+        dest="sync_command", metavar="ACTION", parser_class=_Parser)
+    s = sy.add_parser("status", help=_("per peer: sent, acknowledged, received, missing"))
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_sync_status)
 
     s = sub.add_parser("gui", help=_("open the desktop window (also what runs with no command)"))
     s.set_defaults(func=cmd_gui)

@@ -1089,6 +1089,20 @@ def history(ws, peer_code: str | None = None) -> list[dict]:
     return out
 
 
-__all__ = ["AlreadyImported", "Conflict", "ExportResult", "ImportResult", "custody", "export_changes",
-           "export_child", "history", "import_bundle", "list_conflicts", "peer_status", "resolve_conflict",
-           "write_ack"]
+__all__ = [
+    "SUFFIX",
+    "AlreadyImported",
+    "Conflict",
+    "ExportResult",
+    "ImportResult",
+    "custody",
+    "export_changes",
+    "export_child",
+    "history",
+    "import_bundle",
+    "list_conflicts",
+    "peer_status",
+    "read_header",
+    "resolve_conflict",
+    "write_ack",
+]
