@@ -334,6 +334,13 @@ class Workspace:
         self._changed("create", kind_name, rec.id)
         return rec
 
+    def _live(self, kind_name: str, record_id: str) -> Record:
+        """The record, or NotFound when it was deleted (here or at a peer): it cannot change."""
+        rec = self.records.get(kind_name, record_id)
+        if rec.deleted:
+            raise NotFound(_("The record was not found."))
+        return rec
+
     def get_record(self, kind_name: str, record_id: str) -> Record:
         self._require_kind(kind_name)
         rec = self.records.get(kind_name, record_id)
@@ -345,7 +352,7 @@ class Workspace:
         self._require_kind(kind_name)
         if kind_name == "child":
             return self.update_child(record_id, changes)
-        current = self.records.get(kind_name, record_id)
+        current = self._live(kind_name, record_id)
         if kind_name == "session" and current.data.get("status") == "final":
             raise ValidationError(
                 _("A final session cannot be changed; add an amendment instead.")
@@ -363,7 +370,7 @@ class Workspace:
 
     def delete_record(self, kind_name: str, record_id: str) -> None:
         self._require_kind(kind_name)
-        current = self.records.get(kind_name, record_id)
+        current = self._live(kind_name, record_id)
         if kind_name == "session" and current.data.get("status") == "final":
             raise ValidationError(_("A final session cannot be deleted; add an amendment instead."))
         with self.db.atomic():
@@ -520,7 +527,7 @@ class Workspace:
 
     def update_child(self, ref: str, changes: dict) -> Record:
         child_id = self.resolve_child(ref)
-        current = self.records.get("child", child_id)
+        current = self._live("child", child_id)
         if "status" in changes and changes["status"] != current.data.get("status"):
             lifecycle.check_transition(current.data.get("status"), changes["status"])
         if "register_no" in changes and changes["register_no"] != current.data.get("register_no"):

@@ -51,7 +51,7 @@ def test_two_centres_and_headquarters(tmp_path):
     assert "SA" in r.stdout and _show(hq, ref)["child"]["full_name"] == "Dimas Prasetyo"
     before = (hq / "centre.db").read_bytes()
     r = run(["import", str(b1)], admin_env(), hq, check=0)  # the same bundle again changes nothing
-    assert "already" in r.stdout
+    assert "sudah diimpor" in r.stdout
     assert (hq / "centre.db").read_bytes() == before
 
     # a damaged bundle is refused with exit 1
