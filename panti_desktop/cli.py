@@ -507,7 +507,8 @@ def cmd_report_centre(args) -> int:
     start = parse_date(args.date_from, "from", "--from")
     end = parse_date(args.date_to, "to", "--to")
     with _open(args) as ws:
-        out = statistics.build(ws, Path(args.out), start=start, end=end, password=_report_password(args))
+        out = statistics.build(ws, Path(args.out), start=start, end=end, password=_report_password(args),
+                               centre=args.centre.upper() if args.centre else None)
     print(_("Report written: {path}").format(path=out))
     return EXIT_OK
 
@@ -574,13 +575,24 @@ def cmd_peer_revoke(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from .domain.fields import parse_date
     from .sync import exchange
 
+    if args.stats and args.child:
+        raise UsageError(_("Choose either --child or --stats."))
+    if (args.date_from or args.date_to) and not args.stats:
+        raise UsageError(_("--from and --until go with --stats."))
+    start = parse_date(args.date_from, "from", "--from")
+    end = parse_date(args.date_to, "until", "--until")
+    scope = "transfer" if args.child else "stats" if args.stats else "changes"
     with _open(args) as ws:
-        out = Path(args.out) if args.out else Path(exchange.default_name(ws, args.to,
-                                                                         "transfer" if args.child else "changes"))
+        out = Path(args.out) if args.out else Path(exchange.default_name(ws, args.to, scope))
         report = _progress_printer(_("Exporting"))
-        if args.child:
+        if args.stats:
+            res = exchange.export_stats(ws, args.to, out, start, end)
+            print(_("Statistics bundle {seq} for {code} written: {path} ({n} children counted, no names).").format(
+                seq=res.seq, code=res.peer, path=res.path, n=res.counts["children"]))
+        elif args.child:
             res = exchange.export_child(ws, args.child, args.to, out, progress=report)
             print(_("Case transferred to {code}: {n} records in {path}. Its file here is now read-only.").format(
                 code=res.peer, n=res.records, path=res.path))
@@ -674,6 +686,28 @@ def cmd_sync_status(args) -> int:
                  [_("Peer"), _("Sent"), _("Unacknowledged"), _("Last sent"), _("Received"), _("Last received"),
                   _("Missing")]))
     print(_("Open conflicts: {n}").format(n=n))
+    return EXIT_OK
+
+
+def cmd_sync_centres(args) -> int:
+    from .sync import hq
+
+    with _open(args) as ws:
+        items = hq.overview(ws)
+    if args.json:
+        _print_json([{**r.__dict__, "from_statistics": r.from_statistics} for r in items])
+        return EXIT_OK
+    rows = []
+    for r in items:
+        if r.from_statistics:
+            rows.append([r.code, r.name, str(r.stats_children), "—", "—", "—",
+                         _("statistics {start} – {end}").format(start=r.stats_period[0], end=r.stats_period[1])])
+        else:
+            rows.append([r.code, r.name, str(r.children), str(r.active), str(r.sessions_30d), str(r.open_conflicts),
+                         (r.last_received or "")[:10] + (" " + _("missing: {seqs}").format(
+                             seqs=", ".join(map(str, r.gaps))) if r.gaps else "")])
+    print(_table(rows, [_("Centre"), _("Name"), _("Children"), _("Active"), _("Sessions (30 days)"),
+                        _("Conflicts"), _("Last received")]))
     return EXIT_OK
 
 
@@ -827,6 +861,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--from", dest="date_from", metavar="DATE")
     s.add_argument("--to", dest="date_to", metavar="DATE")
     s.add_argument("--out", required=True, metavar="FILE")
+    s.add_argument("--centre", metavar="CODE", help=_("one centre only (at headquarters); all centres by default"))
     s.add_argument("--password-env", metavar="VAR", help=_("encrypt the PDF with the password in this variable"))
     s.set_defaults(func=cmd_report_centre)
     s = rep.add_parser("recovery-kit", help=_("the Recovery Kit for the safe (needs the recovery key)"))
@@ -854,6 +889,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("export", help=_("write a sync bundle for a peer (admins)"))
     s.add_argument("--to", required=True, metavar="CODE")
     s.add_argument("--child", metavar="REF", help=_("transfer this child's whole file to the peer"))
+    s.add_argument("--stats", action="store_true",
+                   help=_("only the de-identified centre statistics, for headquarters"))
+    s.add_argument("--from", dest="date_from", metavar="DATE", help=_("with --stats: start of the period"))
+    s.add_argument("--until", dest="date_to", metavar="DATE", help=_("with --stats: end of the period"))
     s.add_argument("--out", metavar="FILE")
     s.set_defaults(func=cmd_export)
     s = sub.add_parser("import", help=_("import a sync bundle (nothing changes when it is refused)"))
@@ -876,6 +915,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sy.add_parser("status", help=_("per peer: sent, acknowledged, received, missing"))
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_sync_status)
+    s = sy.add_parser("centres", help=_("every centre's caseload and sessions side by side (headquarters)"))
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_sync_centres)
 
     s = sub.add_parser("gui", help=_("open the desktop window (also what runs with no command)"))
     s.set_defaults(func=cmd_gui)

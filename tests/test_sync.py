@@ -133,3 +133,43 @@ def test_an_erasure_travels_and_erases_at_headquarters(sites, tmp_path):
     hq.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     blob = (hq.data_dir / "centre.db").read_bytes()
     assert b"Rahasia" not in blob and c.id.encode() in blob  # only the tombstone's random id stays
+
+
+def test_headquarters_sees_each_centre_and_statistics_bundles(sites, tmp_path):
+    from datetime import date
+
+    from panti_desktop.reports import statistics
+    from panti_desktop.sync import hq as H
+
+    a, b, hq = sites
+    for i, sex in enumerate(["male", "male", "female"]):
+        c = child(a, f"Anak A{i}", f"2011-0{i + 1}-01")
+        a.update_child(c.id, {"sex": sex})
+    child(b, "Anak B", "2012-05-05")
+    X.import_bundle(hq, send(b, hq, tmp_path))
+    # A sends only its statistics: counts, no names
+    res = X.export_stats(a, "HQ", tmp_path / "a-stats.pantisync", date(2026, 1, 1), date(2026, 6, 30))
+    raw = (tmp_path / "a-stats.pantisync").read_bytes()
+    assert b"Anak" not in raw and res.counts["children"] == 3
+    got = X.import_bundle(hq, res.path)
+    assert got.stats == 1 and got.records == 0
+    with pytest.raises(PantiError, match="headquarters"):
+        X.export_stats(a, "SB", tmp_path / "no.pantisync")
+    rows = {r.code: r for r in H.overview(hq)}
+    assert set(rows) == {"SA", "SB"}
+    assert rows["SB"].children == 1 and not rows["SB"].from_statistics
+    assert rows["SA"].from_statistics and rows["SA"].stats_children == 3
+    assert rows["SA"].stats_period == ("2026-01-01", "2026-06-30")
+    # the report across all centres adds A's bundle to B's records; per centre it keeps them apart
+    every = statistics.compute(hq, date(2026, 1, 1), date(2026, 6, 30))
+    assert every.children == 4 and len(every.sources) == 1 and "SA" in every.sources[0]
+    sexes = dict(every.table("child_sex").rows)
+    assert sum(sexes.values()) == 4
+    only_b = statistics.compute(hq, date(2026, 1, 1), date(2026, 6, 30), centre="SB")
+    assert only_b.children == 1 and not only_b.sources
+    only_a = statistics.compute(hq, date(2026, 1, 1), date(2026, 6, 30), centre="SA")
+    assert only_a.children == 3
+    # at the centre itself the report is unchanged by any of this
+    assert statistics.compute(a, date(2026, 1, 1), date(2026, 6, 30)).children == 3
+    out = statistics.build(hq, tmp_path / "sb.pdf", date(2026, 1, 1), date(2026, 6, 30), centre="SB")
+    assert out.exists() and out.stat().st_size > 1000

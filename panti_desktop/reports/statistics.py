@@ -42,6 +42,7 @@ from .common import FONT, content_width, esc, styles, table, write_pdf
 SMALL = 3
 AGE_BANDS = (("11_12", 11, 12), ("13_14", 13, 14), ("15_16", 15, 16), ("17_18", 17, 18))
 PARENTS = ("father", "mother", "stepfather", "stepmother")
+OUTCOMES = ("living_at_home", "in_school_or_work", "new_report")
 
 
 @dataclass
@@ -68,6 +69,8 @@ class CentreStats:
     end: date
     children: int
     tables: list[StatTable]
+    centre: str | None = None  # one centre's code, or None for all
+    sources: list[str] = field(default_factory=list)  # statistics bundles that were added in
 
     def table(self, key: str) -> StatTable:
         return next(t for t in self.tables if t.key == key)
@@ -108,127 +111,194 @@ def _session_codes(ws, ids: set[str], start: date, end: date) -> tuple[Counter, 
     return systems, settings, n
 
 
-def _counter_table(key: str, title: str, unit: str, counter: Counter, vocab, denominator: int,
-                   note: str = "", ordered: bool = False) -> StatTable:
+def _ordered_rows(counts: dict[str, int], vocab, ordered: bool) -> list[tuple[str, int]]:
     """Rows by count; for ordered scales (ages, education, income) in the scale's own order."""
+    items = [(c, n) for c, n in counts.items() if c and n]
     if ordered:
         order = list(vocab.codes())
-        items = sorted(((c, n) for c, n in counter.items() if c), key=lambda cn: order.index(cn[0])
-                       if cn[0] in order else len(order))
+        items.sort(key=lambda cn: order.index(cn[0]) if cn[0] in order else len(order))
     else:
-        items = [(c, n) for c, n in counter.most_common() if c]
+        items.sort(key=lambda cn: -cn[1])
     rows = [(vocab.label(code), n) for code, n in items]
-    missing = counter.get(None, 0) + counter.get("", 0)
+    missing = counts.get("", 0)
     if missing:
         rows.append((_("not recorded"), missing))
-    return StatTable(key, title, unit, rows, denominator, note)
+    return rows
 
 
-def compute(ws, start: date | None = None, end: date | None = None) -> CentreStats:
+def _table(key: str, counter: Counter, denominator: int) -> tuple[str, dict]:
+    """One aggregate: counts by code ("" for not recorded) and what they are out of."""
+    counts: dict[str, int] = {}
+    for code, n in counter.items():
+        k = "" if code in (None, "") else str(code)
+        counts[k] = counts.get(k, 0) + n
+    return key, {"counts": counts, "denominator": denominator}
+
+
+def served_children(ws, start: date, end: date, centre: str | None = None) -> list[tuple[str, dict]]:
+    """Children served in the period (intake on or before its end, not ended before its start),
+    at one centre (the one holding the case) or at all."""
     from ..retention import ended_on
 
-    end = end or date.today()
-    start = start or end - timedelta(days=365)
+    holder = None
+    if centre is not None:
+        from ..sync.exchange import custody
+
+        holder = custody(ws)
     served: list[tuple[str, dict]] = []
     for row in ws.db.query("SELECT * FROM child WHERE deleted = 0 AND (intake_date IS NULL OR intake_date <= ?)",
                            [end.isoformat()]):
+        if holder is not None and holder.get(row["id"]) != centre:
+            continue
         ended = ended_on(ws, row["id"])
         if ended is not None and ended < start:
             continue
         served.append((row["id"], ws.records.open_row("child", row)))
+    return served
+
+
+def aggregate(ws, start: date, end: date, centre: str | None = None) -> dict:
+    """De-identified counts for the period: codes and numbers only, no names, ids or dates.
+
+    This is what the statistics report prints and what a statistics bundle carries to
+    headquarters; it is a plain dict so it travels as JSON.
+    """
+    served = served_children(ws, start, end, centre)
     ids = {cid for cid, _d in served}
     n = len(served)
-    children_unit, caregivers_unit, victims_unit, sessions_unit = (
-        _("children"), _("caregivers"), _("victims"), _("sessions"))
-    tables: list[StatTable] = []
+    tables: dict[str, dict] = {}
+
+    def add(key: str, counter: Counter, denominator: int) -> None:
+        k, v = _table(key, counter, denominator)
+        tables[k] = v
 
     families = _by_child(ws, "family", ids)
-    tables.append(_counter_table("family_structure", _("Family structure"), children_unit,
-                                 Counter((families.get(c) or [{}])[-1].get("structure") for c in ids),
-                                 FAMILY_STRUCTURES, n))
+    add("family_structure", Counter((families.get(c) or [{}])[-1].get("structure") for c in ids), n)
     caregivers = [c for lst in _by_child(ws, "caregiver", ids).values() for c in lst]
     parents = [c for c in caregivers if c.get("relation") in PARENTS]
-    tables.append(_counter_table("parent_education", _("Parents' education"), _("parents"),
-                                 Counter(c.get("education") for c in parents), EDUCATION_LEVELS, len(parents),
-                                 ordered=True))
-    tables.append(_counter_table("occupation", _("Caregivers' occupation"), caregivers_unit,
-                                 Counter(c.get("occupation") for c in caregivers), OCCUPATIONS, len(caregivers)))
-    tables.append(_counter_table("income", _("Caregivers' monthly income"), caregivers_unit,
-                                 Counter(c.get("income_band") for c in caregivers), INCOME_BANDS, len(caregivers),
-                                 ordered=True))
-    tables.append(_counter_table("caregiver_relation", _("Caregivers"), caregivers_unit,
-                                 Counter(c.get("relation") for c in caregivers), CAREGIVER_RELATIONS, len(caregivers)))
-
+    add("parent_education", Counter(c.get("education") for c in parents), len(parents))
+    add("occupation", Counter(c.get("occupation") for c in caregivers), len(caregivers))
+    add("income", Counter(c.get("income_band") for c in caregivers), len(caregivers))
+    add("caregiver_relation", Counter(c.get("relation") for c in caregivers), len(caregivers))
     ages: Counter = Counter()
     sexes: Counter = Counter()
     for _cid, d in served:
-        child = Child.from_dict(d)
-        age = child.age_at_intake()
+        age = Child.from_dict(d).age_at_intake()
         band = next((b for b, lo, hi in AGE_BANDS if age is not None and lo <= age <= hi), "other" if age else None)
         ages[band] += 1
         sexes[d.get("sex")] += 1
-    age_vocab = _AgeVocab()
-    tables.append(_counter_table("child_age", _("Age of the children at intake"), children_unit, ages, age_vocab, n,
-                                 ordered=True))
-    tables.append(_counter_table("child_sex", _("Sex of the children"), children_unit, sexes, SEXES, n))
-
+    add("child_age", ages, n)
+    add("child_sex", sexes, n)
     if ws.can_read_clinical:
         offences = {c: lst[-1] for c, lst in _by_child(ws, "offence", ids).items()}
         with_offence = len(offences)
-        tables.append(_counter_table("offence_form", _("Form of offence (UU TPKS art. 4)"), children_unit,
-                                     Counter(f for o in offences.values() for f in o.get("forms") or []),
-                                     OFFENCE_FORMS, with_offence))
-        tables.append(_counter_table("offence_place", _("Place of the offence"), children_unit,
-                                     Counter(o.get("place") for o in offences.values()), OFFENCE_PLACES, with_offence))
-        coercion = Counter({True: "yes", False: "no", None: "unknown"}[o.get("coercion")] for o in offences.values())
-        tables.append(_counter_table("coercion", _("Coercion"), children_unit, coercion, _YesNo(), with_offence))
-        tables.append(_counter_table("determinants", _("Determinants"), children_unit,
-                                     Counter(x for o in offences.values() for x in o.get("determinants") or []),
-                                     DETERMINANTS, with_offence,
-                                     note=_("A child can have several determinants.")))
+        add("offence_form", Counter(f for o in offences.values() for f in o.get("forms") or []), with_offence)
+        add("offence_place", Counter(o.get("place") for o in offences.values()), with_offence)
+        add("coercion", Counter({True: "yes", False: "no", None: "unknown"}[o.get("coercion")]
+                                for o in offences.values()), with_offence)
+        add("determinants", Counter(x for o in offences.values() for x in o.get("determinants") or []), with_offence)
         victims = [v for lst in _by_child(ws, "victim", ids).values() for v in lst]
-        tables.append(_counter_table("victim_relationship", _("Relationship to the victim"), victims_unit,
-                                     Counter(v.get("relationship") for v in victims), VICTIM_RELATIONSHIPS,
-                                     len(victims)))
-        tables.append(_counter_table("victim_age", _("Age of the victims"), victims_unit,
-                                     Counter(v.get("age_band") for v in victims), VICTIM_AGE_BANDS, len(victims),
-                                     ordered=True))
-        tables.append(_counter_table("victim_sex", _("Sex of the victims"), victims_unit,
-                                     Counter(v.get("sex") for v in victims), SEXES, len(victims)))
+        add("victim_relationship", Counter(v.get("relationship") for v in victims), len(victims))
+        add("victim_age", Counter(v.get("age_band") for v in victims), len(victims))
+        add("victim_sex", Counter(v.get("sex") for v in victims), len(victims))
     legal = {c: lst[-1] for c, lst in _by_child(ws, "legal_track", ids).items()}
-    tables.append(_counter_table("referral_source", _("Referral sources"), children_unit,
-                                 Counter(lt.get("referral_source") for lt in legal.values()), REFERRAL_SOURCES,
-                                 len(legal)))
-    tables.append(_counter_table("legal_stage", _("Legal stage"), children_unit,
-                                 Counter(lt.get("stage") for lt in legal.values()), LEGAL_STAGES, len(legal)))
+    add("referral_source", Counter(lt.get("referral_source") for lt in legal.values()), len(legal))
+    add("legal_stage", Counter(lt.get("stage") for lt in legal.values()), len(legal))
     if ws.can_read_clinical:
         systems_c, settings_c, n_sessions = _session_codes(ws, ids, start, end)
-        tables.append(_counter_table("service_system", _("Services delivered by system"), sessions_unit,
-                                     systems_c, SYSTEMS, n_sessions,
-                                     note=_("A session can address several systems.")))
-        tables.append(_counter_table("service_setting", _("Services delivered by setting"), sessions_unit,
-                                     settings_c, SESSION_SETTINGS, n_sessions))
+        add("service_system", systems_c, n_sessions)
+        add("service_setting", settings_c, n_sessions)
         terminations = {c: lst[-1] for c, lst in _by_child(
             ws, "termination", ids, "terminated_on BETWEEN ? AND ?", [start.isoformat(), end.isoformat()]).items()}
-        outcome = Counter()
+        outcome: Counter = Counter()
         for t in terminations.values():
-            for key in ("living_at_home", "in_school_or_work", "new_report"):
-                if t.get(key):
-                    outcome[key] += 1
-        tables.append(_counter_table("termination_outcome", _("Outcomes at termination"), children_unit, outcome,
-                                     _Outcomes(), len(terminations)))
-        follow = Counter()
+            outcome.update(key for key in OUTCOMES if t.get(key))
+        add("termination_outcome", outcome, len(terminations))
+        follow: Counter = Counter()
         done = 0
         for lst in _by_child(ws, "follow_up", ids, "done_on BETWEEN ? AND ?",
                              [start.isoformat(), end.isoformat()]).values():
-            f = lst[-1]
             done += 1
-            for key in ("living_at_home", "in_school_or_work", "new_report"):
-                if f.get(key):
-                    follow[key] += 1
-        tables.append(_counter_table("follow_up_outcome", _("Outcomes at the latest follow-up"), children_unit,
-                                     follow, _Outcomes(), done))
-    return CentreStats(start, end, n, tables)
+            follow.update(key for key in OUTCOMES if lst[-1].get(key))
+        add("follow_up_outcome", follow, done)
+    return {"start": start.isoformat(), "end": end.isoformat(), "children": n, "tables": tables}
+
+
+def combine(parts: list[dict]) -> dict:
+    """The sum of several centres' aggregates (each table only where a centre has it)."""
+    out: dict = {"children": 0, "tables": {}}
+    for agg in parts:
+        out["children"] += int(agg.get("children") or 0)
+        for key, t in (agg.get("tables") or {}).items():
+            mine = out["tables"].setdefault(key, {"counts": {}, "denominator": 0})
+            mine["denominator"] += int(t.get("denominator") or 0)
+            for code, n in (t.get("counts") or {}).items():
+                mine["counts"][code] = mine["counts"].get(code, 0) + int(n)
+    return out
+
+
+def tables_of(agg: dict) -> list[StatTable]:
+    """The printable tables of an aggregate, titled and labelled in the reader's language."""
+    out = []
+    for key, title, unit, vocab, ordered, note in _specs():
+        t = (agg.get("tables") or {}).get(key)
+        if t is None:
+            continue
+        out.append(StatTable(key, title, unit, _ordered_rows(t.get("counts") or {}, vocab, ordered),
+                             int(t.get("denominator") or 0), note))
+    return out
+
+
+def _specs() -> list[tuple]:
+    children, caregivers, victims, sessions = _("children"), _("caregivers"), _("victims"), _("sessions")
+    return [
+        ("family_structure", _("Family structure"), children, FAMILY_STRUCTURES, False, ""),
+        ("parent_education", _("Parents' education"), _("parents"), EDUCATION_LEVELS, True, ""),
+        ("occupation", _("Caregivers' occupation"), caregivers, OCCUPATIONS, False, ""),
+        ("income", _("Caregivers' monthly income"), caregivers, INCOME_BANDS, True, ""),
+        ("caregiver_relation", _("Caregivers"), caregivers, CAREGIVER_RELATIONS, False, ""),
+        ("child_age", _("Age of the children at intake"), children, _AgeVocab(), True, ""),
+        ("child_sex", _("Sex of the children"), children, SEXES, False, ""),
+        ("offence_form", _("Form of offence (UU TPKS art. 4)"), children, OFFENCE_FORMS, False, ""),
+        ("offence_place", _("Place of the offence"), children, OFFENCE_PLACES, False, ""),
+        ("coercion", _("Coercion"), children, _YesNo(), False, ""),
+        ("determinants", _("Determinants"), children, DETERMINANTS, False,
+         _("A child can have several determinants.")),
+        ("victim_relationship", _("Relationship to the victim"), victims, VICTIM_RELATIONSHIPS, False, ""),
+        ("victim_age", _("Age of the victims"), victims, VICTIM_AGE_BANDS, True, ""),
+        ("victim_sex", _("Sex of the victims"), victims, SEXES, False, ""),
+        ("referral_source", _("Referral sources"), children, REFERRAL_SOURCES, False, ""),
+        ("legal_stage", _("Legal stage"), children, LEGAL_STAGES, False, ""),
+        ("service_system", _("Services delivered by system"), sessions, SYSTEMS, False,
+         _("A session can address several systems.")),
+        ("service_setting", _("Services delivered by setting"), sessions, SESSION_SETTINGS, False, ""),
+        ("termination_outcome", _("Outcomes at termination"), children, _Outcomes(), False, ""),
+        ("follow_up_outcome", _("Outcomes at the latest follow-up"), children, _Outcomes(), False, ""),
+    ]
+
+
+def compute(ws, start: date | None = None, end: date | None = None, centre: str | None = None) -> CentreStats:
+    """The statistics of one centre (`centre` = its code) or of all.
+
+    At headquarters, "all" adds the statistics bundles of centres whose records are not
+    here (only their latest bundle; its own period is named in `sources`).
+    """
+    end = end or date.today()
+    start = start or end - timedelta(days=365)
+    parts = [aggregate(ws, start, end, centre)]
+    sources: list[str] = []
+    from ..sync import exchange
+
+    with_records = set(exchange.custody(ws).values())
+    for rec in exchange.received_stats(ws):
+        if rec["centre"] in with_records or (centre is not None and rec["centre"] != centre):
+            continue
+        parts.append(rec["aggregate"])
+        sources.append(_("{code}: statistics bundle for {start} – {end}").format(
+            code=rec["centre"], start=long_date(date.fromisoformat(rec["aggregate"]["start"])),
+            end=long_date(date.fromisoformat(rec["aggregate"]["end"]))))
+    agg = combine(parts) if len(parts) > 1 else parts[0]
+    return CentreStats(start, end, int(agg["children"]), tables_of(agg), centre, sources)
 
 
 class _AgeVocab:
@@ -280,19 +350,41 @@ def _bar_chart(t: StatTable, width: float) -> Drawing | None:
     return d
 
 
-def build(ws, out: Path, start: date | None = None, end: date | None = None, password: str | None = None) -> Path:
-    stats = compute(ws, start, end)
+def scope_label(ws, centre: str | None) -> str | None:
+    """What a report covers, when this installation holds more than its own centre (headquarters)."""
+    from ..sync import exchange
+
+    if centre is not None:
+        names = {r[0]: r[1] for r in ws.db.execute("SELECT code, name FROM sync_centre")}
+        names[ws.centre_code] = ws.centre_name or ws.centre_code
+        name = names.get(centre)
+        return _("Centre: {code}").format(code=centre) + (f" — {name}" if name and name != centre else "")
+    if exchange.is_hq(ws):
+        return _("All centres")
+    return None
+
+
+def build(ws, out: Path, start: date | None = None, end: date | None = None, password: str | None = None,
+          centre: str | None = None) -> Path:
+    stats = compute(ws, start, end, centre)
     st = styles()
     width = content_width()
     title = _("Centre Statistics Report")
-    story: list = [
-        Paragraph(esc(title), st["title"]),
+    story: list = [Paragraph(esc(title), st["title"])]
+    scope = scope_label(ws, centre)
+    if scope:
+        story.append(Paragraph(esc(scope), st["body"]))
+    story += [
         Paragraph(esc(_("Period: {start} – {end}").format(start=long_date(stats.start), end=long_date(stats.end))),
                   st["body"]),
         Paragraph(esc(_("{n} children served in the period. Counts of 1 or 2 are shown as “<3” so that no child "
                         "can be recognised; this report holds no names.").format(n=stats.children)), st["small"]),
-        Spacer(1, 6),
     ]
+    if stats.sources:
+        story.append(Paragraph(esc(_("Also included, as reported by centres whose records are not held here:")),
+                               st["small"]))
+        story += [Paragraph(esc("• " + line), st["small"]) for line in stats.sources]
+    story.append(Spacer(1, 6))
     for t in stats.tables:
         rows = [[t.title, t.unit.capitalize(), "%"]]
         rows += [[label, t.cell(n), t.percent(n)] for label, n in t.rows] or [["—", "0", "–"]]
@@ -305,8 +397,8 @@ def build(ws, out: Path, start: date | None = None, end: date | None = None, pas
             block.append(chart)
         story.append(KeepTogether(block))
     write_pdf(out, story, title, ws.centre_name or ws.centre_code, password)
-    ws._audit("print", detail=f"centre statistics {stats.start}..{stats.end}")
+    ws._audit("print", detail=f"centre statistics {stats.start}..{stats.end}" + (f" {centre}" if centre else ""))
     return Path(out)
 
 
-__all__ = ["CentreStats", "StatTable", "build", "compute"]
+__all__ = ["CentreStats", "StatTable", "aggregate", "build", "combine", "compute", "tables_of"]

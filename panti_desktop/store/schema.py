@@ -245,6 +245,24 @@ def m006_sync_state(db: Database) -> None:
     )
 
 
+
+@migrations()
+def m007_sync_stats(db: Database) -> None:
+    """Statistics bundles received at headquarters: a centre's de-identified counts for a
+    period, sealed like clinical records (small counts of offences can still be sensitive)."""
+    db.execute(
+        """CREATE TABLE sync_stats (
+            bundle_id TEXT PRIMARY KEY,
+            centre_code TEXT NOT NULL,
+            period_start TEXT NOT NULL,
+            period_end TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            payload BLOB NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX sync_stats_centre ON sync_stats(centre_code, received_at)")
+
 SCHEMA_VERSION = len(migrations._migrations)
 
 

@@ -8,13 +8,16 @@ A bundle's payload is UTF-8 JSON lines:
   its kept conflicts all travel as versions; see `merge`;
 - ``{"t": "erasure", ...}``: an erasure tombstone (the child's random id, when);
 - ``{"t": "transfer", ...}``: a case moved from one centre to another;
+- ``{"t": "stats", "aggregate": {...}}``: de-identified counts for a period (scope
+  ``stats`` only, to headquarters);
 - ``{"t": "ack", "seqs": [...]}``: bundles of the receiver that the sender imported;
 - ``{"t": "audit", "links": [[seq, prev_hash, hash], ...]}``: the sender's audit chain
   since the last checkpoint the receiver acknowledged.
 
 Scopes: ``changes`` (every row changed since the peer's acknowledgement; to
 headquarters everything, to a centre only the cases it holds), ``transfer`` (one
-child's whole file, moved to another centre) and ``ack`` (an acknowledgement,
+child's whole file, moved to another centre), ``stats`` (the centre's statistics
+for a period, no records) and ``ack`` (an acknowledgement,
 no records). Import verifies everything before it writes anything, then applies
 the bundle in one transaction: all or nothing.
 """
@@ -29,12 +32,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
-from ..errors import Cancelled, IntegrityError, PantiError, PermissionDenied
+from ..errors import Cancelled, IntegrityError, PantiError, PermissionDenied, ValidationError
 from ..i18n import _
 from ..store.kinds import KINDS, kind
 from ..store.records import now_iso, vv_of, vv_text
+from ..vault.keyring import CLINICAL
 from ..vault.seal import FORMAT_VERSION, associated_data_v2, open_sealed, seal
 from . import peers as P
 from .bundle import Recipient, open_bundle, read_header, write_bundle_hashed
@@ -43,7 +48,7 @@ from .merge import Version, joined, resolve
 log = logging.getLogger(__name__)
 
 PAYLOAD_FORMAT = 1
-SCOPES = ("changes", "transfer", "ack")
+SCOPES = ("changes", "transfer", "stats", "ack")
 MAX_LINE = 16 * 1024 * 1024
 MAX_AUDIT_LINKS = 200_000
 BATCH = 2000
@@ -83,12 +88,15 @@ class ImportResult:
     erased: int = 0
     transfers: int = 0
     acked: int = 0
+    stats: int = 0
     gaps: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     ack_path: Path | None = None
     preview: bool = False
 
     def summary(self) -> str:
+        if self.scope == "stats":
+            return _("statistics of {code} for one period").format(code=self.sender)
         return _("{new} new, {updated} updated, {unchanged} unchanged, {conflicts} conflicts, "
                  "{duplicates} possible duplicates, {erased} erased").format(
             new=self.new, updated=self.updated, unchanged=self.unchanged, conflicts=self.conflicts,
@@ -477,6 +485,81 @@ def write_ack(ws, peer_code: str, out: Path) -> Path:
     _write(ws, p, out, "ack", 0, None, lines, {"seq": ws.audit.head()[0], "hash": ws.audit.head()[1]})
     return Path(out)
 
+def export_stats(ws, peer_code: str, out: Path, start: date | None = None, end: date | None = None) -> ExportResult:
+    """A statistics bundle for headquarters: the centre's de-identified counts for a period
+    (the same numbers as the centre statistics report), with no record in it."""
+    from ..reports.statistics import aggregate
+
+    _require_sync(ws)
+    p = _recipient(ws, peer_code)
+    if p.role != "hq":
+        raise PantiError(_("Statistics bundles go to headquarters only; {code} is a centre.").format(code=p.code))
+    end = end or date.today()
+    start = start or end - timedelta(days=365)
+    if start > end:
+        raise ValidationError(_("The period must start before it ends."))
+    agg = aggregate(ws, start, end)
+    checkpoint, links = _audit_links(ws, p.code)
+    lines = [_centre_line(ws), _dump({"t": "stats", "aggregate": agg}),
+             _dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})]
+    if links:
+        lines.append(_dump({"t": "audit", "links": links}))
+    seq, prev = _out_state(ws, p.code)
+    with ws.db.atomic():
+        bundle_id, digest = _write(ws, p, out, "stats", seq + 1, prev, lines, checkpoint)
+        try:
+            _record_bundle(ws, bundle_id, "out", p.code, "stats", seq + 1, digest, prev, None, None, checkpoint, 0,
+                           {"stats": agg["children"]})
+            ws._audit("export", detail=f"statistics {start}..{end} to {p.code} #{seq + 1}")
+        except BaseException:
+            Path(out).unlink(missing_ok=True)
+            raise
+    return ExportResult(Path(out), bundle_id, p.code, "stats", seq + 1, 0, {"children": agg["children"]})
+
+
+def _stats_aad(bundle_id: str, centre: str, start: str, end: str, key_id: str) -> bytes:
+    return json.dumps(["sync_stats", bundle_id, centre, start, end, key_id]).encode()
+
+
+def _stats(ws, sender: str, bundle_id: str, obj: dict) -> bool:
+    """Keep a statistics bundle's counts, sealed; the reports at headquarters read them."""
+    agg = obj.get("aggregate")
+    try:
+        start, end = date.fromisoformat(str(agg["start"])), date.fromisoformat(str(agg["end"]))
+        tables = agg["tables"]
+        clean = {"start": start.isoformat(), "end": end.isoformat(), "children": int(agg["children"]),
+                 "tables": {str(k)[:40]: {"denominator": int(t["denominator"]),
+                                          "counts": {str(c)[:40]: int(n) for c, n in dict(t["counts"]).items()}}
+                            for k, t in dict(tables).items()}}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read.")) from None
+    if not ws.can_read_clinical:
+        raise PermissionDenied(_("Only an administrator can export or import sync bundles."))
+    key_id = ws.ring.current_id(CLINICAL)
+    blob = seal(ws.ring.aead(key_id), json.dumps(clean).encode(),
+                _stats_aad(bundle_id, sender, clean["start"], clean["end"], key_id))
+    ws.db.table("sync_stats").insert({"bundle_id": bundle_id, "centre_code": sender, "period_start": clean["start"],
+                                      "period_end": clean["end"], "received_at": now_iso(), "key_id": key_id,
+                                      "payload": blob}, replace=True)
+    return True
+
+
+def received_stats(ws) -> list[dict]:
+    """The latest statistics bundle of each centre that sent one: {centre, received_at, aggregate}."""
+    out = []
+    if not ws.can_read_clinical:
+        return out
+    for row in ws.db.query("SELECT * FROM sync_stats s WHERE received_at = (SELECT MAX(received_at) FROM sync_stats "
+                           "WHERE centre_code = s.centre_code) ORDER BY centre_code"):
+        try:
+            data = open_sealed(ws.ring.aead(row["key_id"]), row["payload"], _stats_aad(
+                row["bundle_id"], row["centre_code"], row["period_start"], row["period_end"], row["key_id"]))
+        except ValueError:
+            raise IntegrityError(_("A sealed record failed verification.")) from None
+        out.append({"centre": row["centre_code"], "received_at": row["received_at"], "aggregate": json.loads(data)})
+    return out
+
+
 
 def default_name(ws, peer_code: str, scope: str = "changes") -> str:
     stamp = now_iso()[:10]
@@ -667,6 +750,8 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
                 transfers_changed = True
         elif t == "ack":
             result.acked += _ack(ws, result.sender, obj)
+        elif t == "stats" and result.scope == "stats":
+            result.stats += int(_stats(ws, result.sender, result.bundle_id, obj))
         elif t == "audit":
             result._links = [list(x) for x in obj.get("links") or [] if isinstance(x, list) and len(x) == 3]
     ws.records.clock.observe(max_hlc)
