@@ -290,6 +290,91 @@ def measure_reports(ws: Workspace, tmp: Path, repeats: int) -> list[Result]:
             Result(_("centre statistics over {n} children").format(n=n), stats_ms, stats_ms, None, 5000)]
 
 
+def _read_all(ws: Workspace) -> int:
+    """Every record of every kind opened: what an export reads, on the unsealed side the baseline."""
+    n = 0
+    for name in KINDS:  # (the unsealed side's own centre and user rows were sealed when it was made)
+        for row in ws.db.query(f"SELECT * FROM {name} WHERE key_id = 'plain'"):
+            ws.records.open_row(name, row)
+            n += 1
+    return n
+
+
+def measure_sync(sealed: Workspace, plain: Workspace, tmp: Path, repeats: int) -> list[Result]:
+    """Full export and import at headquarters, an incremental week, and re-importing a bundle.
+
+    Export and import are compared with reading the same records unsealed; the
+    incremental export with selecting its rows; re-import with the first import.
+    """
+    import contextlib
+    import shutil
+
+    from .sync import exchange as X
+    from .sync import peers as P
+
+    hq, _key = Workspace.init(tmp / "hq", "BHQ", "Bench HQ", "admin", PASSPHRASE, centre_type="hq", kdf=KdfParams())
+    P.export_card(sealed, tmp / "centre.card")
+    P.export_card(hq, tmp / "hq.card")
+    P.add_peer(sealed, tmp / "hq.card")
+    P.add_peer(hq, tmp / "centre.card")
+    hq.close()
+    shutil.copytree(tmp / "hq", tmp / "hq-empty")
+    read_ms = _median_ms(lambda: _read_all(plain), repeats)
+    exported: list = []
+    bundle = tmp / "full.pantisync"
+    export_ms = _median_ms(lambda: exported.append(X.export_changes(sealed, "BHQ", bundle)), repeats)
+    records = exported[-1].records
+    times, done = [], None
+    for _i in range(repeats):
+        if done is not None:
+            done.close()
+            shutil.rmtree(tmp / "hq")
+            shutil.copytree(tmp / "hq-empty", tmp / "hq")
+        done = Workspace.open(tmp / "hq", "admin", PASSPHRASE)
+        gc.collect()
+        t = time.perf_counter()
+        res = X.import_bundle(done, bundle, ack_out=tmp / "ack.pantisync")
+        times.append((time.perf_counter() - t) * 1000)
+    import_ms = statistics.median(times)
+
+    def again() -> None:
+        with contextlib.suppress(X.AlreadyImported):
+            X.import_bundle(done, bundle)
+
+    try:
+        reimport_ms = _median_ms(again, repeats)
+    finally:
+        done.close()
+    # one week at the centre after headquarters acknowledged everything: visits and updates
+    X.import_bundle(sealed, res.ack_path)
+    base = X.acked_upto(sealed, "BHQ")
+    ids = sealed.child_ids()
+    rng = random.Random(5)
+    week = [_session_like(rng.choice(ids), sealed.user.id, rng) for _i in range(min(300, len(ids) * 2))]
+    with sealed.db.atomic():
+        sealed.bulk_insert("session", week)
+    for cid in ids[:60]:
+        sealed.update_child(cid, {"nickname": "minggu ini"})
+
+    def select_week() -> int:
+        return sum(len(list(sealed.db.query(f"SELECT * FROM {name} WHERE seq > ?", [base]))) for name in KINDS)
+
+    week_n = select_week()
+    select_ms = _median_ms(select_week, repeats)
+    inc_ms = _median_ms(lambda: X.export_changes(sealed, "BHQ", tmp / "week.pantisync"), repeats)
+    rate = records / (import_ms / 1000) if import_ms else float("inf")
+    return [
+        Result(_("full export, {n} records").format(n=records), export_ms, read_ms),
+        Result(_("full import at headquarters ({rate:,.0f} records/s)").format(rate=rate), import_ms, read_ms,
+               target_ms=records / 20),  # 20,000 records per second
+        Result(_("incremental export of one week ({n} records)").format(n=week_n), inc_ms, select_ms,
+               target_ms=1000),
+        Result(_("re-import of an imported bundle ({times:.0f} times faster than the import)").format(
+            times=import_ms / reimport_ms if reimport_ms else float("inf")), reimport_ms, import_ms,
+            target_ms=import_ms / 10),
+    ]
+
+
 def format_backup_table(results: list[Result]) -> str:
     headers = [_("Operation"), _("ms"), _("file copy ms"), _("ratio"), _("target")]
     rows = [[r.name, f"{r.sealed_ms:.0f}", f"{r.plain_ms:.0f}", f"{r.ratio:.2f}×",
@@ -356,6 +441,7 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
             results = measure(sides, repeats, cipher_times, probe)
             backup_results = measure_backup(sealed, tmp, max(1, min(repeats, 3)))
             report_results = measure_reports(sealed, tmp, max(1, min(repeats, 3)))
+            sync_results = measure_sync(sealed, sides["plain"], tmp, max(1, min(repeats, 3)))
             sizes = {side: ws.db.execute("PRAGMA page_count").fetchone()[0]
                      * ws.db.execute("PRAGMA page_size").fetchone()[0] for side, ws in sides.items()}
         finally:
@@ -367,6 +453,9 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
     out(_("Backups, against a plain copy of the database file:"))
     out(format_backup_table(backup_results))
     out("")
+    out(_("Sync, against reading the same records unsealed (re-import: against the first import):"))
+    out(format_table(sync_results, False))
+    out("")
     out(_("Reports:"))
     for r in report_results:
         out(f"  {r.name}: {r.sealed_ms:.0f} ms " + ("✓" if r.sealed_ms < r.target_ms else "✗")
@@ -376,4 +465,4 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
         sealed=sizes["sealed"] / 1e6, plain=sizes["plain"] / 1e6))
     if cipher_times is None:
         out(_("SQLCipher not measured: install the optional extra with pip install 'panti-desktop[sqlcipher]'."))
-    return results + backup_results + report_results
+    return results + backup_results + report_results + sync_results

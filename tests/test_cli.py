@@ -176,7 +176,10 @@ def test_bench_prints_every_operation_with_its_ratio(tmp_path):
                "full scan of all sessions", "bulk insert of"):
         assert op in r.stdout
     ratios = [float(line.split("×")[0].split()[-1]) for line in r.stdout.splitlines() if "×" in line]
-    assert len(ratios) == 10 and all(x > 0 for x in ratios)
+    assert len(ratios) == 14 and all(x > 0 for x in ratios)
+    for op in ("full export", "full import at headquarters", "incremental export of one week",
+               "re-import of an imported bundle"):
+        assert op in r.stdout
     assert "child progress report, 200 sessions" in r.stdout and "centre statistics over" in r.stdout
     assert "restore a backup" in r.stdout
     assert list(tmp_path.iterdir()) == []  # the temporary vaults are gone

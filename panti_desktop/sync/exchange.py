@@ -862,9 +862,17 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
     local_rows, local_conflicts = _local_frontier(ws, name, list(by_id))
     new_rows: list[dict] = []
     new_children: list[Version] = []
+    seq = ws.records.clock.tick()  # one local change number for the batch: it is one change
     for rid, incoming in by_id.items():
         row = local_rows.get(rid)
         crow = local_conflicts.get(rid, [])
+        if row is None and not crow and len(incoming) == 1:  # a record new here (a first import)
+            winner = incoming[0]
+            result.new += 1
+            if name == "child" and not winner.deleted:
+                new_children.append(winner)
+            new_rows.append(_sealed_row(ws, k, winner, winner.data, seq))
+            continue
         local: list[Version] = []
         if row is not None:
             local.append(_local_stub(row, name))
@@ -884,7 +892,6 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
             result.updated += 1
         else:
             result.unchanged += 1
-        seq = ws.records.clock.tick()
         if row is None or (row["hlc"], row["origin"]) != winner.key:
             data = winner.data if winner.data is not None else _load(ws, name, winner, row, crow)
             new_rows.append(_sealed_row(ws, k, winner, data, seq))
