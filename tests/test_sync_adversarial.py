@@ -121,7 +121,7 @@ def test_truncation_garbage_and_spliced_chunks_are_refused(sites, tmp_path):
 
 
 def test_wrong_sender_recipient_version_and_replay_are_refused(sites, tmp_path):
-    a, b, hq = sites
+    a, _b, hq = sites
     # a stranger who has headquarters' card, but whom headquarters never trusted
     stranger = make_site(tmp_path, "SX")
     try:
