@@ -29,7 +29,7 @@ import sqlite3
 import struct
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -219,7 +219,13 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
     if keep is None:
         keep = ws.backup_keep
     if dest.is_dir():
-        prune(dest, ws.centre_code, keep, newest=target)
+        holding = [Path(h["path"]) for h in backups_holding_erased(ws)]
+        latest = ws.db.execute("SELECT MAX(erased_at) FROM erasure").fetchone()[0]
+        clean = sum(1 for h in backup_history(ws) if latest and h["created_at"] >= latest
+                    and Path(h["path"]).parent.resolve() == dest.resolve() and Path(h["path"]).exists())
+        removed = prune(dest, ws.centre_code, keep, newest=target, holding_erased=holding, clean_since_erasure=clean)
+        if removed:
+            ws._audit("backup", detail="rotated: " + ", ".join(p.name for p in removed))
     return info
 
 
@@ -240,12 +246,22 @@ def backups_holding_erased(ws) -> list[dict]:
     return [h for h in backup_history(ws) if h["created_at"] < latest and Path(h["path"]).exists()]
 
 
-def prune(folder: Path, centre_code: str, keep: int, newest: Path) -> list[Path]:
-    """Delete the oldest backups of this centre beyond `keep`; never the newest verified one."""
+def prune(folder: Path, centre_code: str, keep: int, newest: Path, holding_erased: Iterable[Path] = (),
+          clean_since_erasure: int = 0) -> list[Path]:
+    """Delete this centre's backups beyond `keep`, oldest first; never the newest verified one.
+
+    Backups that still hold erased cases (`holding_erased`) go first, and go altogether
+    once at least two verified backups made after the erasure (`clean_since_erasure`)
+    are there to restore from: erasure must reach the backups too.
+    """
     keep = max(1, int(keep))
+    holding = {Path(p).resolve() for p in holding_erased}
     mine = sorted(folder.glob(f"panti-{centre_code}-*{SUFFIX}"), key=lambda p: p.name, reverse=True)
+    doomed = list(mine[keep:])
+    if clean_since_erasure >= 2:
+        doomed += [p for p in mine[:keep] if p.resolve() in holding]
     removed = []
-    for p in mine[keep:]:
+    for p in doomed:
         if p == newest:
             continue
         with contextlib.suppress(OSError):

@@ -128,3 +128,29 @@ def test_the_review_names_backups_that_still_hold_an_erased_case(ws, ended, tmp_
     backup.create_backup(ws, tmp_path / "after.pantibak")
     before.path.unlink()  # deleted by rotation or by hand
     assert backup.backups_holding_erased(ws) == []
+
+
+def test_rotation_deletes_backups_holding_an_erased_case_first(ws, ended, tmp_path, monkeypatch):
+    from itertools import count
+
+    from panti_desktop import backup
+
+    for kind in ("termination", "follow_up", "consent", "legal_hold"):
+        retention.set_years(ws, kind, 5)
+    folder = tmp_path / "stick"
+    folder.mkdir()
+    n = count(1)  # a backup's name has the time to the second: give each its own
+    monkeypatch.setattr(backup, "backup_name", lambda code: f"panti-{code}-2026112{next(n)}-000000.pantibak")
+
+    def made(k: int):
+        return [backup.create_backup(ws, folder, keep=5).path for _i in range(k)]
+
+    old = made(2)
+    retention.erase(ws, ended.id, today=TODAY)
+    first_after = made(1)
+    # one clean backup is not enough to rely on: the older ones stay (keep=5)
+    assert all(p.exists() for p in old + first_after)
+    second_after = made(1)
+    assert not any(p.exists() for p in old)
+    assert all(p.exists() for p in first_after + second_after)
+    assert backup.backups_holding_erased(ws) == []
