@@ -28,6 +28,7 @@ import os
 import sqlite3
 import struct
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -108,6 +109,15 @@ def _check_sqlite(path: Path) -> dict[str, int]:
         conn.close()
 
 
+def _check_into(path: Path, out: dict) -> None:
+    """`_check_sqlite` for a thread: the error, if any, is left in `out`."""
+    try:
+        _check_sqlite(path)
+    except Exception as exc:
+        out["error"] = IntegrityError(_("The centre database failed its integrity check, so no backup was written; "
+                                        "keep the earlier backups. Details: {error}").format(error=exc))
+
+
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):  # not every platform or file system allows it
         fd = os.open(path, os.O_RDONLY)
@@ -157,6 +167,10 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
             counts = _counts(target_conn)
         finally:
             target_conn.close()
+        # its integrity check runs inside SQLite (without the GIL) while this thread encrypts it
+        checked: dict = {}
+        checker = threading.Thread(target=_check_into, args=(snapshot, checked), daemon=True)
+        checker.start()
         size = snapshot.stat().st_size
         n_chunks = max(1, -(-size // CHUNK))
         header = {
@@ -177,25 +191,32 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
             sealed = aead.encrypt(nonce, plain, _aad(backup_id, preamble_hash, index, last))
             f.write(struct.pack(">I", len(sealed)) + nonce + sealed)
 
-        with open(partial, "wb") as f:
-            f.write(preamble)
-            write_chunk(f, 0, json.dumps(header).encode(), False)
-            with open(snapshot, "rb") as src:
-                for i in range(n_chunks):
-                    if cancelled is not None and cancelled():
-                        raise Cancelled(_("Cancelled; nothing was changed."))
-                    write_chunk(f, i + 1, src.read(CHUNK), i == n_chunks - 1)
-                    if progress is not None:
-                        progress(i + 1, n_chunks * 2)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with open(partial, "wb") as f:
+                f.write(preamble)
+                write_chunk(f, 0, json.dumps(header).encode(), False)
+                with open(snapshot, "rb") as src:
+                    for i in range(n_chunks):
+                        if cancelled is not None and cancelled():
+                            raise Cancelled(_("Cancelled; nothing was changed."))
+                        write_chunk(f, i + 1, src.read(CHUNK), i == n_chunks - 1)
+                        if progress is not None:
+                            progress(i + 1, n_chunks * 2)
+                f.flush()
+                os.fsync(f.fileno())
+                if hasattr(os, "posix_fadvise"):  # the read-back must come from the stick, not from memory
+                    os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            checker.join()
+        if "error" in checked:
+            raise checked["error"]
         os.replace(partial, target)
         renamed = True
         _fsync_dir(target.parent)
-        info = verify_backup(target, master=master, progress=(
+        # read back from the destination: every chunk decrypts, in order, under this backup's fresh key
+        # (AES-GCM's tags prove the bytes are those encrypted from the checked snapshot)
+        info = _read_back(target, master, backup_id, progress=(
             (lambda d, t: progress(n_chunks + d, n_chunks * 2)) if progress else None))
-        if info.backup_id != backup_id.hex():
-            raise _damaged()
     except BaseException:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
@@ -377,6 +398,26 @@ def _decrypt_to(path: Path, out: Path, passphrase=None, recovery_text=None, mast
     if Path(out).stat().st_size != int(header["size"]):
         raise _damaged()
     return header
+
+
+def _read_back(path: Path, master: bytearray, backup_id: bytes, progress: Progress | None = None) -> BackupInfo:
+    """A backup just written, read from its destination: every chunk's tag, order and count.
+
+    The key is new for this backup, so a chunk that decrypts is one this run encrypted
+    from the snapshot that passed `integrity_check`; its size is checked too."""
+    f, aead, found_id, preamble_hash, header = _open(path, None, None, master)
+    total = int(header["chunks"])
+    size = 0
+    try:
+        for i, plain in enumerate(_chunks(f, aead, found_id, preamble_hash, total), 1):
+            size += len(plain)
+            if progress is not None:
+                progress(i, total)
+    finally:
+        f.close()
+    if found_id != backup_id or size != int(header["size"]):
+        raise _damaged()
+    return _info(path, header)
 
 
 def verify_backup(path: Path, passphrase: str | None = None, recovery_text: str | None = None,
