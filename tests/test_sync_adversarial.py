@@ -205,3 +205,24 @@ def test_an_import_killed_midway_changes_nothing_and_can_run_again(sites, tmp_pa
     with Workspace.open(hq_dir, "admin", ADMIN_PASS) as again:
         res = X.import_bundle(again, path)
         assert res.new >= 6 and again.verify() == []
+
+
+def test_the_header_describes_the_payload_and_must_match_it(sites, tmp_path):
+    a, _b, hq = sites
+    good = tmp_path / "good.pantisync"
+    X.export_changes(a, "HQ", good)
+    header = B.read_header(good)
+    assert header["counts"]["child"] == 3 and header["counts"]["family"] == 3
+    assert header["records"] == sum(header["counts"].values())
+    lo, hi = header["clock"]
+    assert 0 < lo <= hi
+    # a correctly signed bundle whose header promises more than it holds
+    opened = X.open_for_import(hq, good)
+    lying = tmp_path / "lying.pantisync"
+    fields = {k: v for k, v in header.items() if k not in ("format", "recipients", "sender_key")}
+    fields["counts"] = {**header["counts"], "child": 4}
+    B.write_bundle(lying, fields, opened.iter_chunks(), [B.Recipient("HQ", peers.peer(a, "HQ").kem_key)],
+                   peers.identity(a).signing)
+    before = _files(hq)
+    assert "header" in _refused(hq, lying) or "kepala" in _refused(hq, lying)
+    assert _files(hq) == before

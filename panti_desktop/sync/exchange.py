@@ -335,6 +335,85 @@ def _progress_lines(lines: Iterable[bytes], total: int, progress: Progress | Non
         progress(total, total)
 
 
+Item = tuple[str, str, dict]  # ("v", kind, row) | ("c", kind, conflict row) | ("erasure"|"transfer", "", row)
+
+
+def _change_items(ws, peer_code: str, base: int, upto: int, children: set[str] | None) -> Iterator[Item]:
+    """What a `changes` bundle carries, as plaintext rows (nothing decrypted here)."""
+    touched: set[str] = set()
+    sent_children: set[str] = set()
+    for name, k in KINDS.items():
+        if children is not None and not k.per_child and name != "child":
+            continue
+        for row in _changed_rows(ws, name, base, upto, children):
+            if k.per_child:
+                touched.add(row["child_id"])
+            elif name == "child":
+                sent_children.add(row["id"])
+            yield "v", name, row
+    # a child's other records need the child: send it along (harmless if the peer has it)
+    missing = sorted(touched - sent_children)
+    for i in range(0, len(missing), 500):
+        part = missing[i:i + 500]
+        marks = ",".join("?" * len(part))
+        for row in ws.db.query(f"SELECT * FROM child WHERE id IN ({marks})", part):
+            yield "v", "child", row
+        for row in ws.db.query(f"SELECT * FROM conflict WHERE kind = 'child' AND record_id IN ({marks})", part):
+            yield "c", "child", row
+    for row in ws.db.query("SELECT * FROM conflict WHERE seq > ? AND seq <= ?", [base, upto]):
+        if children is None or row["child_id"] in children:
+            yield "c", row["kind"], row
+    for row in ws.db.query("SELECT child_id, centre_id, erased_at, hlc, origin FROM erasure "
+                           "WHERE seq > ? AND seq <= ?", [base, upto]):
+        yield "erasure", "", row
+    for row in ws.db.query("SELECT id, child_id, from_code, to_code, at, hlc, origin FROM transfer "
+                           "WHERE seq > ? AND seq <= ?", [base, upto]):
+        if children is None or peer_code in (row["from_code"], row["to_code"]):
+            yield "transfer", "", row
+
+
+def _child_items(ws, child_id: str) -> Iterator[Item]:
+    """A child's whole file, for a case transfer."""
+    for row in ws.db.query("SELECT * FROM child WHERE id = ?", [child_id]):
+        yield "v", "child", row
+    for name, k in KINDS.items():
+        if k.per_child:
+            for row in ws.db.query(f"SELECT * FROM {name} WHERE child_id = ?", [child_id]):
+                yield "v", name, row
+    for row in ws.db.query("SELECT * FROM conflict WHERE child_id = ? OR (kind = 'child' AND record_id = ?)",
+                           [child_id, child_id]):
+        yield "c", row["kind"], row
+    for row in ws.db.query("SELECT id, child_id, from_code, to_code, at, hlc, origin FROM transfer "
+                           "WHERE child_id = ?", [child_id]):
+        yield "transfer", "", row
+
+
+def _tally(items: Iterable[Item]) -> dict:
+    """The header's description of a payload: lines per kind, versions, clock range."""
+    counts: dict[str, int] = {}
+    lo = hi = None
+    versions = 0
+    for what, name, row in items:
+        key = name if what in ("v", "c") else what
+        counts[key] = counts.get(key, 0) + 1
+        if what in ("v", "c"):
+            versions += 1
+            lo = row["hlc"] if lo is None else min(lo, row["hlc"])
+            hi = row["hlc"] if hi is None else max(hi, row["hlc"])
+    return {"counts": counts, "records": versions, "clock": [lo, hi] if lo is not None else None}
+
+
+def _item_lines(ws, items: Iterable[Item], counts: dict) -> Iterator[bytes]:
+    for what, name, row in items:
+        if what == "v":
+            yield from _file_lines(ws, name, [row], counts)
+        elif what == "c":
+            yield from _conflict_lines(ws, [row], counts)
+        else:
+            counts[what] = counts.get(what, 0) + 1
+            yield _dump({"t": what, **row})
+
+
 def export_changes(ws, peer_code: str, out: Path, progress: Progress | None = None,
                    cancelled: Callable[[], bool] | None = None) -> ExportResult:
     """Everything the peer has not acknowledged: to headquarters all of it, to a centre its cases."""
@@ -346,57 +425,22 @@ def export_changes(ws, peer_code: str, out: Path, progress: Progress | None = No
     if p.role != "hq":
         children = {cid for cid, code in custody(ws).items() if code == p.code}
     counts: dict[str, int] = {}
-    total = _count_changes(ws, base, upto, children)
     checkpoint, links = _audit_links(ws, p.code)
 
     def lines() -> Iterator[bytes]:
         yield _centre_line(ws)
-        touched: set[str] = set()
-        sent_children: set[str] = set()
-        for name, k in KINDS.items():
-            if children is not None and not k.per_child and name != "child":
-                continue
-            rows = []
-            for row in _changed_rows(ws, name, base, upto, children):
-                if k.per_child:
-                    touched.add(row["child_id"])
-                elif name == "child":
-                    sent_children.add(row["id"])
-                rows.append(row)
-                if len(rows) >= BATCH:
-                    yield from _file_lines(ws, name, rows, counts)
-                    rows = []
-            yield from _file_lines(ws, name, rows, counts)
-        # a child's other records need the child: send it along (harmless if the peer has it)
-        missing = touched - sent_children
-        for i in range(0, len(missing), 500):
-            part = sorted(missing)[i:i + 500]
-            marks = ",".join("?" * len(part))
-            yield from _file_lines(ws, "child", ws.db.query(f"SELECT * FROM child WHERE id IN ({marks})", part),
-                                   counts)
-            yield from _conflict_lines(ws, ws.db.query(
-                f"SELECT * FROM conflict WHERE kind = 'child' AND record_id IN ({marks})", part), counts)
-        for row in ws.db.query("SELECT * FROM conflict WHERE seq > ? AND seq <= ?", [base, upto]):
-            if children is None or row["child_id"] in children:
-                yield from _conflict_lines(ws, [row], counts)
-        for row in ws.db.query("SELECT child_id, centre_id, erased_at, hlc, origin FROM erasure "
-                               "WHERE seq > ? AND seq <= ?", [base, upto]):
-            counts["erasure"] = counts.get("erasure", 0) + 1
-            yield _dump({"t": "erasure", **row})
-        for row in ws.db.query("SELECT id, child_id, from_code, to_code, at, hlc, origin FROM transfer "
-                               "WHERE seq > ? AND seq <= ?", [base, upto]):
-            if children is None or p.code in (row["from_code"], row["to_code"]):
-                counts["transfer"] = counts.get("transfer", 0) + 1
-                yield _dump({"t": "transfer", **row})
+        yield from _item_lines(ws, _change_items(ws, p.code, base, upto, children), counts)
         yield _dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})
         if links:
             yield _dump({"t": "audit", "links": links})
 
     seq, prev = _out_state(ws, p.code)
-    with ws.db.atomic():
+    with ws.db.atomic():  # the counting pass and the writing pass see the same rows
+        tally = _tally(_change_items(ws, p.code, base, upto, children))
+        total = sum(tally["counts"].values()) + 1
         bundle_id, digest = _write(ws, p, out, "changes", seq + 1, prev,
                                    _progress_lines(lines(), total, progress, cancelled), checkpoint,
-                                   {"base": base, "upto": upto})
+                                   {"base": base, "upto": upto, **tally})
         try:
             records = sum(v for k, v in counts.items() if k in KINDS or k == "conflict")
             _record_bundle(ws, bundle_id, "out", p.code, "changes", seq + 1, digest, prev, base, upto, checkpoint,
@@ -406,15 +450,6 @@ def export_changes(ws, peer_code: str, out: Path, progress: Progress | None = No
             Path(out).unlink(missing_ok=True)
             raise
     return ExportResult(Path(out), bundle_id, p.code, "changes", seq + 1, records, counts)
-
-
-def _count_changes(ws, base: int, upto: int, children: set[str] | None) -> int:
-    if children is not None:
-        return len(children) * 20 or 1
-    total = 0
-    for name in KINDS:
-        total += ws.db.execute(f"SELECT COUNT(*) FROM {name} WHERE seq > ? AND seq <= ?", [base, upto]).fetchone()[0]
-    return total or 1
 
 
 def _record_bundle(ws, bundle_id, direction, peer, scope, seq, digest, prev, base, upto, checkpoint, records,
@@ -446,24 +481,15 @@ def export_child(ws, ref: str, peer_code: str, out: Path, progress: Progress | N
 
         def lines() -> Iterator[bytes]:
             yield _centre_line(ws)
-            yield from _file_lines(ws, "child", ws.db.query("SELECT * FROM child WHERE id = ?", [child_id]), counts)
-            for name, k in KINDS.items():
-                if k.per_child:
-                    yield from _file_lines(ws, name, ws.db.query(f"SELECT * FROM {name} WHERE child_id = ?",
-                                                                 [child_id]), counts)
-            yield from _conflict_lines(ws, ws.db.query("SELECT * FROM conflict WHERE child_id = ? OR "
-                                                       "(kind = 'child' AND record_id = ?)", [child_id, child_id]),
-                                       counts)
-            for row in ws.db.query("SELECT id, child_id, from_code, to_code, at, hlc, origin FROM transfer "
-                                   "WHERE child_id = ?", [child_id]):
-                counts["transfer"] = counts.get("transfer", 0) + 1
-                yield _dump({"t": "transfer", **row})
+            yield from _item_lines(ws, _child_items(ws, child_id), counts)
             yield _dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})
             if links:
                 yield _dump({"t": "audit", "links": links})
 
+        tally = _tally(_child_items(ws, child_id))
         bundle_id, digest = _write(ws, p, out, "transfer", seq + 1, prev,
-                                   _progress_lines(lines(), 200, progress, cancelled), checkpoint)
+                                   _progress_lines(lines(), sum(tally["counts"].values()) + 1, progress, cancelled),
+                                   checkpoint, tally)
         try:
             records = sum(v for k, v in counts.items() if k in KINDS or k == "conflict")
             _record_bundle(ws, bundle_id, "out", p.code, "transfer", seq + 1, digest, prev, None, None, checkpoint,
@@ -719,11 +745,15 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
     max_hlc = 0
     total = int(opened.header.get("records") or 0) or 1
     seen = 0
+    lines_seen: dict[str, int] = defaultdict(int)
     transfers_changed = False
     for obj in _lines(opened):
         t = obj.get("t")
+        if t in ("erasure", "transfer"):
+            lines_seen[t] += 1
         if t == "v":
             v = _version_from_line(obj)
+            lines_seen[v.kind] += 1
             max_hlc = max(max_hlc, v.hlc)
             pending[v.kind].append(v)
             result.records += 1
@@ -754,6 +784,10 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
             result.stats += int(_stats(ws, result.sender, result.bundle_id, obj))
         elif t == "audit":
             result._links = [list(x) for x in obj.get("links") or [] if isinstance(x, list) and len(x) == 3]
+    announced = opened.header.get("counts")
+    if announced is not None and (not isinstance(announced, dict) or {
+            k: n for k, n in announced.items() if n} != dict(lines_seen)):
+        raise IntegrityError(_("The bundle was refused: its contents do not match its header."))
     ws.records.clock.observe(max_hlc)
     _flush_children(ws, pending, erased, result)
     for name in list(pending):
