@@ -173,3 +173,37 @@ def test_headquarters_sees_each_centre_and_statistics_bundles(sites, tmp_path):
     assert statistics.compute(a, date(2026, 1, 1), date(2026, 6, 30)).children == 3
     out = statistics.build(hq, tmp_path / "sb.pdf", date(2026, 1, 1), date(2026, 6, 30), centre="SB")
     assert out.exists() and out.stat().st_size > 1000
+
+
+def test_a_final_session_wins_over_a_concurrent_draft_without_a_conflict(sites, tmp_path):
+    a, _b, hq = sites
+    c = child(a)
+    s = a.save_session_draft({**a.new_session_defaults(c.id), "notes": "Draf pertama", "participants": ["child"],
+                              "duration_minutes": 60})
+    X.import_bundle(hq, send(a, hq, tmp_path))
+    hq.save_session_draft({"notes": "Diubah di kantor pusat"}, session_id=s.id)
+    a.finalise_session(s.id)
+    res = X.import_bundle(hq, send(a, hq, tmp_path))
+    assert res.conflicts == 0 and X.conflict_count(hq) == 0 and X.list_conflicts(hq) == []
+    final = hq.get_record("session", s.id)
+    assert final.data["status"] == "final" and final.data["notes"] == "Draf pertama"
+    # the losing draft is not thrown away: it is kept, sealed, as history
+    kept = list(hq.db.query("SELECT * FROM conflict WHERE record_id = ?", [s.id]))
+    assert len(kept) == 1 and X._conflict_version(hq, kept[0]).data["notes"] == "Diubah di kantor pusat"
+
+
+def test_a_missing_bundle_is_shown_and_can_be_imported_later(sites, tmp_path):
+    a, _b, hq = sites
+    paths = []
+    for i in range(3):
+        child(a, f"Anak Urut {i}", f"2012-0{i + 1}-01")
+        paths.append(send(a, hq, tmp_path))
+    first = X.import_bundle(hq, paths[0])
+    assert first.gaps == []
+    third = X.import_bundle(hq, paths[2])
+    assert third.gaps == [2]
+    assert [s.gaps for s in X.peer_status(hq) if s.peer.code == "SA"] == [[2]]
+    second = X.import_bundle(hq, paths[1])
+    assert second.gaps == [] and second.new == 0  # nothing acknowledged: bundle 3 held it all already
+    assert len(hq.child_ids()) == 3
+    assert [s.gaps for s in X.peer_status(hq) if s.peer.code == "SA"] == [[]]

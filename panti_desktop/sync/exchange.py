@@ -941,7 +941,8 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
             data = v.data if v.data is not None else _load(ws, name, v, row, crow)
             child_id = v.id if name == "child" else (data.get("child_id") or (row or {}).get("child_id"))
             _insert_conflict(ws, name, v, data, child_id, seq)
-            result.conflicts += 1
+            if not winner.final:  # a draft that lost to a final session is history, not a conflict
+                result.conflicts += 1
     if new_rows:
         cols = list(new_rows[0])
         ws.db.conn.executemany(
@@ -1090,6 +1091,8 @@ def list_conflicts(ws) -> list[Conflict]:
         rows = list(ws.db.query(f"SELECT * FROM {c['kind']} WHERE id = ?", [c["record_id"]]))
         if not rows:
             continue
+        if c["kind"] == "session" and rows[0]["status"] == "final" and not rows[0]["deleted"]:
+            continue  # a draft that lost to the final session: kept as history, nothing to decide
         mine = _row_version(ws, c["kind"], rows[0])
         out.append(Conflict(
             id=c["id"], reason="deleted" if (theirs.deleted or mine.deleted) else "concurrent", kind=c["kind"],
@@ -1170,7 +1173,9 @@ def resolve_conflict(ws, conflict_id: str, keep: str, merged: dict | None = None
 
 
 def conflict_count(ws) -> int:
-    return (ws.db.execute("SELECT COUNT(*) FROM conflict").fetchone()[0]
+    return (ws.db.execute("SELECT COUNT(*) FROM conflict c WHERE NOT (c.kind = 'session' AND EXISTS (SELECT 1 FROM "
+                          "session s WHERE s.id = c.record_id AND s.status = 'final' AND s.deleted = 0))"
+                          ).fetchone()[0]
             + ws.db.execute("SELECT COUNT(*) FROM sync_flag WHERE dismissed_at IS NULL").fetchone()[0])
 
 
