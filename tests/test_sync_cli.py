@@ -94,3 +94,18 @@ def test_two_centres_and_headquarters(tmp_path):
     assert {s["peer"]: s["received"] for s in status if "peer" in s} == {"SA": 1, "SB": 1}
     for d in dirs.values():
         run(["verify"], admin_env(), d, check=0)
+
+    # a statistics-only bundle, and headquarters' view of every centre
+    st = tmp_path / "sa-stats.pantisync"
+    r = run(["export", "--to", "HQ", "--stats", "--from", "2026-01-01", "--until", "2026-06-30", "--out", str(st)],
+            admin_env(), sa, check=0)
+    assert "HQ" in r.stdout and "(0 " in r.stdout  # SA handed its only case on to SB
+    run(["export", "--to", "SB", "--stats"], admin_env(), sa, check=1)  # statistics go to headquarters only
+    run(["export", "--to", "HQ", "--child", ref, "--stats"], admin_env(), sa, check=2)
+    run(["import", str(st)], admin_env(), hq, check=0)
+    centres = {c["code"]: c for c in json.loads(run(["sync", "centres", "--json"], admin_env(), hq, check=0).stdout)}
+    assert centres["SB"]["children"] == 1 and centres["SB"]["active"] == 1
+    assert centres["SA"]["children"] == 0
+    pdf = tmp_path / "sb-stats.pdf"
+    run(["report", "centre", "--centre", "SB", "--out", str(pdf)], admin_env(), hq, check=0)
+    assert pdf.read_bytes().startswith(b"%PDF")

@@ -289,7 +289,7 @@ def compute(ws, start: date | None = None, end: date | None = None, centre: str 
     sources: list[str] = []
     from ..sync import exchange
 
-    with_records = set(exchange.custody(ws).values())
+    with_records = exchange.centres_with_records(ws)  # these count from their records
     for rec in exchange.received_stats(ws):
         if rec["centre"] in with_records or (centre is not None and rec["centre"] != centre):
             continue

@@ -142,6 +142,13 @@ def custody(ws, child_ids: Iterable[str] | None = None) -> dict[str, str]:
     return out
 
 
+def centres_with_records(ws) -> set[str]:
+    """Codes of the centres whose case records are here (they created or hold a case)."""
+    codes = centre_codes(ws)
+    created = {codes.get(r[0], "?") for r in ws.db.execute("SELECT DISTINCT centre_id FROM child")}
+    return created | set(custody(ws).values())
+
+
 def transferred_away(ws, child_id: str | None) -> str | None:
     """The centre a case was transferred to, when this centre gave it away (its file is read-only)."""
     if not child_id:
@@ -524,7 +531,7 @@ def export_stats(ws, peer_code: str, out: Path, start: date | None = None, end: 
     start = start or end - timedelta(days=365)
     if start > end:
         raise ValidationError(_("The period must start before it ends."))
-    agg = aggregate(ws, start, end)
+    agg = aggregate(ws, start, end, centre=ws.centre_code)  # the cases this centre holds, not those it handed on
     checkpoint, links = _audit_links(ws, p.code)
     lines = [_centre_line(ws), _dump({"t": "stats", "aggregate": agg}),
              _dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})]

@@ -68,9 +68,10 @@ def overview(ws, today: date | None = None) -> list[CentreOverview]:
         s = status_by_peer.get(code)
         if s is not None:
             row.last_received, row.gaps = s.last_received, s.gaps
+    with_records = exchange.centres_with_records(ws)
     for rec in exchange.received_stats(ws):
         row = rows.setdefault(rec["centre"], CentreOverview(rec["centre"], rec["centre"]))
-        if row.children == 0:
+        if rec["centre"] not in with_records:
             agg = rec["aggregate"]
             row.stats_period = (agg["start"], agg["end"])
             row.stats_children = int(agg["children"])
