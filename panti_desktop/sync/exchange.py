@@ -607,13 +607,24 @@ def _lines(opened) -> Iterator[dict]:
     for chunk in opened.iter_chunks():
         buf += chunk
         *complete, buf = buf.split(b"\n")
-        for raw in complete:
-            if raw:
-                yield _parse(raw)
+        yield from _parse_many([raw for raw in complete if raw])
         if len(buf) > MAX_LINE:
             raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read."))
     if buf:
         yield _parse(buf)
+
+
+def _parse_many(raws: list[bytes]) -> list[dict]:
+    """Many lines in one call of the JSON parser (a chunk's worth); each must be an object."""
+    if not raws:
+        return []
+    try:
+        objs = json.loads(b"[" + b",".join(raws) + b"]")
+    except ValueError:
+        return [_parse(raw) for raw in raws]  # finds the bad line and refuses with the usual message
+    if len(objs) != len(raws) or not all(isinstance(o, dict) for o in objs):
+        return [_parse(raw) for raw in raws]
+    return objs
 
 
 def _parse(raw: bytes) -> dict:
