@@ -1,0 +1,202 @@
+"""The Sinkronisasi page: send, preview and apply an import, history, conflicts, peers, centres."""
+
+from __future__ import annotations
+
+import pytest
+
+from panti_desktop.sync import exchange as X
+from panti_desktop.sync import peers as P
+from panti_desktop.ui import sync_page
+from panti_desktop.ui.sync_page import SyncPage
+
+from ..test_sync import child, make_site, send, trust_all
+from .conftest import open_as
+
+WAIT = 30_000
+
+
+@pytest.fixture
+def sites(tmp_path):
+    a, b, hq = make_site(tmp_path, "SA"), make_site(tmp_path, "SB"), make_site(tmp_path, "HQ", "hq")
+    trust_all(tmp_path, [a, b, hq])
+    yield a, b, hq
+    for s in (a, b, hq):
+        s.close()
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    seen: list = []
+    monkeypatch.setattr(sync_page, "show_error", lambda parent, e, *a: seen.append(e))
+    return seen
+
+
+def _page(qtbot, ws) -> SyncPage:
+    page = SyncPage(ws)
+    qtbot.addWidget(page)
+    page.resize(1200, 800)
+    page.refresh()
+    return page
+
+
+def _import(qtbot, page: SyncPage, path):
+    page.receive.preview(path)
+    qtbot.waitUntil(lambda: not page.receive.apply_button.isHidden(), timeout=WAIT)
+    page.receive.last_result = None
+    page.receive.apply()
+    qtbot.waitUntil(lambda: page.receive.last_result is not None, timeout=WAIT)
+    return page.receive.last_result
+
+
+def test_send_preview_apply_and_acknowledge(qtbot, sites, tmp_path):
+    a, _b, hq = sites
+    c = child(a)
+    page = _page(qtbot, a)
+    assert page.centres is None  # only headquarters sees every centre
+    page.send.peer.setCurrentIndex(page.send.peer.findData("HQ"))
+    assert page.send.stats.isEnabled() and not page.send.transfer.isEnabled()
+    page.send.export_to(tmp_path / "stick")
+    qtbot.waitUntil(lambda: page.send.last_result is not None, timeout=WAIT)
+    bundle = page.send.last_result.path
+    assert bundle.exists() and bundle.parent == tmp_path / "stick"
+    assert "HQ" in page.send.result.text()
+
+    hpage = _page(qtbot, hq)
+    hpage.receive.preview(bundle)
+    qtbot.waitUntil(lambda: not hpage.receive.apply_button.isHidden(), timeout=WAIT)
+    assert "SA" in hpage.receive.preview_box.toPlainText()
+    assert hq.child_ids() == []  # a preview changes nothing
+    hpage.receive.apply()
+    qtbot.waitUntil(lambda: hpage.receive.last_result is not None, timeout=WAIT)
+    assert hq.child_data(c.id)["full_name"] == "Budi Santoso"
+    ack = hpage.receive.last_result.ack_path
+    assert ack is not None and ack.exists()
+    assert str(ack) in hpage.receive.preview_box.toPlainText()
+    codes = [hpage.centres.table.item(i, 0).text() for i in range(hpage.centres.table.rowCount())]
+    assert codes == ["SA", "SB"]  # every trusted centre, whether it sent anything yet or not
+    assert hpage.centres.table.item(0, 2).text() == "1" and hpage.centres.table.item(1, 2).text() == "0"
+    assert hpage.history.history.rowCount() >= 1
+
+    # the acknowledgement goes back: nothing of SA's stays unacknowledged
+    _import(qtbot, page, ack)
+    status = {s.peer.code: s for s in X.peer_status(a)}
+    assert status["HQ"].sent == 1 and status["HQ"].unacked == 0
+    # importing the same bundle again is not an error: a new acknowledgement can be written
+    hpage.receive.preview(bundle)
+    qtbot.waitUntil(lambda: not hpage.receive.ack_button.isHidden(), timeout=WAIT)
+    assert hpage.receive.write_ack().exists()
+
+
+def test_a_damaged_bundle_is_refused_and_changes_nothing(qtbot, sites, tmp_path, errors):
+    a, _b, hq = sites
+    child(a)
+    path = send(a, hq, tmp_path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x10
+    path.write_bytes(bytes(data))
+    hpage = _page(qtbot, hq)
+    hpage.receive.preview(path)
+    qtbot.waitUntil(lambda: bool(errors), timeout=WAIT)
+    assert hpage.receive.apply_button.isHidden() and hpage.receive.path is None
+    assert hq.child_ids() == [] and X.history(hq) == []
+
+
+def test_a_case_transfer_and_a_gap(qtbot, sites, tmp_path, monkeypatch):
+    a, b, hq = sites
+    c = child(a)
+    page = _page(qtbot, a)
+    page.send.peer.setCurrentIndex(page.send.peer.findData("SB"))
+    assert page.send.transfer.isEnabled() and not page.send.stats.isEnabled()
+    page.send.transfer.setChecked(True)
+    page.send.child.setCurrentIndex(page.send.child.findData(c.id))
+    monkeypatch.setattr(sync_page, "confirm", lambda *a: True)
+    page.send.export_to(tmp_path / "out")
+    qtbot.waitUntil(lambda: page.send.last_result is not None, timeout=WAIT)
+    assert X.transferred_away(a, c.id) == "SB"
+    assert page.send.child.findData(c.id) == -1  # a transferred case cannot be sent again
+    bpage = _page(qtbot, b)
+    res = _import(qtbot, bpage, page.send.last_result.path)
+    assert res.new >= 1 and b.child_data(c.id)["full_name"] == "Budi Santoso"
+    # two bundles to HQ, only the second arrives: the gap is shown
+    send(a, hq, tmp_path)
+    child(a, "Anak Kedua", "2012-02-02")
+    second = send(a, hq, tmp_path)
+    hpage = _page(qtbot, hq)
+    _import(qtbot, hpage, second)
+    assert "1" in hpage.history.gaps.text() and not hpage.history.gaps.isHidden()
+
+
+def test_conflicts_are_resolved_field_by_field(qtbot, sites, tmp_path):
+    a, _b, hq = sites
+    c = child(a)
+    X.import_bundle(hq, send(a, hq, tmp_path))
+    a.update_child(c.id, {"nickname": "Budi A", "address": "Jl. Mawar 1"})
+    hq.update_child(c.id, {"nickname": "Budi HQ", "address": "Jl. Melati 2"})
+    X.import_bundle(hq, send(a, hq, tmp_path))
+    page = _page(qtbot, hq)
+    assert page.conflicts.table.rowCount() == 1
+    assert "(1)" in page.tabs.tabText(page.tabs.indexOf(page.conflicts))
+    page.conflicts.table.selectRow(0)
+    c0 = page.conflicts.selected()
+    in_use = c0.mine["nickname"]
+    other = c0.theirs["nickname"]
+    other_address = c0.theirs["address"]
+    page.conflicts.choose("address", "theirs")
+    assert page.conflicts.merged() == {"nickname": in_use, "address": other_address}
+    assert page.conflicts.resolve("merged")
+    data = hq.child_data(c.id)
+    assert data["nickname"] == in_use and data["address"] == other_address and data["nickname"] != other
+    assert page.conflicts.table.rowCount() == 0 and X.conflict_count(hq) == 0
+
+
+def test_peers_are_trusted_only_with_the_right_fingerprint(qtbot, sites, tmp_path, errors):
+    _a, _b, hq = sites
+    newcomer = make_site(tmp_path, "SC")
+    try:
+        card = tmp_path / "SC.pantipeer"
+        fp = P.export_card(newcomer, card)["fingerprint"]
+    finally:
+        newcomer.close()
+    page = _page(qtbot, hq)
+    assert page.peers.table.rowCount() == 2
+    assert page.peers.add_peer(card, "0000 1111 2222 3333 4444") is None and errors
+    assert "SC" not in {p.code for p in P.peers(hq)}
+    assert page.peers.add_peer(card, fp).code == "SC"
+    assert page.peers.table.rowCount() == 3
+    assert page.send.peer.findData("SC") >= 0  # the other tabs see the new peer
+    assert page.peers.revoke("SC")
+    page.refresh()
+    assert page.send.peer.findData("SC") == -1
+    out = page.peers.save_card(tmp_path / "hq.pantipeer")
+    assert out.exists() and page.peers.my_fp.text() in page.peers.card_note.text()
+
+
+def test_headquarters_sees_a_statistics_only_centre(qtbot, sites, tmp_path):
+    a, b, hq = sites
+    child(a)
+    child(b, "Anak B", "2012-05-05")
+    X.import_bundle(hq, send(b, hq, tmp_path))
+    page = _page(qtbot, a)
+    page.send.peer.setCurrentIndex(page.send.peer.findData("HQ"))
+    page.send.stats.setChecked(True)
+    page.send.export_to(tmp_path / "stats")
+    qtbot.waitUntil(lambda: page.send.last_result is not None, timeout=WAIT)
+    assert page.send.last_result.scope == "stats"
+    hpage = _page(qtbot, hq)
+    _import(qtbot, hpage, page.send.last_result.path)
+    rows = {hpage.centres.table.item(i, 0).text(): [hpage.centres.table.item(i, j).text() for j in range(8)]
+            for i in range(hpage.centres.table.rowCount())}
+    assert rows["SB"][2] == "1" and rows["SA"][2] == "1" and rows["SA"][3] == "—"
+    hpage.centres.table.selectRow(list(rows).index("SB"))
+    hpage.centres.report(tmp_path / "sb.pdf", hpage.centres.selected_code(), open_after=False)
+    qtbot.waitUntil(lambda: hpage.centres.last_report is not None, timeout=WAIT)
+    assert (tmp_path / "sb.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_counsellor_sees_no_sync_actions(qtbot, team_ws):
+    with open_as(team_ws, "siti", "siti passphrase 1") as siti:
+        page = _page(qtbot, siti)
+        assert not page.send.write.isEnabled() or not page.send.write.parentWidget().isEnabled()
+        assert not page.receive.choose.isEnabled()
+        assert not page.peers.add_button.isEnabled()
+        assert page.conflicts.keep_mine.isHidden()
