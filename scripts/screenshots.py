@@ -66,12 +66,54 @@ def main() -> int:
     window.close()
     ws.close()
 
+    sync_shots(tmp, save)
+
     wizard = SetupWizard(tmp / "new")
     wizard.show()
     wizard.centre.code.setText("JKT1")
     wizard.centre.name.setText("Sentra Handayani")
     save(wizard, "first-run")
     return 0
+
+
+def sync_shots(tmp: Path, save) -> None:
+    """Headquarters after two centres reported, one record edited at both ends."""
+    from panti_desktop import demo
+    from panti_desktop.sync import exchange as X
+    from panti_desktop.sync import peers as P
+    from panti_desktop.ui.sync_page import SyncPage
+    from panti_desktop.workspace import Workspace
+
+    root = tmp / "sync"
+    sites = {}
+    for code, name, kind in (("SBY", "Sentra Surabaya", "sentra"), ("MKS", "PSMP Makassar", "sentra"),
+                             ("PUSAT", "Direktorat Rehabilitasi Sosial Anak", "hq")):
+        sites[code], _key = Workspace.init(root / code, code, name, "admin", demo.DEMO_PASSPHRASE, centre_type=kind)
+        P.export_card(sites[code], root / f"{code}.card")
+    for ws in sites.values():
+        for code in sites:
+            if code != ws.centre_code:
+                P.add_peer(ws, root / f"{code}.card")
+    demo.generate(sites["SBY"], children=25, seed=2)
+    demo.generate(sites["MKS"], children=15, seed=3)
+    hq = sites["PUSAT"]
+    for code in ("SBY", "MKS"):
+        res = X.import_bundle(hq, X.export_changes(sites[code], "PUSAT", root / f"{code}-1.pantisync").path)
+        X.import_bundle(sites[code], res.ack_path)
+    cid = sites["SBY"].child_ids()[3]
+    sites["SBY"].update_child(cid, {"nickname": "Bayu", "address": "Jl. Kenjeran 12, Surabaya"})
+    hq.update_child(cid, {"nickname": "Bayu S.", "address": "Jl. Kenjeran 12A, Surabaya"})
+    X.import_bundle(hq, X.export_changes(sites["SBY"], "PUSAT", root / "SBY-2.pantisync").path)
+    page = SyncPage(hq)
+    page.resize(1366, 768)
+    page.refresh()
+    page.show()
+    save(page, "sync-centres")
+    page.tabs.setCurrentWidget(page.conflicts)
+    save(page, "sync-conflicts")
+    page.close()
+    for ws in sites.values():
+        ws.close()
 
 
 if __name__ == "__main__":
