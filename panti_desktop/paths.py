@@ -22,11 +22,36 @@ def resource(*parts: str) -> Path:
     return resource_dir().joinpath(*parts)
 
 
+def portable_dir() -> Path | None:
+    """Portable mode: a file named `portable` beside the executable keeps the data in a
+    `data` folder beside it (a USB-stick installation). Only a frozen bundle has one."""
+    if not getattr(sys, "frozen", False):
+        return None
+    here = Path(sys.executable).resolve().parent
+    return here / "data" if (here / "portable").exists() else None
+
+
 def default_data_dir() -> Path:
-    """`PANTI_HOME` if set, else the platform's per-user data folder."""
+    """`PANTI_HOME` if set, else portable mode's folder, else the platform's per-user data folder.
+
+    Nothing is ever written beside the executable outside portable mode.
+    """
     env = os.environ.get("PANTI_HOME")
     if env:
         return Path(env)
+    portable = portable_dir()
+    if portable is not None:
+        return portable
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def log_dir() -> Path:
+    """Where a windowed app without a console writes what it would have printed."""
+    portable = portable_dir()
+    if portable is not None:
+        return portable / "logs"
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir(APP_NAME, APP_AUTHOR))

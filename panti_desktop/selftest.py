@@ -1,0 +1,156 @@
+"""`panti-desktop --self-test`: does this installation work, end to end, on this machine?
+
+Hidden from the help: it is what the bundle build runs, and what support asks a centre
+to run when the app misbehaves after installation. In a temporary folder, with the
+offscreen Qt platform, it makes a vault, registers a child, logs and finalises a
+session, writes a progress report, exports a bundle to a second vault and imports it
+there, opens and closes the main window, and checks the translations. It prints one
+line per check and exits 0, or 1 naming what failed. Nothing outside the temporary
+folder is touched; it holds only invented data and is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+PASSPHRASE = "self-test passphrase 1"
+
+
+class _Run:
+    def __init__(self, out: Callable[[str], None]):
+        self.out = out
+        self.failed: list[str] = []
+
+    def check(self, name: str, fn: Callable[[], object]) -> object:
+        started = time.perf_counter()
+        try:
+            result = fn()
+        except Exception as exc:
+            self.failed.append(name)
+            self.out(f"FAIL {name}: {type(exc).__name__}: {exc}")
+            for line in traceback.format_exception(exc)[-6:]:
+                self.out("     " + line.rstrip().replace("\n", "\n     "))
+            return None
+        self.out(f"ok   {name} ({(time.perf_counter() - started) * 1000:.0f} ms)")
+        return result
+
+
+def run(out: Callable[[str], None] = print) -> int:
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ.setdefault("PANTI_KDF_TARGET_MS", "0")
+    from . import __version__
+
+    out(f"panti-desktop {__version__} self-test ({sys.platform}, Python {sys.version.split()[0]}, "
+        f"{'frozen' if getattr(sys, 'frozen', False) else 'source'})")
+    r = _Run(out)
+    with tempfile.TemporaryDirectory(prefix="panti-selftest-") as tmp:
+        _checks(r, Path(tmp))
+    if r.failed:
+        out(f"self-test FAILED: {', '.join(r.failed)}")
+        return 1
+    out("self-test passed")
+    return 0
+
+
+def _checks(r: _Run, tmp: Path) -> None:
+    from datetime import date
+
+    state: dict = {}
+
+    def translations() -> None:
+        from .i18n import _, set_language
+        from .paths import resource
+
+        mo = resource("locale", "id", "LC_MESSAGES", "panti_desktop.mo")
+        if not mo.exists():
+            raise FileNotFoundError(mo)
+        set_language("id")
+        try:
+            if _("Children") == "Children" or _("Sync") == "Sync":
+                raise RuntimeError("the Indonesian catalogue does not translate")
+        finally:
+            set_language("en")
+        for part in (("fonts", "DejaVuSans.ttf"), ("templates", "mst_systems.json"), ("icons", "panti.png")):
+            if not resource(*part).exists():
+                raise FileNotFoundError(resource(*part))
+
+    def vault() -> None:
+        from .vault.kdf import KdfParams
+        from .workspace import Workspace
+
+        ws, _key = Workspace.init(tmp / "centre", "TEST", "Sentra Uji", "admin", PASSPHRASE, kdf=KdfParams())
+        state["ws"] = ws
+        child = ws.register_child({"full_name": "Anak Uji Coba", "birth_date": "2011-05-06",
+                                   "intake_date": date.today().replace(day=1).isoformat()})
+        state["child"] = child.id
+        session = ws.save_session_draft({**ws.new_session_defaults(child.id), "notes": "Kunjungan rumah uji.",
+                                         "participants": ["child", "mother"], "duration_minutes": 60})
+        ws.finalise_session(session.id)
+        if ws.get_record("session", session.id).data["status"] != "final":
+            raise RuntimeError("the session was not finalised")
+        problems = ws.verify()
+        if problems:
+            raise RuntimeError(f"verify: {problems[:3]}")
+
+    def report() -> None:
+        from .reports import child_report
+
+        out = child_report.build(state["ws"], state["child"], tmp / "report.pdf")
+        data = Path(out).read_bytes()
+        if not data.startswith(b"%PDF") or len(data) < 2000:
+            raise RuntimeError("the progress report is not a PDF")
+
+    def sync() -> None:
+        from .sync import exchange, peers
+        from .vault.kdf import KdfParams
+        from .workspace import Workspace
+
+        ws = state["ws"]
+        hq, _key = Workspace.init(tmp / "hq", "PUSAT", "Kantor Pusat Uji", "admin", PASSPHRASE, centre_type="hq",
+                                  kdf=KdfParams())
+        try:
+            peers.export_card(ws, tmp / "centre.card")
+            peers.export_card(hq, tmp / "hq.card")
+            peers.add_peer(ws, tmp / "hq.card")
+            peers.add_peer(hq, tmp / "centre.card")
+            sent = exchange.export_changes(ws, "PUSAT", tmp / "bundle.pantisync")
+            got = exchange.import_bundle(hq, sent.path, ack_out=tmp / "ack.pantisync")
+            if got.new < 3 or hq.child_data(state["child"])["full_name"] != "Anak Uji Coba":
+                raise RuntimeError(f"the bundle did not arrive whole: {got.summary()}")
+            exchange.import_bundle(ws, got.ack_path)
+        finally:
+            hq.close()
+
+    def window() -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from .ui.app import make_app
+        from .ui.main_window import MainWindow
+
+        app = make_app([sys.argv[0]])
+        w = MainWindow(state["ws"])
+        w.resize(1024, 700)
+        w.show()
+        for key in w.page_keys:
+            w.show_page(key)
+            app.processEvents()
+        if "sync" not in w.page_keys or "reports" not in w.page_keys:
+            raise RuntimeError(f"pages missing: {w.page_keys}")
+        w.save_all()
+        w.hide()
+        w.deleteLater()
+        QApplication.processEvents()
+
+    r.check("translations and resources", translations)
+    r.check("vault, child, final session", vault)
+    if "ws" in state:
+        r.check("progress report (PDF)", report)
+        r.check("sync bundle export and import", sync)
+        r.check("main window opens and closes", window)
+        state["ws"].close()

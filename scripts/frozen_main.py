@@ -1,0 +1,9 @@
+"""The bundle's entry script (build.spec): PyInstaller runs it as a top-level script, so it
+imports the package absolutely and hands over to `panti_desktop.__main__`."""
+
+import sys
+
+from panti_desktop.__main__ import main
+
+if __name__ == "__main__":
+    sys.exit(main())
