@@ -39,3 +39,34 @@ def ws(vault_dir):
     ws.recovery_text = recovery
     yield ws
     ws.close()
+
+
+def make_site(root, code, centre_type="sentra"):
+    """A centre (or headquarters, `centre_type="hq"`) in its own folder below `root`."""
+    from panti_desktop.workspace import Workspace
+
+    ws, _key = Workspace.init(root / code.lower(), code, f"Lembaga {code}", "admin", ADMIN_PASS,
+                              centre_type=centre_type, kdf=FLOOR)
+    return ws
+
+
+def trust_all(root, sites):
+    """Every site trusts every other one's contact card."""
+    from panti_desktop.sync import peers
+
+    for s in sites:
+        peers.export_card(s, root / f"{s.centre_code}.card")
+    for s in sites:
+        for o in sites:
+            if o is not s:
+                peers.add_peer(s, root / f"{o.centre_code}.card")
+
+
+@pytest.fixture
+def sites(tmp_path):
+    """Centres SA and SB and headquarters HQ, all trusting each other."""
+    a, b, hq = make_site(tmp_path, "SA"), make_site(tmp_path, "SB"), make_site(tmp_path, "HQ", "hq")
+    trust_all(tmp_path, [a, b, hq])
+    yield a, b, hq
+    for s in (a, b, hq):
+        s.close()

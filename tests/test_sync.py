@@ -7,34 +7,8 @@ import pytest
 from panti_desktop import retention
 from panti_desktop.errors import PantiError, PermissionDenied
 from panti_desktop.sync import exchange as X
-from panti_desktop.sync import peers
-from panti_desktop.workspace import Workspace
 
-from .conftest import ADMIN_PASS, FLOOR
-
-
-def make_site(root, code, centre_type="sentra"):
-    ws, _key = Workspace.init(root / code.lower(), code, f"Lembaga {code}", "admin", ADMIN_PASS,
-                              centre_type=centre_type, kdf=FLOOR)
-    return ws
-
-
-def trust_all(root, sites):
-    for s in sites:
-        peers.export_card(s, root / f"{s.centre_code}.card")
-    for s in sites:
-        for o in sites:
-            if o is not s:
-                peers.add_peer(s, root / f"{o.centre_code}.card")
-
-
-@pytest.fixture
-def sites(tmp_path):
-    a, b, hq = make_site(tmp_path, "SA"), make_site(tmp_path, "SB"), make_site(tmp_path, "HQ", "hq")
-    trust_all(tmp_path, [a, b, hq])
-    yield a, b, hq
-    for s in (a, b, hq):
-        s.close()
+from .conftest import make_site, trust_all  # noqa: F401 - shared with other sync tests
 
 
 def child(ws, name="Budi Santoso", birth="2011-03-04"):

@@ -99,6 +99,36 @@ def _result_lines(res: X.ImportResult) -> list[str]:
     return lines
 
 
+def _period(parent: QWidget, name: str) -> tuple[QHBoxLayout, DateEdit, DateEdit]:
+    """From–to date pickers on one line, the last twelve months by default."""
+    row = QHBoxLayout()
+    start = DateEdit(parent, optional=False)
+    start.setObjectName(name + "From")
+    start.set_iso(date.today() - timedelta(days=365))
+    end = DateEdit(parent, optional=False)
+    end.setObjectName(name + "Until")
+    row.addWidget(start)
+    row.addWidget(QLabel("–", parent))
+    row.addWidget(end)
+    row.addStretch(1)
+    return row, start, end
+
+
+def _notify(widget: QWidget) -> None:
+    """Tell the Sync page something changed, so its other tabs show the new state."""
+    page = widget.parent()
+    while page is not None and not isinstance(page, SyncPage):
+        page = page.parent()
+    if page is not None:
+        page.refresh_others(widget)
+
+
+def _selected_data(table) -> str | None:
+    """The UserRole data of the selected row of a table made with `fill_table(..., data)`."""
+    rows = table.selectionModel().selectedRows() if table.selectionModel() else []
+    return table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole) if rows else None
+
+
 class _PeerChoice(QComboBox):
     """Trusted peers that are not revoked; the data of each item is its code."""
 
@@ -160,16 +190,7 @@ class SendTab(QWidget):
         self.child.setObjectName("sendChild")
         self.child.setMinimumWidth(320)
         form.addRow(_("Child"), self.child)
-        period = QHBoxLayout()
-        self.start = DateEdit(box, optional=False)
-        self.start.setObjectName("sendFrom")
-        self.start.set_iso(date.today() - timedelta(days=365))
-        self.end = DateEdit(box, optional=False)
-        self.end.setObjectName("sendUntil")
-        period.addWidget(self.start)
-        period.addWidget(QLabel("–", box))
-        period.addWidget(self.end)
-        period.addStretch(1)
+        period, self.start, self.end = _period(box, "send")
         form.addRow(_("Period"), period)
         dest = QHBoxLayout()
         self.folder = QLineEdit(ws.setting("sync_folder") or ws.setting("backup_folder") or "", box)
@@ -308,7 +329,7 @@ class SendTab(QWidget):
             self.result.setText(text + "\n" + _("Send the file to {code}. When their acknowledgement comes back, "
                                                 "import it in the Receive tab.").format(code=res.peer))
             self.refresh()
-            self._refresh_page()
+            _notify(self)
 
         def failed(exc) -> None:
             if isinstance(exc, Cancelled):
@@ -325,13 +346,6 @@ class SendTab(QWidget):
         return confirm(self, _("Transfer a case"), _(
             "The whole file of {child} goes to {code}. From now on {code} holds the case; the file here becomes "
             "read-only. Continue?").format(child=self.child.currentText(), code=p.code))
-
-    def _refresh_page(self) -> None:
-        page = self.parent()
-        while page is not None and not isinstance(page, SyncPage):
-            page = page.parent()
-        if page is not None:
-            page.refresh_others(self)
 
 
 # --- Terima --------------------------------------------------------------------------------
@@ -448,7 +462,7 @@ class ReceiveTab(QWidget):
                 lines.append(_("Acknowledgement for {code} written: {path} (send it back to them).").format(
                     code=res.sender, path=res.ack_path))
             self._show(head, lines)
-            self._refresh_page()
+            _notify(self)
 
         def failed(exc) -> None:
             if isinstance(exc, Cancelled):
@@ -477,13 +491,6 @@ class ReceiveTab(QWidget):
             code=sender, path=out)])
         self.ack_button.hide()
         return out
-
-    def _refresh_page(self) -> None:
-        page = self.parent()
-        while page is not None and not isinstance(page, SyncPage):
-            page = page.parent()
-        if page is not None:
-            page.refresh_others(self)
 
 
 def _esc(text: str) -> str:
@@ -668,11 +675,8 @@ class ConflictsTab(QWidget):
         self._show_selected()
 
     def selected(self) -> X.Conflict | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        if not rows:
-            return None
-        cid = self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
-        return next((c for c in self.items if c.id == cid), None)
+        cid = _selected_data(self.table)
+        return next((c for c in self.items if c.id == cid), None) if cid else None
 
     def _show_selected(self) -> None:
         c = self.selected()
@@ -748,11 +752,7 @@ class ConflictsTab(QWidget):
             show_error(self, exc)
             return False
         self.refresh()
-        page = self.parent()
-        while page is not None and not isinstance(page, SyncPage):
-            page = page.parent()
-        if page is not None:
-            page.refresh_others(self)
+        _notify(self)
         return True
 
 
@@ -891,16 +891,11 @@ class PeersTab(QWidget):
             show_error(self, exc)
             return None
         self.refresh()
-        page = self.parent()
-        while page is not None and not isinstance(page, SyncPage):
-            page = page.parent()
-        if page is not None:
-            page.refresh_others(self)
+        _notify(self)
         return p
 
     def selected_code(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole) if rows else None
+        return _selected_data(self.table)
 
     def _ask_revoke(self) -> None:
         code = self.selected_code()
@@ -936,16 +931,7 @@ class CentresTab(QWidget):
         lay.addWidget(self.table, 1)
         box = QGroupBox(_("Centre statistics report"), self)
         form = QFormLayout(box)
-        period = QHBoxLayout()
-        self.start = DateEdit(box, optional=False)
-        self.start.setObjectName("centreStatsFrom")
-        self.start.set_iso(date.today() - timedelta(days=365))
-        self.end = DateEdit(box, optional=False)
-        self.end.setObjectName("centreStatsTo")
-        period.addWidget(self.start)
-        period.addWidget(QLabel("–", box))
-        period.addWidget(self.end)
-        period.addStretch(1)
+        period, self.start, self.end = _period(box, "centreStats")
         form.addRow(_("Period"), period)
         buttons = QHBoxLayout()
         one = QPushButton(_("Report for the selected centre…"), box)
@@ -975,8 +961,7 @@ class CentresTab(QWidget):
         self.table.resizeColumnsToContents()
 
     def selected_code(self) -> str | None:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole) if rows else None
+        return _selected_data(self.table)
 
     def _ask_report(self, code: str | None) -> None:
         if code == "":

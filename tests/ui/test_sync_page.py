@@ -9,19 +9,11 @@ from panti_desktop.sync import peers as P
 from panti_desktop.ui import sync_page
 from panti_desktop.ui.sync_page import SyncPage
 
-from ..test_sync import child, make_site, send, trust_all
+from ..conftest import make_site
+from ..test_sync import child, send
 from .conftest import open_as
 
 WAIT = 30_000
-
-
-@pytest.fixture
-def sites(tmp_path):
-    a, b, hq = make_site(tmp_path, "SA"), make_site(tmp_path, "SB"), make_site(tmp_path, "HQ", "hq")
-    trust_all(tmp_path, [a, b, hq])
-    yield a, b, hq
-    for s in (a, b, hq):
-        s.close()
 
 
 @pytest.fixture
