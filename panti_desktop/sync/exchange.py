@@ -912,7 +912,8 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
     if not by_id:
         return
     local_rows, local_conflicts = _local_frontier(ws, name, list(by_id))
-    new_rows: list[dict] = []
+    new_rows: list[dict] = []  # records not here yet: INSERT
+    changed_rows: list[dict] = []  # records whose winner changed: UPDATE in place
     new_children: list[Version] = []
     seq = ws.records.clock.tick()  # one local change number for the batch: it is one change
     for rid, incoming in by_id.items():
@@ -946,7 +947,7 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
             result.unchanged += 1
         if row is None or (row["hlc"], row["origin"]) != winner.key:
             data = winner.data if winner.data is not None else _load(ws, name, winner, row, crow)
-            new_rows.append(_sealed_row(ws, k, winner, data, seq))
+            (new_rows if row is None else changed_rows).append(_sealed_row(ws, k, winner, data, seq))
         # kept conflicts: exactly the losers
         keep = {v.key for v in losers}
         for c in crow:
@@ -961,11 +962,15 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
             _insert_conflict(ws, name, v, data, child_id, seq)
             if not winner.final:  # a draft that lost to a final session is history, not a conflict
                 result.conflicts += 1
+    # A plain INSERT, not INSERT OR REPLACE: with foreign keys on, REPLACE costs twice as much.
     if new_rows:
         cols = list(new_rows[0])
-        ws.db.conn.executemany(
-            f"INSERT OR REPLACE INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-            [[r[c] for c in cols] for r in new_rows])
+        ws.db.conn.executemany(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                               [[r[c] for c in cols] for r in new_rows])
+    if changed_rows:
+        cols = [c for c in changed_rows[0] if c != "id"]
+        ws.db.conn.executemany(f"UPDATE {name} SET {', '.join(c + ' = ?' for c in cols)} WHERE id = ?",
+                               [[r[c] for c in cols] + [r["id"]] for r in changed_rows])
     if new_children:
         result.duplicates += _flag_duplicates(ws, new_children)
 
