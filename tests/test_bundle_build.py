@@ -7,6 +7,7 @@ after the suite with `-m bundle`.
 from __future__ import annotations
 
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,8 @@ def test_the_bundle_builds_stays_small_and_passes_its_self_test():
     # the resources and the compiled translations are inside
     assert (bundle / "_internal" / "resources" / "locale" / "id" / "LC_MESSAGES" / "panti_desktop.mo").exists()
     assert not list((bundle / "_internal").rglob("PyQt5*")) and not list((bundle / "_internal").rglob("tkinter"))
+    # the version comes from pyproject.toml
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    cli = bundle / ("panti-desktop-cli.exe" if (bundle / "panti-desktop-cli.exe").exists() else "panti-desktop-cli")
+    out = subprocess.run([str(cli), "--version"], capture_output=True, text=True, timeout=60).stdout
+    assert out.strip() == f"panti-desktop {version}"
