@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -45,6 +46,18 @@ class ReportsPage(QWidget):
         make = QPushButton(_("&Create the statistics report…"), stats)
         make.setObjectName("makeStats")
         make.clicked.connect(self._ask_statistics)
+        self.centre = None
+        from ..sync import exchange
+
+        if exchange.is_hq(ws):  # headquarters: one centre, or all of them
+            from ..sync.hq import overview
+
+            self.centre = QComboBox(stats)
+            self.centre.setObjectName("statsCentre")
+            self.centre.addItem(_("All centres"), None)
+            for row in overview(ws):
+                self.centre.addItem(f"{row.code} — {row.name}", row.code)
+            form.addRow(_("Centre"), self.centre)
         form.addRow(_("From"), self.start)
         form.addRow(_("To"), self.end)
         form.addRow(_("Password"), self.password)
@@ -86,6 +99,7 @@ class ReportsPage(QWidget):
 
         start, end = date.fromisoformat(self.start.iso()), date.fromisoformat(self.end.iso())
         password = self.password.text() or None
+        centre = self.centre.currentData() if self.centre is not None else None
         ws = self.ws
 
         def done(out) -> None:
@@ -94,7 +108,7 @@ class ReportsPage(QWidget):
                 open_file(out)
 
         return run_busy(self, _("Counting and writing the report…"),
-                        lambda: statistics.build(ws, path, start, end, password), done)
+                        lambda: statistics.build(ws, path, start, end, password, centre=centre), done)
 
     # recovery kit --------------------------------------------------------------------------
 
