@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from datetime import date
@@ -388,22 +389,36 @@ class Worker(QRunnable):
     called. Results and errors come back as signals on the UI thread.
     """
 
+    _running = 0
+    _count_lock = threading.Lock()
+
     def __init__(self, fn: Callable[[Callable[[int, int], None], Callable[[], bool]], object]):
         super().__init__()
         self.fn = fn
         self.signals = _Signals()
         self._cancel = False
 
+    @classmethod
+    def busy(cls) -> bool:
+        """Whether background work (an import, a backup, a key rotation) is running now."""
+        with cls._count_lock:
+            return cls._running > 0
+
     def cancel(self) -> None:
         self._cancel = True
 
     def run(self) -> None:
+        with Worker._count_lock:
+            Worker._running += 1
         try:
             result = self.fn(self.signals.progress.emit, lambda: self._cancel)
         except BaseException as exc:
             self.signals.failed.emit(exc)
         else:
             self.signals.finished.emit(result)
+        finally:
+            with Worker._count_lock:
+                Worker._running -= 1
 
     def start(self) -> Worker:
         QThreadPool.globalInstance().start(self)

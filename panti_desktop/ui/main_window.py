@@ -31,6 +31,7 @@ from ..errors import PantiError, WrongPassphrase
 from ..i18n import _
 from .common import (
     PassphraseField,
+    Worker,
     fill_table,
     fmt_date,
     has_module,
@@ -357,6 +358,9 @@ class MainWindow(QMainWindow):
 
     def lock(self) -> None:
         if self.is_locked:
+            return
+        if Worker.busy():  # an import or a backup still needs the keys: try again after another idle period
+            self.idle_timer.start()
             return
         self.save_all()
         self.idle_timer.stop()

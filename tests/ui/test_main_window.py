@@ -125,6 +125,27 @@ def test_idle_time_locks_the_window(qtbot, window, ws):
     assert ws.is_locked
 
 
+def test_the_window_does_not_lock_while_background_work_needs_the_keys(qtbot, window, ws):
+    import threading
+
+    from panti_desktop.ui.common import Worker
+
+    release = threading.Event()
+    worker = Worker(lambda _report, _cancelled: release.wait(10) and ws.centre_record().data["code"])
+    finished = []
+    worker.signals.finished.connect(finished.append)
+    worker.start()
+    qtbot.waitUntil(Worker.busy, timeout=2000)
+    window.idle_timer.setInterval(50)
+    window.lock()  # the idle timer fires while an import or a backup runs
+    assert not window.is_locked and not ws.is_locked
+    release.set()
+    qtbot.waitUntil(lambda: bool(finished), timeout=5000)
+    assert finished == [ws.centre_code]  # the work could still decrypt: the keys were there
+    qtbot.waitUntil(lambda: window.is_locked, timeout=2000)  # and the next idle period locks
+    assert ws.is_locked
+
+
 def test_language_switch_rebuilds_the_window(qtbot, window, ws, child):
     window.open_child(child.id)
     assert [window.nav.item(i).text() for i in range(2)] == ["Home", "Children"]
