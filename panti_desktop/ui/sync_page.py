@@ -141,13 +141,17 @@ class _PeerChoice(QComboBox):
 
     def reload(self) -> None:
         current = self.currentData()
-        self.clear()
-        for p in P.peers(self.ws):
-            if not p.revoked_at:
-                self.addItem(f"{p.code} — {p.name} ({_role_text(p.role)})", p.code)
-        i = self.findData(current)
-        if i >= 0:
-            self.setCurrentIndex(i)
+        self.blockSignals(True)  # the choice around it must not reset while the list is rebuilt
+        try:
+            self.clear()
+            for p in P.peers(self.ws):
+                if not p.revoked_at:
+                    self.addItem(f"{p.code} — {p.name} ({_role_text(p.role)})", p.code)
+            i = self.findData(current)
+            if i >= 0:
+                self.setCurrentIndex(i)
+        finally:
+            self.blockSignals(False)
 
     def peer(self) -> P.Peer | None:
         code = self.currentData()
@@ -226,18 +230,27 @@ class SendTab(QWidget):
 
     def refresh(self) -> None:
         self.peer.reload()
+        self._children_stale = True
+        self._list_drives()
+        self._update()
+
+    def _fill_children(self) -> None:
+        """The cases this centre can hand on, read only when a transfer is chosen (a
+        headquarters may hold thousands)."""
         current = self.child.currentData()
         self.child.clear()
+        gone = {r[0] for r in self.ws.db.execute(
+            "SELECT child_id FROM transfer t WHERE from_code = ? AND hlc = (SELECT MAX(hlc) FROM transfer "
+            "WHERE child_id = t.child_id)", [self.ws.centre_code])}
         for cid in self.ws.child_ids():
-            if X.transferred_away(self.ws, cid):
+            if cid in gone:
                 continue
             r = self.ws.child_row(cid)
             self.child.addItem(f"{r.register_no} — {r.initials}", cid)
         i = self.child.findData(current)
         if i >= 0:
             self.child.setCurrentIndex(i)
-        self._list_drives()
-        self._update()
+        self._children_stale = False
 
     def _list_drives(self) -> None:
         while self.drives.count():
@@ -272,6 +285,8 @@ class SendTab(QWidget):
                 self.stats.isChecked() and not self.stats.isEnabled()):
             self.changes.setChecked(True)
         self.child.setEnabled(self.transfer.isChecked())
+        if self.transfer.isChecked() and getattr(self, "_children_stale", True):
+            self._fill_children()
         self.start.setEnabled(self.stats.isChecked())
         self.end.setEnabled(self.stats.isChecked())
         self.write.setEnabled(p is not None)
