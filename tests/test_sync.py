@@ -7,8 +7,9 @@ import pytest
 from panti_desktop import retention
 from panti_desktop.errors import PantiError, PermissionDenied
 from panti_desktop.sync import exchange as X
+from panti_desktop.workspace import Workspace
 
-from .conftest import make_site, trust_all  # noqa: F401 - shared with other sync tests
+from .conftest import ADMIN_PASS, make_site, trust_all  # noqa: F401 - shared with other sync tests
 
 
 def child(ws, name="Budi Santoso", birth="2011-03-04"):
@@ -181,3 +182,23 @@ def test_a_missing_bundle_is_shown_and_can_be_imported_later(sites, tmp_path):
     assert second.gaps == [] and second.new == 0  # nothing acknowledged: bundle 3 held it all already
     assert len(hq.child_ids()) == 3
     assert [s.gaps for s in X.peer_status(hq) if s.peer.code == "SA"] == [[]]
+
+
+def test_a_clock_set_back_a_year_still_sends_new_changes(sites, tmp_path):
+    import time
+
+    a, _b, hq = sites
+    c = child(a)
+    res = X.import_bundle(hq, send(a, hq, tmp_path))
+    X.import_bundle(a, res.ack_path)  # headquarters has everything up to now
+    folder = a.data_dir
+    a.close()
+    a = Workspace.open(folder, "admin", ADMIN_PASS)
+    try:
+        a.records.clock._wall_ms = lambda: time.time_ns() // 1_000_000 - 365 * 24 * 3600 * 1000
+        a.update_child(c.id, {"nickname": "Budi setelah jam mundur"})
+        later = X.import_bundle(hq, send(a, hq, tmp_path))
+        assert later.updated == 1
+        assert hq.child_data(c.id)["nickname"] == "Budi setelah jam mundur"
+    finally:
+        a.close()

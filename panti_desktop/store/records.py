@@ -322,11 +322,22 @@ class RecordStore:
                 yield row, exc
 
     def max_hlc(self) -> int:
+        """The highest clock value this store has handed out: record versions, local change
+        numbers and the marks sync keeps (exported up to, conflicts, erasures, transfers).
+
+        The clock starts above it, so a laptop whose clock was set back never numbers a new
+        change below a mark a peer has already acknowledged (the change would never be sent).
+        """
+        queries = [f"SELECT MAX(hlc), MAX(seq) FROM {name}" for name in KINDS]
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        queries += [f"SELECT MAX(hlc), MAX(seq) FROM {t}" for t in ("conflict", "erasure", "transfer") if t in tables]
+        if "sync_bundle" in tables:
+            queries.append("SELECT MAX(upto), MAX(base) FROM sync_bundle")
         best = 0
-        for name in KINDS:
-            v = self.db.execute(f"SELECT MAX(hlc) FROM {name}").fetchone()[0]
-            if v and v > best:
-                best = v
+        for sql in queries:
+            for v in self.db.execute(sql).fetchone():
+                if v and v > best:
+                    best = v
         return best
 
     # key rotation -------------------------------------------------------------------
