@@ -126,7 +126,7 @@ PHASES = (
 
 
 @settings(
-    max_examples=int(os.environ.get("PANTI_EXAMPLES", "10")),
+    max_examples=int(os.environ.get("PANTI_EXAMPLES", "25")),
     deadline=None,
     phases=PHASES,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
