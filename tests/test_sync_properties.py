@@ -1,5 +1,5 @@
 """Property tests of sync: random edits, deletes and clock skew at two centres; a third site
-receives a random subset of their bundles, and two copies of it receive the same bundles
+receives a random subset of their bundles (managers at the centres also settle conflicts), and two copies of it receive the same bundles
 shuffled and duplicated. All three must agree, re-import must change nothing, and every
 version that was exported must survive as a winner, a kept conflict, or as history of a
 version made by someone who had seen it."""
@@ -13,7 +13,7 @@ import shutil
 import time
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from panti_desktop.errors import NotFound
@@ -112,6 +112,7 @@ op = st.one_of(
         st.sampled_from(["intact", "divorced", "one_parent_deceased", "other"]),
     ),
     st.tuples(st.just("delete"), st.sampled_from("AB"), st.integers(1, 2), st.none()),
+    st.tuples(st.just("resolve"), st.sampled_from("AB"), st.integers(0, 3), st.sampled_from(["mine", "theirs"])),
     st.tuples(st.just("send"), st.sampled_from(["AB", "BA", "AC", "BC"]), st.booleans(), st.none()),
     st.tuples(st.just("ack"), st.sampled_from(["CA", "CB", "BA", "AB"]), st.none(), st.none()),
 )
@@ -164,6 +165,11 @@ def test_sites_converge_and_lose_nothing(template, tmp_path_factory, ops, skew, 
             elif kind_ == "delete":
                 with contextlib.suppress(NotFound):
                     by[who].delete_record(*ids[x])
+            elif kind_ == "resolve":  # a manager settles a conflict; the result must travel and converge
+                open_ = [c for c in X.list_conflicts(by[who]) if c.reason != "duplicate"]
+                if open_:
+                    X.resolve_conflict(by[who], open_[x % len(open_)].id, y)
+                    event("a conflict was resolved")
             elif kind_ == "send":
                 src, dst = by[who[0]], by[who[1]]
                 carried = _versions(src)
