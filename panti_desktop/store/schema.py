@@ -270,6 +270,17 @@ def m008_drop_redundant_index(db: Database) -> None:
     update for every session written or imported."""
     db.execute("DROP INDEX IF EXISTS session_child")
 
+
+@migrations()
+def m009_drop_unused_indexes(db: Database) -> None:
+    """Indexes no query uses, which every write, import and integrity check paid for: the key id
+    of every record table (only a key rotation filters on it, and it reads every row anyway),
+    and a session's `amends_id` and `setting` (statistics select sessions by date)."""
+    for name in KINDS:
+        db.execute(f"DROP INDEX IF EXISTS {name}_key")
+    db.execute("DROP INDEX IF EXISTS session_amends_id")
+    db.execute("DROP INDEX IF EXISTS session_setting")
+
 SCHEMA_VERSION = len(migrations._migrations)
 
 
