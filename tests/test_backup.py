@@ -188,3 +188,38 @@ def test_only_an_admin_makes_backups(centre):
     ws, _key, _info, d = centre
     with Workspace.open(ws.data_dir, "siti", "siti passphrase 1") as siti, pytest.raises(PermissionDenied):
         backup.create_backup(siti, d / "x.pantibak")
+
+
+def test_a_backup_is_one_state_while_the_centre_keeps_writing(tmp_path, monkeypatch):
+    """The backup reads the database file itself: writes and checkpoints during it change nothing in it."""
+    monkeypatch.setattr(backup, "CHUNK", 64 * 1024)  # many chunks: many writes while it reads
+    ws, _key = Workspace.init(tmp_path / "vault", "LIV", "Sentra Hidup", "admin", ADMIN_PASS, kdf=FLOOR)
+    demo.generate(ws, children=25, seed=8)
+    ids = ws.child_ids()
+    sessions_before = ws.db.execute("SELECT COUNT(*) FROM session WHERE deleted = 0").fetchone()[0]
+    checkpoints = []
+
+    def busy_centre(done: int, total: int) -> None:
+        if done < total // 2:  # while chunks are read: a counsellor saves, and the log is checkpointed
+            with ws.db.atomic():
+                ws.bulk_insert("session", [{
+                    "child_id": ids[(done + i) % len(ids)], "session_date": "2026-11-30", "setting": "home",
+                    "participants": ["child"], "systems": ["family"], "duration_minutes": 45,
+                    "notes": "Kunjungan rumah " * 40, "author_id": ws.user.id, "status": "draft"}
+                    for i in range(40)])
+            checkpoints.append(ws.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+
+    info = backup.create_backup(ws, tmp_path / "stick", progress=busy_centre)
+    assert len(checkpoints) >= 20, "the database is too small to write during the backup"
+    assert info.counts["session"] == sessions_before
+    restored = backup.restore_backup(info.path, tmp_path / "restored", passphrase=ADMIN_PASS)  # integrity check
+    other = Workspace.open(restored.data_dir, "admin", ADMIN_PASS)
+    try:
+        assert other.db.execute("SELECT COUNT(*) FROM session WHERE deleted = 0").fetchone()[0] == sessions_before
+    finally:
+        other.close()
+    # the writes themselves were kept, and the next backup has them
+    assert ws.db.execute("SELECT COUNT(*) FROM session WHERE deleted = 0").fetchone()[0] == (
+        sessions_before + 40 * len(checkpoints))
+    assert ws.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    ws.close()
