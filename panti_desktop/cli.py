@@ -416,6 +416,15 @@ def cmd_restore(args) -> int:
     return EXIT_OK
 
 
+def _retention_due_now(item) -> str:
+    """The "due now" cell of a case in the retention review."""
+    if item.past_due:
+        return _("the whole case")
+    if item.partial:
+        return _("part ({n} of {total} record types)").format(n=len(item.kinds_due), total=len(item.due_by_kind))
+    return _("no")
+
+
 def cmd_retention_list(args) -> int:
     from . import retention
 
@@ -424,13 +433,19 @@ def cmd_retention_list(args) -> int:
         if args.json:
             _print_json([item.__dict__ for item in items])
             return EXIT_OK
-        rows = [[i.register_no, _status_label(i.status), i.ended_on, i.due_on,
-                 _("yes") if i.past_due else _("no"),
+        rows = [[i.register_no, _status_label(i.status), i.ended_on, i.due_on, _retention_due_now(i),
                  "" if not i.hold_until else _("until {date}").format(date=i.hold_until)] for i in items]
-        print(_table(rows, [_("Register no."), _("Status"), _("Ended"), _("Retention until"), _("Past due"),
+        print(_table(rows, [_("Register no."), _("Status"), _("Ended"), _("Retention until"), _("Due now"),
                             _("Legal hold")]))
         if not items:
             print(_("No case has reached the end of its retention period."))
+        for i in items:
+            if i.partial:
+                print()
+                print(_("{no}: these record types are past their retention period and can be erased: "
+                        "{kinds}.").format(no=i.register_no,
+                                           kinds=", ".join(retention.kind_label(k) for k in i.kinds_due)))
+                print(_("The rest is kept: {kinds}.").format(kinds=retention.kept_text(i)))
         from .backup import backups_holding_erased
 
         holding = backups_holding_erased(ws)
@@ -458,8 +473,14 @@ def cmd_retention_erase(args) -> int:
     from . import retention
 
     with _open(args) as ws:
-        no = retention.erase(ws, args.ref, args.reason or "")
-    print(_("Case {no} was erased; an erasure record that identifies no one was kept.").format(no=no))
+        done = retention.erase(ws, args.ref, args.reason or "")
+    if done.whole:
+        print(_("Case {no} was erased; an erasure record that identifies no one was kept.").format(
+            no=done.register_no))
+    else:
+        print(_("From case {no}, the records of these types were erased (past their retention period, {n} in "
+                "all): {kinds}. The rest of the case is kept until its own retention period ends.").format(
+            no=done.register_no, n=done.records, kinds=", ".join(retention.kind_label(k) for k in done.kinds)))
     return EXIT_OK
 
 
@@ -819,7 +840,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("retention", help=_("retention review, legal holds and erasure")).add_subparsers(
         dest="retention_command", metavar="ACTION", parser_class=_Parser)
-    s = r.add_parser("list", help=_("cases past the end of their retention period"))
+    s = r.add_parser("list", help=_("cases with records past the end of their retention period"))
     s.add_argument("--json", action="store_true")
     s.add_argument("--all", action="store_true", help=_("every ended case, not only those past due"))
     s.set_defaults(func=cmd_retention_list)
@@ -828,7 +849,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--reason", required=True, metavar="TEXT")
     s.add_argument("--until", required=True, metavar="DATE")
     s.set_defaults(func=cmd_retention_hold)
-    s = r.add_parser("erase", help=_("erase a case whose retention has run out"))
+    s = r.add_parser("erase", help=_("erase what of a case is past its retention: the whole case or some "
+                                     "record types"))
     s.add_argument("ref", metavar="REF")
     s.add_argument("--reason", metavar="TEXT")
     s.set_defaults(func=cmd_retention_erase)

@@ -3,21 +3,34 @@
 A case's retention runs from its end: the latest termination date or, for a case
 closed, archived, referred out or dropped without a termination record, the day
 its status last changed. Each record kind has a period in years (the centre
-sets them; defaults below); a case is due for review when the longest period of
-the kinds it holds has passed. A manager can hold a case (reason, until) or
-approve its erasure. Erasure deletes every record of the child and rewrites the
-database file so no copy of a payload remains; it leaves an erasure tombstone
-(the child's random id, when, by whom) that identifies no one.
+sets them; defaults below). A record another kept record refers to is kept as
+long as that one (a plan as long as its goals, a family as long as its
+caregivers), and the child's identity and the termination that dates the end of
+the case go only with the whole case. A case is due for review as soon as one
+kind it holds is past its period. A manager can hold a case (reason, until) or
+approve its erasure:
+
+- when only some kinds are past their period, the records of those kinds are
+  deleted like any other record (a tombstone that keeps ids and dates and
+  travels in sync bundles, so peers drop the payloads too), their kept sync
+  conflicts with them; the rest of the case stays until its own period ends;
+- when every kind is past its period, every record of the child is deleted and
+  an erasure tombstone (the child's random id, when, by whom) that identifies no
+  one is kept and travels in sync bundles.
+
+Either way the database file is rewritten so no copy of a payload remains.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from .errors import PantiError, PermissionDenied, ValidationError
 from .i18n import _
 from .store.kinds import KINDS
+from .store.records import vv_of, vv_text
 
 # Years after the end of a case. Legal and outcome records are kept longer: a court
 # or the Bapas may ask for them after the child's programme ended.
@@ -26,6 +39,18 @@ DEFAULT_YEARS.update({"child": 5, "legal_track": 10, "termination": 10, "follow_
                       "legal_hold": 10})
 ENDED_STATES = ("closed", "archived", "referred_out", "dropped_out")
 ROLES_THAT_DECIDE = ("manager", "admin")
+# A record is kept as long as the records that refer to it: a plan as long as its versions, goals and
+# interventions, a goal as long as the sessions that rated it, a family as long as its caregivers.
+REFERRED_BY: dict[str, tuple[str, ...]] = {
+    "family": ("caregiver",),
+    "plan": ("plan_version", "overarching_goal", "fit_driver", "intermediate_goal", "intervention"),
+    "overarching_goal": ("intermediate_goal",),
+    "fit_driver": ("intermediate_goal",),
+    "intermediate_goal": ("intervention", "session"),
+    "diversion": ("diversion_item", "diversion_supervision"),
+}
+# Erased only with the whole case: the child's identity, and the termination that dates the end of the case.
+WHOLE_CASE_ONLY = ("child", "termination")
 
 
 @dataclass
@@ -34,10 +59,48 @@ class ReviewItem:
     register_no: str
     status: str
     ended_on: str
-    due_on: str
-    past_due: bool
+    due_on: str  # the whole case
+    past_due: bool  # the whole case: it can be erased
     hold_until: str | None
     hold_reason: str | None
+    kinds_due: list[str] = field(default_factory=list)  # kinds holding live records past their period
+    partial: bool = False  # some kinds are due, not the whole case
+    due_by_kind: dict[str, str] = field(default_factory=dict)  # every kind holding live records: its last day
+
+    @property
+    def due(self) -> bool:
+        """Something of the case can be erased now."""
+        return bool(self.kinds_due)
+
+
+@dataclass
+class Erased:
+    """What `erase` deleted."""
+
+    register_no: str
+    whole: bool  # the whole case, with its erasure tombstone
+    kinds: list[str]  # the record kinds whose records were deleted
+    records: int
+    due_on: str  # the whole case's retention (for a partial erasure: when the rest is due)
+
+
+def kind_label(kind: str) -> str:
+    """A record kind's name in the current language ("child" is the child's identity)."""
+    from .domain.records import RECORD_TYPES
+
+    if kind == "child":
+        return _("Identity")
+    return RECORD_TYPES[kind].TITLE.text() if kind in RECORD_TYPES else kind
+
+
+def kept_text(item: ReviewItem, date_text: Callable[[str], str] = str) -> str:
+    """The kinds of a partly due case that are kept, grouped by the day their retention runs out."""
+    by_day: dict[str, list[str]] = {}
+    for k, day in item.due_by_kind.items():
+        if k not in item.kinds_due:
+            by_day.setdefault(day, []).append(kind_label(k))
+    return "; ".join(_("{kinds} until {date}").format(kinds=", ".join(names), date=date_text(day))
+                     for day, names in sorted(by_day.items()))
 
 
 def years_for(ws, kind: str) -> int:
@@ -87,8 +150,29 @@ def active_hold(ws, child_id: str, today: date | None = None):
     return None
 
 
+def _held_kinds(ws, child_id: str) -> list[str]:
+    """The record kinds of which the child has live records (always the child itself), in store order."""
+    return [name for name, k in KINDS.items() if name == "child" or (k.per_child and ws.db.execute(
+        f"SELECT 1 FROM {name} WHERE child_id = ? AND deleted = 0 LIMIT 1", [child_id]).fetchone())]
+
+
+def periods(ws, kinds: list[str]) -> dict[str, int]:
+    """Years each of a case's `kinds` is kept: its own period, longer where a kept record needs it."""
+    own = {k: years_for(ws, k) for k in kinds}
+
+    def years(k: str) -> int:
+        return max([own[k]] + [years(r) for r in REFERRED_BY.get(k, ()) if r in own])
+
+    out = {k: years(k) for k in kinds}
+    longest = max(out.values())
+    for k in WHOLE_CASE_ONLY:
+        if k in out:
+            out[k] = longest
+    return out
+
+
 def review(ws, today: date | None = None, only_due: bool = False) -> list[ReviewItem]:
-    """Ended cases with the day their retention runs out; past-due ones first."""
+    """Ended cases with the day their retention runs out, per kind and whole; due ones first."""
     today = today or date.today()
     out = []
     for child_id, register_no, status in ws.db.execute(
@@ -96,15 +180,17 @@ def review(ws, today: date | None = None, only_due: bool = False) -> list[Review
         end = ended_on(ws, child_id)
         if end is None:
             continue
-        kinds = ["child"] + [name for name, k in KINDS.items() if k.per_child and ws.db.execute(
-            f"SELECT 1 FROM {name} WHERE child_id = ? AND deleted = 0 LIMIT 1", [child_id]).fetchone()]
-        due = _add_years(end, max(years_for(ws, k) for k in kinds))
+        by_kind = {k: _add_years(end, y).isoformat() for k, y in periods(ws, _held_kinds(ws, child_id)).items()}
+        due = max(by_kind.values())
+        kinds_due = [k for k, d in by_kind.items() if d <= today.isoformat()]
         hold = active_hold(ws, child_id, today)
-        item = ReviewItem(child_id, register_no, status, end.isoformat(), due.isoformat(), due <= today,
-                          hold.data["until"] if hold else None, hold.data["reason"] if hold else None)
-        if item.past_due or not only_due:
+        item = ReviewItem(child_id, register_no, status, end.isoformat(), due, due <= today.isoformat(),
+                          hold.data["until"] if hold else None, hold.data["reason"] if hold else None,
+                          kinds_due=kinds_due, partial=bool(kinds_due) and due > today.isoformat(),
+                          due_by_kind=by_kind)
+        if item.due or not only_due:
             out.append(item)
-    out.sort(key=lambda i: (not i.past_due, i.due_on))
+    out.sort(key=lambda i: (not i.past_due, not i.due, i.due_on))
     return out
 
 
@@ -125,8 +211,12 @@ def lift_hold(ws, hold_id: str):
     return ws.update_record("legal_hold", hold_id, {"lifted_on": date.today().isoformat()})
 
 
-def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bool = True) -> str:
-    """Erase a case whose retention has run out; a legal hold blocks it. Returns its register number."""
+def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bool = True) -> Erased:
+    """Erase what of an ended case is past its retention: the whole case, or the record kinds that are due.
+
+    A legal hold blocks both. The whole case leaves an erasure tombstone; a partial erasure deletes the
+    records of the kinds that are due (their deletions travel in sync bundles like any other).
+    """
     _require_decider(ws)
     today = today or date.today()
     child_id = ws.resolve_child(ref)
@@ -138,11 +228,27 @@ def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bo
     item = next((i for i in review(ws, today) if i.child_id == child_id), None)
     if item is None:
         raise PantiError(_("Case {no} is still open; only an ended case can be erased.").format(no=register_no))
-    if not item.past_due:
+    if not item.due:
+        first = min(item.due_by_kind.values())
+        if _erased_before(ws, child_id, date.fromisoformat(item.ended_on), today):
+            raise PantiError(_("The records of case {no} that were past their retention period have "
+                               "already been erased; nothing else can be erased before {next}.").format(
+                no=register_no, next=first))
+        if first < item.due_on:
+            raise PantiError(_("Nothing of case {no} is past its retention period yet: the first records are due "
+                               "on {next}, the whole case on {due}.").format(no=register_no, next=first,
+                                                                            due=item.due_on))
         raise PantiError(_("The retention of case {no} runs until {due}; it cannot be erased before.").format(
             no=register_no, due=item.due_on))
+    if item.partial:
+        n = _erase_kinds(ws, child_id, register_no, item.kinds_due, reason)
+        if compact:
+            compact_database(ws)
+        return Erased(register_no, False, item.kinds_due, n, item.due_on)
     from .sync.exchange import erase_locally
 
+    n = sum(ws.db.execute(f"SELECT COUNT(*) FROM {k} WHERE child_id = ? AND deleted = 0", [child_id]).fetchone()[0]
+            for k in item.kinds_due if k != "child") + 1
     with ws.db.atomic():
         erase_locally(ws, child_id)
         erased_at = datetime.now(UTC).isoformat(timespec="microseconds")  # ordered against backups
@@ -155,7 +261,43 @@ def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bo
     ws._name_index = None
     if compact:
         compact_database(ws)
-    return register_no
+    return Erased(register_no, True, item.kinds_due, n, item.due_on)
+
+
+def _erased_before(ws, child_id: str, end: date, today: date) -> bool:
+    """Whether the case has deleted records of a kind past its own period (a partial erasure was done)."""
+    return any(_add_years(end, years_for(ws, name)) <= today and ws.db.execute(
+        f"SELECT 1 FROM {name} WHERE child_id = ? AND deleted = 1 LIMIT 1", [child_id]).fetchone()
+        for name, k in KINDS.items() if k.per_child and name not in WHOLE_CASE_ONLY)
+
+
+def _erase_kinds(ws, child_id: str, register_no: str, kinds: list[str], reason: str) -> int:
+    """Delete the child's records of `kinds` and their kept conflicts; the number of records deleted."""
+    deleted: list[tuple[str, str]] = []
+    with ws.db.atomic():
+        for name in kinds:
+            for row in list(ws.db.query(f"SELECT id, hlc, origin, vv FROM {name} WHERE child_id = ? AND deleted = 0",
+                                        [child_id])):
+                # The deletion's history includes every kept conflict of the record, so that at every
+                # site it replaces them instead of losing to a concurrent version that still holds data.
+                vv = vv_of(row)
+                for c in ws.db.query("SELECT hlc, origin, vv FROM conflict WHERE kind = ? AND record_id = ?",
+                                     [name, row["id"]]):
+                    for device, clock in vv_of(c).items():
+                        vv[device] = max(clock, vv.get(device, -1))
+                if vv != vv_of(row):
+                    ws.db.execute(f"UPDATE {name} SET vv = ? WHERE id = ?",
+                                  [vv_text(vv, row["origin"], row["hlc"]), row["id"]])
+                ws.records.delete(name, row["id"], ws.user.id)
+                deleted.append((name, row["id"]))
+            # kept conflicts hold older payloads of these records
+            ws.db.execute(f"DELETE FROM conflict WHERE kind = ? AND (child_id = ? OR record_id IN "
+                          f"(SELECT id FROM {name} WHERE child_id = ?))", [name, child_id, child_id])
+        ws._audit("erase", "child", child_id, child_id,
+                  detail=f"{register_no} ({', '.join(kinds)}): {reason}".strip(": "))
+    for name, record_id in deleted:
+        ws._changed("delete", name, record_id)
+    return len(deleted)
 
 
 def compact_database(ws) -> None:
@@ -179,4 +321,5 @@ def backups_holding(ws, erased_at: str) -> str:
     return ""
 
 
-__all__ = ["DEFAULT_YEARS", "ReviewItem", "erase", "lift_hold", "place_hold", "review"]
+__all__ = ["DEFAULT_YEARS", "Erased", "ReviewItem", "erase", "kept_text", "kind_label", "lift_hold",
+           "place_hold", "review"]

@@ -257,23 +257,42 @@ class SettingsPage(QWidget):
     def _retention_box(self, parent: QWidget) -> QWidget:
         box = QGroupBox(_("Retention"), parent)
         lay = QVBoxLayout(box)
-        note = QLabel(_("Ended cases and the day their retention period runs out. A case past that day can be "
-                        "erased; a legal hold keeps it."), box)
+        note = QLabel(_("Ended cases and the day their retention period runs out. Record types with a shorter "
+                        "period (sessions, assessments) can be erased when theirs has passed, the rest of the case "
+                        "stays until its own period ends; a legal hold keeps everything."), box)
         note.setWordWrap(True)
         lay.addWidget(note)
         self.retention_table = make_table([_("Register no."), _("Status"), _("Ended"), _("Retention until"),
-                                           _("Legal hold")], box, "retentionTable")
+                                           _("Legal hold"), _("Due now")], box, "retentionTable")
         self.retention_table.setMinimumHeight(140)
+        self.retention_table.itemSelectionChanged.connect(self._show_retention_detail)
         lay.addWidget(self.retention_table)
+        self.retention_detail = QLabel(box)
+        self.retention_detail.setObjectName("retentionDetail")
+        self.retention_detail.setWordWrap(True)
+        self.retention_detail.setTextFormat(Qt.TextFormat.PlainText)
+        lay.addWidget(self.retention_detail)
         self.erased_in_backups = QLabel(box)
         self.erased_in_backups.setObjectName("erasedInBackups")
         self.erased_in_backups.setWordWrap(True)
         self.erased_in_backups.setStyleSheet("color: #7a5200;")
         lay.addWidget(self.erased_in_backups)
         lay.addLayout(button_row(box, [(_("Place a legal &hold…"), "placeHold", self._place_hold),
-                                       (_("&Erase the case…"), "eraseCase", self._erase)]))
+                                       (_("&Erase what is due…"), "eraseCase", self._erase)]))
         self.refresh_retention()
         return box
+
+    @staticmethod
+    def _due_now(item) -> str:
+        from .. import retention
+
+        if item.past_due:
+            return _("Whole case")
+        if item.partial and len(item.kinds_due) <= 3:
+            return _("Part: {kinds}").format(kinds=", ".join(retention.kind_label(k) for k in item.kinds_due))
+        if item.partial:  # the list is under the table for the chosen case
+            return _("Part: {n} of {total} record types").format(n=len(item.kinds_due), total=len(item.due_by_kind))
+        return ""
 
     def refresh_retention(self) -> None:
         from .. import retention
@@ -282,10 +301,13 @@ class SettingsPage(QWidget):
         self.retention_items = retention.review(self.ws)
         rows = [[i.register_no, LIFECYCLE_STATES.label(i.status), fmt_date(i.ended_on),
                  fmt_date(i.due_on) + ("  ⚠" if i.past_due else ""),
-                 _("until {date}").format(date=fmt_date(i.hold_until)) if i.hold_until else ""]
+                 _("until {date}").format(date=fmt_date(i.hold_until)) if i.hold_until else "", self._due_now(i)]
                 for i in self.retention_items]
         fill_table(self.retention_table, rows, [i.child_id for i in self.retention_items])
+        for row, i in enumerate(self.retention_items):
+            self.retention_table.item(row, 5).setToolTip(self._retention_detail_text(i))
         self.retention_table.resizeColumnsToContents()
+        self._show_retention_detail()
         from ..backup import backups_holding_erased
 
         holding = backups_holding_erased(self.ws)
@@ -293,6 +315,31 @@ class SettingsPage(QWidget):
         self.erased_in_backups.setText(_("These backups were made before the last erasure and still hold erased "
                                          "cases; delete them when they are no longer needed:") + "\n" + "\n".join(
             f"{h['path']} ({fmt_date(h['created_at'][:10])})" for h in holding))
+
+    def _retention_detail_text(self, item) -> str:
+        """What of a case is due now and what is kept until when."""
+        from .. import retention
+
+        if item.past_due:
+            text = _("{no}: the retention of the whole case has run out; it can be erased.").format(
+                no=item.register_no)
+        elif item.partial:
+            text = _("{no}: due now: {kinds}. Kept: {kept}.").format(
+                no=item.register_no, kinds=", ".join(retention.kind_label(k) for k in item.kinds_due),
+                kept=retention.kept_text(item, fmt_date))
+        else:
+            text = _("{no}: nothing is due yet. Kept: {kept}.").format(
+                no=item.register_no, kept=retention.kept_text(item, fmt_date))
+        if item.hold_until:
+            text += " " + _("A legal hold until {date} keeps everything: {reason}").format(
+                date=fmt_date(item.hold_until), reason=item.hold_reason or "")
+        return text
+
+    def _show_retention_detail(self) -> None:
+        rows = self.retention_table.selectionModel().selectedRows()
+        item = self.retention_items[rows[0].row()] if rows and rows[0].row() < len(self.retention_items) else None
+        self.retention_detail.setVisible(item is not None)
+        self.retention_detail.setText(self._retention_detail_text(item) if item is not None else "")
 
     def _selected_case(self):
         rows = self.retention_table.selectionModel().selectedRows()
@@ -331,29 +378,49 @@ class SettingsPage(QWidget):
     def _exec_hold_dialog(self, dialog, reason, until) -> bool:
         return bool(dialog.exec())
 
-    def _confirm_erase(self, register_no: str) -> bool:
-        return confirm(self, _("Erase case"), _(
-            "Erase case {no}? Every record of this child is deleted from this laptop for good; only an "
-            "erasure record that identifies no one remains. Backups made earlier still hold the case "
-            "until they rotate.").format(no=register_no))
+    def _erase_question(self, item) -> str:
+        """The confirmation text: exactly what will be erased."""
+        from .. import retention
+
+        if not item.partial:
+            return _("Erase case {no}? Every record of this child is deleted from this laptop for good; only an "
+                     "erasure record that identifies no one remains. Backups made earlier still hold the case "
+                     "until they rotate.").format(no=item.register_no)
+        return _("Erase these records of case {no}: {kinds}? They are deleted from this laptop for good, and from "
+                 "headquarters and the centres holding a copy once they import the next sync bundle. The rest of the case is kept: {kept}. "
+                 "Backups made earlier still hold the records until they rotate.").format(
+            no=item.register_no, kinds=", ".join(retention.kind_label(k) for k in item.kinds_due),
+            kept=retention.kept_text(item, fmt_date))
+
+    def _confirm_erase(self, item) -> bool:
+        title = _("Erase records") if item.partial else _("Erase case")
+        return confirm(self, title, self._erase_question(item))
 
     def _erase(self) -> None:
         from .. import retention
 
         item = self._selected_case()
-        if item is None or not self._confirm_erase(item.register_no):
+        if item is None:
+            return
+        # a case held or not due yet: erase() says why it cannot, without asking first
+        if item.due and not item.hold_until and not self._confirm_erase(item):
             return
         try:
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            retention.erase(self.ws, item.child_id, reason=_("retention period ended"))
+            done = retention.erase(self.ws, item.child_id, reason=_("retention period ended"))
         except PantiError as exc:
             QApplication.restoreOverrideCursor()
             show_error(self, exc)
             return
         QApplication.restoreOverrideCursor()
         self.refresh_retention()
-        self._info(_("Case {no} was erased; an erasure record that identifies no one was kept.").format(
-            no=item.register_no))
+        if done.whole:
+            self._info(_("Case {no} was erased; an erasure record that identifies no one was kept.").format(
+                no=done.register_no))
+        else:
+            self._info(_("From case {no}, the records of these types were erased (past their retention period, {n} "
+                         "in all): {kinds}. The rest of the case is kept until its own retention period ends.").format(
+                no=done.register_no, n=done.records, kinds=", ".join(retention.kind_label(k) for k in done.kinds)))
 
     # backups ----------------------------------------------------------------------------
 

@@ -196,3 +196,38 @@ def test_retention_review_hold_and_erase_from_settings(qtbot, ws, monkeypatch):
     page.retention_table.selectRow(0)
     page._erase()
     assert ws.child_ids() == [] and page.retention_table.rowCount() == 0
+
+
+def test_retention_review_shows_and_erases_the_record_types_that_are_due(qtbot, ws, monkeypatch):
+    from datetime import date
+
+    from panti_desktop import retention
+
+    today = date.today()
+    child = ws.register_child({"full_name": "Kasus Sebagian", "intake_date": f"{today.year - 8}-01-01"})
+    for state in ("initial_engagement", "assessment", "planning", "intervention", "evaluation",
+                  "reintegration_prep", "termination"):
+        ws.transition(child.id, state)
+    ws.add_record("legal_track", {"child_id": child.id, "case_no": "3/Pid.Sus-Anak/PN"})
+    ws.save_session_draft({**ws.new_session_defaults(child.id, today=date(today.year - 7, 3, 1)), "notes": "x"})
+    ended = date(today.year - 6, 1, 15)
+    ws.add_record("termination", {"child_id": child.id, "terminated_on": ended.isoformat(),
+                                  "reason": "goals_achieved"})
+    ws.transition(child.id, "closed")
+    page = SettingsPage(ws)
+    qtbot.addWidget(page)
+    shown = []
+    monkeypatch.setattr(page, "_info", shown.append)
+    assert page.retention_table.rowCount() == 1
+    assert page.retention_table.item(0, 5).text() == "Part: Session"
+    page.retention_table.selectRow(0)
+    detail = page.findChild(QLabel, "retentionDetail").text()
+    assert "due now: Session" in detail and "Legal track" in detail
+    asked = []
+    monkeypatch.setattr(page, "_confirm_erase", lambda item: asked.append(page._erase_question(item)) or True)
+    page._erase()
+    assert "Erase these records" in asked[0] and "Session" in asked[0]
+    assert "Legal track, Termination until" in asked[0]
+    assert ws.records_for_child("session", child.id) == [] and ws.child_ids() == [child.id]
+    assert "Session" in shown[0] and "1 in all" in shown[0]
+    assert page.retention_table.item(0, 5).text() == "" and retention.erasures(ws) == []
