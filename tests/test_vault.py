@@ -232,3 +232,29 @@ def test_a_crash_during_rotation_leaves_the_old_state(db):
         v.remove_user(ring, "siti", admin.id, reseal)
     _, r = v.unlock("siti", "siti passphrase 1")
     assert r.current[CLINICAL] == "CLINICAL:1"
+
+
+def _reference_aad(items: list) -> bytes:
+    """How format 2 and 3 associated data was written when those records were sealed."""
+    return json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode(items).encode("utf-8")
+
+
+def test_associated_data_is_byte_for_byte_what_json_wrote_for_every_character():
+    from panti_desktop.vault.seal import associated_data_v2
+
+    # every code point (surrogates cannot be encoded at all), in one string per block
+    for start in range(0, 0x110000, 0x800):
+        text = "".join(chr(c) for c in range(start, start + 0x800) if not 0xD800 <= c <= 0xDFFF)
+        bound = ["centre", 0, text, None, "2026-12-01T10:00:00+00:00", 2**63 - 1, -5, True]
+        assert associated_data_v2("session", text, "v", "CLINICAL:1", bound, 3) == _reference_aad(
+            [3, "session", text, "v", "CLINICAL:1", bound])
+    for odd in ([1.5, "x"], [b"raw"], [2**80]):  # what orjson refuses or writes otherwise goes to json
+        assert associated_data_v2("child", "id", "v", "CASE:1", odd, 3) == _reference_aad(
+            [3, "child", "id", "v", "CASE:1", odd])
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(), st.text(), st.booleans()), max_size=8))
+def test_associated_data_matches_json_for_any_row(bound):
+    from panti_desktop.vault.seal import associated_data_v2
+
+    assert associated_data_v2("plan", "r", "v", "k", bound, 2) == _reference_aad([2, "plan", "r", "v", "k", bound])

@@ -191,7 +191,10 @@ def test_migrations_run_on_a_database_from_schema_v1(tmp_path):
     with Workspace.open(tmp_path, "admin", "fixture-passphrase") as w:
         names = [m.name for m in __import__("panti_desktop.store.schema", fromlist=["x"]).migrations.applied(w.db)]
         assert names == ["m001_initial", "m002_settings", "m003_retention", "m004_session_codes",
-                         "m005_sync_peers", "m006_sync_state", "m007_sync_stats", "m008_drop_redundant_index"]
+                         "m005_sync_peers", "m006_sync_state", "m007_sync_stats", "m008_drop_redundant_index",
+                         "m009_drop_unused_indexes"]
+        indexes = {r[0] for r in w.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "session_key" not in indexes and "session_setting" not in indexes and "session_seq" in indexes
         assert w.db["legal_hold"].exists() and w.db["erasure"].exists()
         # rows written before sync existed are exported from their clock value
         assert w.db.execute("SELECT COUNT(*) FROM child WHERE seq IS NULL OR seq != hlc").fetchone()[0] == 0

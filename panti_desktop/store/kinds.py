@@ -7,6 +7,7 @@ codes, dates, status). Everything else is inside the sealed payload.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..vault.keyring import CASE, CLINICAL
 
@@ -20,8 +21,8 @@ class Kind:
     # The plaintext columns seals of format 1 and 2 were bound to, when columns were added later.
     index_v2: tuple[str, ...] | None = None
 
-    @property
-    def columns(self) -> tuple[str, ...]:
+    @cached_property
+    def columns(self) -> tuple[str, ...]:  # read for every row sealed: computed once
         return (("child_id",) if self.per_child else ()) + self.index
 
     def columns_for(self, fmt: int) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from .. import jsonio
 from ..errors import Cancelled, IntegrityError, NotFound
 from ..i18n import _
 from ..vault.keyring import KeyRing, key_role
@@ -44,8 +45,11 @@ def vv_text(vv: dict[str, int], origin: str, hlc: int) -> str | None:
     return json.dumps(vv, sort_keys=True, separators=(",", ":"))
 
 
+_SEQUENCES = (list, tuple)
+
+
 def _dumps(data: dict) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    return jsonio.dumps(data)
 
 
 @dataclass
@@ -123,8 +127,8 @@ class RecordStore:
             raise IntegrityError(_("A sealed record failed verification."))
         aad = self._aad(k, row, blob_format(row["payload"]))
         try:
-            return json.loads(open_sealed(self.ring.aead(key_id), row["payload"], aad))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            return jsonio.loads(open_sealed(self.ring.aead(key_id), row["payload"], aad))
+        except (UnicodeDecodeError, ValueError):
             raise IntegrityError(_("A sealed record failed verification.")) from None
 
     def _record(self, k: Kind, row: dict) -> Record:
@@ -147,9 +151,12 @@ class RecordStore:
         out = {}
         for c in k.columns:
             v = data.get(c)
-            if isinstance(v, list | tuple):  # a list of codes, e.g. the systems of a session
-                v = ",".join(sorted(str(x) for x in v))
-            out[c] = None if v is None or v == "" else str(v)
+            if type(v) is str:  # the usual case first: this runs for every record sealed
+                out[c] = v or None
+            elif isinstance(v, _SEQUENCES):  # a list of codes, e.g. the systems of a session
+                out[c] = ",".join(sorted(str(x) for x in v)) or None
+            else:
+                out[c] = None if v is None or v == "" else str(v)
         return out
 
     def insert(self, kind_name: str, data: dict, user_id: str, record_id: str | None = None) -> Record:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCMSIV
 
@@ -36,8 +37,17 @@ def associated_data_v2(table: str, record_id: str, version: str, key_id: str, bo
 
     Format 3 binds the kind's current plaintext columns; format 2 the columns it had before
     later ones were added (see `Kind.columns_for`).
+
+    orjson writes strings, integers and None byte for byte as `json` does (a test checks every
+    code point) and is several times faster; anything else (a float, bytes) goes to `json`.
     """
-    return _ENCODER.encode([fmt, table, record_id, version, key_id, bound]).encode("utf-8")
+    items = [fmt, table, record_id, version, key_id, bound]
+    if not any(type(x) is float for x in bound):
+        try:
+            return orjson.dumps(items)
+        except TypeError:  # bytes, a huge integer, a lone surrogate: as `json` did
+            pass
+    return _ENCODER.encode(items).encode("utf-8")
 
 
 def blob_format(blob: bytes) -> int:
