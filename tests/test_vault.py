@@ -258,3 +258,18 @@ def test_associated_data_matches_json_for_any_row(bound):
     from panti_desktop.vault.seal import associated_data_v2
 
     assert associated_data_v2("plan", "r", "v", "k", bound, 2) == _reference_aad([2, "plan", "r", "v", "k", bound])
+
+
+def test_payload_json_keeps_what_the_standard_library_accepted():
+    from datetime import date
+
+    from panti_desktop import jsonio
+
+    data = {"n": 2**70, "when": date(2026, 12, 1), 7: "int key", "text": "Anak — ✓"}
+    back = jsonio.loads(jsonio.dumps(data))
+    assert back == {"n": 2**70, "when": "2026-12-01", "7": "int key", "text": "Anak — ✓"}
+    assert jsonio.loads(b'{"x": NaN}')["x"] != 0  # NaN, as json reads it
+    with pytest.raises(ValueError):
+        jsonio.loads(b"[" * 100_000 + b"]" * 100_000)  # too deep: refused, never a crash
+    with pytest.raises(ValueError):
+        jsonio.loads(b"{not json")
