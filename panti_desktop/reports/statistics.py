@@ -94,17 +94,19 @@ def _session_codes(ws, ids: set[str], start: date, end: date) -> tuple[Counter, 
     systems: Counter = Counter()
     settings: Counter = Counter()
     n = 0
-    for row in ws.db.query(
-            "SELECT *, substr(payload, 1, 1) = x'03' AS bound FROM session WHERE deleted = 0 AND status = 'final' "
-            "AND session_date BETWEEN ? AND ?", [start.isoformat(), end.isoformat()]):
-        if row["child_id"] not in ids:
+    # Only the codes travel to Python, not the sealed payloads (a period at headquarters holds
+    # hundreds of thousands of sessions); an older session is read whole and opened.
+    for sid, child_id, setting, codes, bound in ws.db.execute(
+            "SELECT id, child_id, setting, systems, substr(payload, 1, 1) = x'03' FROM session WHERE deleted = 0 "
+            "AND status = 'final' AND session_date BETWEEN ? AND ?", [start.isoformat(), end.isoformat()]):
+        if child_id not in ids:
             continue
         n += 1
-        if row["bound"] and row["setting"]:
-            settings[row["setting"]] += 1
-            systems.update(x for x in (row["systems"] or "").split(",") if x)
+        if bound and setting:
+            settings[setting] += 1
+            systems.update(x for x in (codes or "").split(",") if x)
         else:
-            row.pop("bound")
+            row = next(ws.db.query("SELECT * FROM session WHERE id = ?", [sid]))
             data = ws.records.open_row("session", row)
             settings[data.get("setting")] += 1
             systems.update(data.get("systems") or [])
