@@ -148,21 +148,26 @@ def _raw_fd(path: Path) -> int:
 
 
 @contextlib.contextmanager
-def _pinned(db_file: Path, tries: int = 5):
-    """A read transaction that reads the database file alone, with nothing in the write-ahead log.
+def _pinned(db_file: Path, tries: int = 40):
+    """A read transaction that reads the database file alone: every change is in the file.
 
-    While it is open, a checkpoint cannot copy anything into the file (it needs the
-    exclusive lock on read mark 0 that this reader holds shared), and writers only append
-    to the log; so the file's bytes are one consistent state of the database, which the
-    backup reads directly instead of copying it first. The app keeps working meanwhile."""
-    wal = Path(f"{db_file}-wal")
-    for _attempt in range(tries):
+    It is taken while a second connection holds the write lock and the write-ahead log is
+    fully copied into the file, so it reads the file without the log (read mark 0). While
+    it is open, no checkpoint can copy anything into the file (that needs read mark 0
+    exclusively) and writers only append to the log; so the file's bytes are one
+    consistent state of the database, which the backup reads directly instead of copying
+    it first. The app keeps saving meanwhile, and reads left open elsewhere do not stop it."""
+    reader = None
+    for attempt in range(tries):
         guard = sqlite3.connect(str(db_file), timeout=5, isolation_level=None)
-        reader = None
         try:
-            busy = guard.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-            guard.execute("BEGIN IMMEDIATE")  # nobody can append to the log while we look
-            if not busy and (not wal.exists() or wal.stat().st_size == 0):
+            guard.execute("BEGIN IMMEDIATE")  # nobody can add to the log while we look
+            probe = sqlite3.connect(str(db_file), isolation_level=None)
+            try:  # copies what it can without waiting; "done" only when the file has everything
+                busy, log, copied = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            finally:
+                probe.close()
+            if not busy and log == copied:
                 reader = sqlite3.connect(str(db_file), isolation_level=None, check_same_thread=False)
                 reader.execute(f"PRAGMA mmap_size={MMAP}")
                 reader.execute(f"PRAGMA cache_size=-{CHECK_CACHE_KIB}")
@@ -173,10 +178,10 @@ def _pinned(db_file: Path, tries: int = 5):
                 reader.close()
                 reader = None
         finally:
-            guard.close()  # rolls back: the lock was only held while looking
+            guard.close()  # rolls back: the write lock was held only while looking
         if reader is not None:
             break
-        time.sleep(0.05)
+        time.sleep(min(0.5, 0.02 * (attempt + 1)))  # a reader still on older pages finishes soon
     else:
         raise PantiError(_("The database stayed busy, so no backup was written; try again in a moment."))
     try:

@@ -255,7 +255,7 @@ def measure_backup(ws: Workspace, tmp: Path, repeats: int) -> list[Result]:
 
     restore_ms = _median_ms(do_restore, repeats)
     return [
-        Result(_("backup (snapshot, encrypt, write, read back, verify)"), backup_ms, copy_ms, None, 3),
+        Result(_("backup (pinned file, encrypt, write, read back, integrity check)"), backup_ms, copy_ms, None, 3),
         Result(_("verify a backup"), verify_ms, copy_ms, None, 3),
         Result(_("restore a backup"), restore_ms, copy_ms, None, None),
     ]

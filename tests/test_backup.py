@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import struct
 from pathlib import Path
 
@@ -207,7 +208,9 @@ def test_a_backup_is_one_state_while_the_centre_keeps_writing(tmp_path, monkeypa
                     "participants": ["child"], "systems": ["family"], "duration_minutes": 45,
                     "notes": "Kunjungan rumah " * 40, "author_id": ws.user.id, "status": "draft"}
                     for i in range(40)])
-            checkpoints.append(ws.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+            other = sqlite3.connect(ws.db_path(ws.data_dir))  # as the next commit or another process would
+            checkpoints.append(other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+            other.close()
 
     info = backup.create_backup(ws, tmp_path / "stick", progress=busy_centre)
     assert len(checkpoints) >= 20, "the database is too small to write during the backup"
@@ -223,3 +226,16 @@ def test_a_backup_is_one_state_while_the_centre_keeps_writing(tmp_path, monkeypa
         sessions_before + 40 * len(checkpoints))
     assert ws.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     ws.close()
+
+
+def test_a_read_left_open_in_the_app_does_not_stop_a_backup(centre, tmp_path):
+    ws, _key, _info, _d = centre
+    ws.add_record("consent", {"child_id": ws.child_ids()[0], "given_by": "Ibu", "relation": "mother",
+                              "given_on": "2026-11-30", "scope": ["processing"], "method": "written"})
+    left_open = ws.db.query("SELECT id FROM child")  # e.g. a list that was not read to the end
+    next(left_open)
+    try:
+        info = backup.create_backup(ws, tmp_path / "stick")
+    finally:
+        left_open.close()
+    assert backup.verify_backup(info.path, passphrase=ADMIN_PASS).counts == info.counts
