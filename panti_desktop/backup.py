@@ -62,6 +62,7 @@ MAX_CHUNK = CHUNK + 64
 MAX_HEADER = 1 << 20
 KEEP_DEFAULT = 5
 MAX_AGE_DAYS_DEFAULT = 7
+PARTIAL_ERASURE_SETTING = "last_partial_erasure_at"  # when record types past their period were last erased
 # integrity checks read the file through a memory map and a larger page cache: about a third faster
 MMAP = (1 << 31) - (1 << 16)
 CHECK_CACHE_KIB = 64 * 1024
@@ -322,7 +323,7 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
         keep = ws.backup_keep
     if dest.is_dir():
         holding = [Path(h["path"]) for h in backups_holding_erased(ws)]
-        latest = ws.db.execute("SELECT MAX(erased_at) FROM erasure").fetchone()[0]
+        latest = latest_erasure(ws)
         clean = sum(1 for h in backup_history(ws) if latest and h["created_at"] >= latest
                     and Path(h["path"]).parent.resolve() == dest.resolve() and Path(h["path"]).exists())
         removed = prune(dest, ws.centre_code, keep, newest=target, holding_erased=holding, clean_since_erasure=clean)
@@ -339,10 +340,16 @@ def backup_history(ws) -> list[dict]:
         return []
 
 
-def backups_holding_erased(ws) -> list[dict]:
-    """Backups still on disk that were made before the latest erasure: they hold erased cases."""
+def latest_erasure(ws) -> str | None:
+    """When anything was last erased: a whole case (its tombstone) or record types past their period."""
     row = ws.db.execute("SELECT MAX(erased_at) FROM erasure").fetchone()
-    latest = row[0] if row else None
+    times = [t for t in ((row[0] if row else None), ws.setting(PARTIAL_ERASURE_SETTING)) if t]
+    return max(times) if times else None
+
+
+def backups_holding_erased(ws) -> list[dict]:
+    """Backups still on disk that were made before the latest erasure: they hold erased records."""
+    latest = latest_erasure(ws)
     if not latest:
         return []
     return [h for h in backup_history(ws) if h["created_at"] < latest and Path(h["path"]).exists()]

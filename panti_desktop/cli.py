@@ -451,7 +451,7 @@ def cmd_retention_list(args) -> int:
         holding = backups_holding_erased(ws)
         if holding:
             print()
-            print(_("These backups were made before the last erasure and still hold erased cases; delete "
+            print(_("These backups were made before the last erasure and still hold erased records; delete "
                     "them when they are no longer needed:"))
             for h in holding:
                 print(f"  {h['path']}  ({h['created_at'][:10]})")

@@ -293,6 +293,11 @@ def _erase_kinds(ws, child_id: str, register_no: str, kinds: list[str], reason: 
             # kept conflicts hold older payloads of these records
             ws.db.execute(f"DELETE FROM conflict WHERE kind = ? AND (child_id = ? OR record_id IN "
                           f"(SELECT id FROM {name} WHERE child_id = ?))", [name, child_id, child_id])
+        # backups made before now hold what was erased: the review names them, rotation deletes them first
+        from .backup import PARTIAL_ERASURE_SETTING
+
+        ws.set_setting(PARTIAL_ERASURE_SETTING, datetime.now(UTC).isoformat(timespec="microseconds"),
+                       admin_only=False)
         ws._audit("erase", "child", child_id, child_id,
                   detail=f"{register_no} ({', '.join(kinds)}): {reason}".strip(": "))
     for name, record_id in deleted:

@@ -305,3 +305,28 @@ def test_partial_erasure_from_the_command_line(ws, with_legal_track):
     with Workspace.open(d, "admin", ADMIN_PASS) as again:
         assert again.records_for_child("session", with_legal_track.id) == []
         assert len(again.records_for_child("legal_track", with_legal_track.id)) == 1
+
+
+def test_backups_made_before_a_partial_erasure_are_named_and_rotated_first(ws, with_legal_track, tmp_path):
+    from panti_desktop import backup
+
+    before = backup.create_backup(ws, tmp_path / "before.pantibak")
+    assert backup.backups_holding_erased(ws) == []
+    done = retention.erase(ws, with_legal_track.id, today=TODAY)
+    assert not done.whole  # only the sessions and the family went
+    assert [h["path"] for h in backup.backups_holding_erased(ws)] == [str(before.path)]
+    env = {"PANTI_USER": "admin", "PANTI_PASSPHRASE": ADMIN_PASS}
+    d = ws.data_dir
+    r = run(["--lang", "en", "retention", "list", "--all"], env, d, check=0)
+    assert "still hold erased records" in r.stdout and str(before.path) in r.stdout
+    backup.create_backup(ws, tmp_path / "after.pantibak")
+    before.path.unlink()
+    assert backup.backups_holding_erased(ws) == []
+
+
+def test_a_manager_erases_record_types_past_their_period(ws, with_legal_track):
+    ws.add_user("hendra", "manager", "hendra passphrase 1", kdf=FLOOR)
+    with Workspace.open(ws.data_dir, "hendra", "hendra passphrase 1") as hendra:
+        done = retention.erase(hendra, with_legal_track.id, reason="masa retensi", today=TODAY)
+        assert not done.whole and "session" in done.kinds
+        assert hendra.records_for_child("session", with_legal_track.id) == []

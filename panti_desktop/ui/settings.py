@@ -313,7 +313,7 @@ class SettingsPage(QWidget):
         holding = backups_holding_erased(self.ws)
         self.erased_in_backups.setVisible(bool(holding))
         self.erased_in_backups.setText(_("These backups were made before the last erasure and still hold erased "
-                                         "cases; delete them when they are no longer needed:") + "\n" + "\n".join(
+                                         "records; delete them when they are no longer needed:") + "\n" + "\n".join(
             f"{h['path']} ({fmt_date(h['created_at'][:10])})" for h in holding))
 
     def _retention_detail_text(self, item) -> str:
