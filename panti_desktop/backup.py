@@ -133,19 +133,29 @@ def _check_into(conn: sqlite3.Connection, out: dict) -> None:
 
 # Descriptors on database files for reading their bytes. On POSIX, closing any descriptor of a
 # file drops every lock this process holds on it, SQLite's own included; so each stays open
-# until the process ends (holding it also keeps the inode from being reused).
+# until the process ends (holding it also keeps the inode from being reused). Windows has no
+# such locks, and an open handle there would stop a later restore from moving the file aside,
+# so it is closed after each backup.
 _RAW_FILES: dict[tuple[int, int], int] = {}
 _RAW_LOCK = threading.Lock()
 
 
-def _raw_fd(path: Path) -> int:
+@contextlib.contextmanager
+def _raw_file(path: Path):
+    if os.name == "nt":
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            yield fd
+        finally:
+            os.close(fd)
+        return
     st = os.stat(path)
     with _RAW_LOCK:
         fd = _RAW_FILES.get((st.st_dev, st.st_ino))
         if fd is None:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            fd = os.open(path, os.O_RDONLY)
             _RAW_FILES[(st.st_dev, st.st_ino)] = fd
-        return fd
+    yield fd
 
 
 @contextlib.contextmanager
@@ -212,7 +222,6 @@ def _write_verified(partial: Path, backup_id: bytes, master: bytearray, unlocker
     preamble_hash = hashlib.sha256(preamble).digest()
     aead = AESGCM(_backup_key(master, backup_id))
     size, n_chunks = header["size"], header["chunks"]
-    fd = _raw_fd(db_file)
 
     def write_chunk(f, index: int, plain: bytes, last: bool) -> None:
         nonce = os.urandom(12)
@@ -222,7 +231,7 @@ def _write_verified(partial: Path, backup_id: bytes, master: bytearray, unlocker
     with open(partial, "wb") as f:
         f.write(preamble)
         write_chunk(f, 0, json.dumps(header).encode(), False)
-        with _RAW_LOCK:  # the descriptor's position is shared
+        with _raw_file(db_file) as fd, _RAW_LOCK:  # the descriptor's position is shared
             for i in range(n_chunks):
                 if cancelled is not None and cancelled():
                     raise Cancelled(_("Cancelled; nothing was changed."))

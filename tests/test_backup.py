@@ -239,3 +239,21 @@ def test_a_read_left_open_in_the_app_does_not_stop_a_backup(centre, tmp_path):
     finally:
         left_open.close()
     assert backup.verify_backup(info.path, passphrase=ADMIN_PASS).counts == info.counts
+
+
+def test_the_database_file_stays_open_on_posix_and_is_closed_on_windows(tmp_path, monkeypatch):
+    """POSIX: closing a descriptor would drop SQLite's locks. Windows: an open handle would block a restore."""
+    db = tmp_path / "centre.db"
+    db.write_bytes(b"SQLite format 3\0")
+    with backup._raw_file(db) as fd:
+        assert os.read(fd, 6) == b"SQLite"
+    if os.name != "nt":
+        os.fstat(fd)  # still open
+        with backup._raw_file(db) as again:
+            assert again == fd  # one per file
+    monkeypatch.setattr(backup.os, "name", "nt")
+    with backup._raw_file(db) as fd_nt:
+        pass
+    monkeypatch.undo()
+    with pytest.raises(OSError):
+        os.fstat(fd_nt)
