@@ -128,24 +128,9 @@ def _checks(r: _Run, tmp: Path) -> None:
             hq.close()
 
     def window() -> None:
-        from PySide6.QtWidgets import QApplication
+        from .ui.main_window import open_every_page  # Qt stays under ui/
 
-        from .ui.app import make_app
-        from .ui.main_window import MainWindow
-
-        app = make_app([sys.argv[0]])
-        w = MainWindow(state["ws"])
-        w.resize(1024, 700)
-        w.show()
-        for key in w.page_keys:
-            w.show_page(key)
-            app.processEvents()
-        if "sync" not in w.page_keys or "reports" not in w.page_keys:
-            raise RuntimeError(f"pages missing: {w.page_keys}")
-        w.save_all()
-        w.hide()
-        w.deleteLater()
-        QApplication.processEvents()
+        open_every_page(state["ws"], sys.argv[0])
 
     r.check("translations and resources", translations)
     r.check("vault, child, final session", vault)
