@@ -202,3 +202,49 @@ def test_a_clock_set_back_a_year_still_sends_new_changes(sites, tmp_path):
         assert hq.child_data(c.id)["nickname"] == "Budi setelah jam mundur"
     finally:
         a.close()
+
+
+def test_versions_from_a_clock_ahead_keep_the_receiver_ahead_after_a_restart(sites, tmp_path, monkeypatch):
+    """A peer whose clock runs a year fast: after importing its changes and restarting,
+    the receiver still numbers its own new changes above them, so they are sent and win."""
+    import time
+
+    monkeypatch.setattr(X, "BATCH", 1)  # every version merged as it arrives, before the clock saw the rest
+
+    _a, b, a = sites  # a centre a year fast, and headquarters
+    year = 365 * 24 * 3600 * 1000
+    b.records.clock._wall_ms = lambda: time.time_ns() // 1_000_000 + year
+    c = child(b)
+    X.import_bundle(a, send(b, a, tmp_path))
+    ahead = a.db.execute("SELECT hlc FROM child WHERE id = ?", [c.id]).fetchone()[0]
+    folder = a.data_dir
+    a.close()
+    a = Workspace.open(folder, "admin", ADMIN_PASS)
+    try:
+        assert a.records.clock.last >= ahead
+        a.update_child(c.id, {"nickname": "Budi"})
+        assert a.db.execute("SELECT hlc FROM child WHERE id = ?", [c.id]).fetchone()[0] > ahead
+    finally:
+        a.close()
+
+
+def test_the_clock_start_reads_index_ends_not_tables(sites):
+    """Opening a vault must not read every session: each query behind `max_hlc` is answered
+    from one end of an index (or a table that is small by nature)."""
+    team = sites[0]
+    small = {"erasure", "transfer", "sync_bundle", "store_meta", "sqlite_master"}
+    plans = []
+    real = team.records.db.execute
+
+    def spy(sql, params=()):
+        if sql.lstrip().upper().startswith("SELECT"):
+            plans.extend(r[3] for r in real("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+        return real(sql, params)
+
+    team.records.db.execute = spy
+    try:
+        team.records.max_hlc()
+    finally:
+        del team.records.db.execute
+    scans = [p for p in plans if p.startswith("SCAN") and p.split()[1] not in small]
+    assert plans and scans == []

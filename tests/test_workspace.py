@@ -192,9 +192,15 @@ def test_migrations_run_on_a_database_from_schema_v1(tmp_path):
         names = [m.name for m in __import__("panti_desktop.store.schema", fromlist=["x"]).migrations.applied(w.db)]
         assert names == ["m001_initial", "m002_settings", "m003_retention", "m004_session_codes",
                          "m005_sync_peers", "m006_sync_state", "m007_sync_stats", "m008_drop_redundant_index",
-                         "m009_drop_unused_indexes"]
+                         "m009_drop_unused_indexes", "m010_clock_floor_and_draft_index"]
         indexes = {r[0] for r in w.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert "session_key" not in indexes and "session_setting" not in indexes and "session_seq" in indexes
+        assert not {"session_hlc", "child_hlc", "session_status", "session_author_id"} & indexes
+        assert "session_draft" in indexes
+        # the clock's floor is the highest clock value the old tables held
+        floor = int(w.db.execute("SELECT value FROM store_meta WHERE key = 'clock_floor'").fetchone()[0])
+        assert floor > 0 and floor == max(w.db.execute(f"SELECT MAX(hlc) FROM {t}").fetchone()[0] or 0
+                                          for t in ("child", "family", "session", "centre"))
         assert w.db["legal_hold"].exists() and w.db["erasure"].exists()
         # rows written before sync existed are exported from their clock value
         assert w.db.execute("SELECT COUNT(*) FROM child WHERE seq IS NULL OR seq != hlc").fetchone()[0] == 0

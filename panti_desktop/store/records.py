@@ -329,23 +329,35 @@ class RecordStore:
                 yield row, exc
 
     def max_hlc(self) -> int:
-        """The highest clock value this store has handed out: record versions, local change
-        numbers and the marks sync keeps (exported up to, conflicts, erasures, transfers).
+        """The highest clock value this store has handed out or seen: the floor an import
+        raises, local change numbers, and the marks sync keeps (exported up to, conflicts,
+        erasures, transfers).
 
         The clock starts above it, so a laptop whose clock was set back never numbers a new
         change below a mark a peer has already acknowledged (the change would never be sent).
+        Every query reads one end of an index: opening a vault of half a million sessions
+        reads a few pages, not the tables.
         """
-        queries = [f"SELECT MAX(hlc), MAX(seq) FROM {name}" for name in KINDS]
         tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        queries += [f"SELECT MAX(hlc), MAX(seq) FROM {t}" for t in ("conflict", "erasure", "transfer") if t in tables]
+        queries = [f"SELECT MAX(seq) FROM {name}" for name in KINDS if name in tables]
+        queries += [f"SELECT MAX(hlc), MAX(seq) FROM {t}" for t in ("erasure", "transfer") if t in tables]
+        if "conflict" in tables:
+            queries.append("SELECT MAX(seq) FROM conflict")
         if "sync_bundle" in tables:
             queries.append("SELECT MAX(upto), MAX(base) FROM sync_bundle")
-        best = 0
+        floor = self.db.execute("SELECT value FROM store_meta WHERE key = 'clock_floor'").fetchone()
+        best = int(floor[0]) if floor else 0
         for sql in queries:
             for v in self.db.execute(sql).fetchone():
                 if v and v > best:
                     best = v
         return best
+
+    def raise_floor(self, hlc: int) -> None:
+        """Remember a clock value seen from elsewhere (an import), so the clock starts above
+        it even where no stored change number is as high."""
+        if hlc > self.max_hlc():
+            self.db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('clock_floor', ?)", [str(hlc)])
 
     # key rotation -------------------------------------------------------------------
 
@@ -359,16 +371,16 @@ class RecordStore:
         """
         work = []
         for name, k in KINDS.items():
-            for old_id, new_id in mapping.items():
+            for old_id, new_key_id in mapping.items():
                 if key_role(old_id) == k.role:
                     n = self.db.execute(f"SELECT COUNT(*) FROM {name} WHERE key_id = ?", [old_id]).fetchone()[0]
                     if n:
-                        work.append((name, k, old_id, new_id))
+                        work.append((name, k, old_id, new_key_id))
         total = sum(self.db.execute(f"SELECT COUNT(*) FROM {n} WHERE key_id = ?", [o]).fetchone()[0]
                     for n, _k, o, _new in work)
         count = 0
         self.ring = ring
-        for name, k, old_id, new_id in work:
+        for name, k, old_id, new_key_id in work:
             rows = list(self.db.query(f"SELECT * FROM {name} WHERE key_id = ?", [old_id]))
             for row in rows:
                 if cancelled is not None and count % 200 == 0 and cancelled():
@@ -376,7 +388,7 @@ class RecordStore:
                 data = self.open_row(k, row)
                 if not row["deleted"]:  # columns added since the row was sealed are filled now
                     row.update(self._index_values(k, data))
-                self._seal_row(k, row, data, key_id=new_id)
+                self._seal_row(k, row, data, key_id=new_key_id)
                 cols = ["key_id", "payload", *k.index]
                 self.db.execute(
                     f"UPDATE {name} SET {', '.join(c + ' = ?' for c in cols)} WHERE id = ?",

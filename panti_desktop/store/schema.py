@@ -281,6 +281,31 @@ def m009_drop_unused_indexes(db: Database) -> None:
     db.execute("DROP INDEX IF EXISTS session_amends_id")
     db.execute("DROP INDEX IF EXISTS session_setting")
 
+
+@migrations()
+def m010_clock_floor_and_draft_index(db: Database) -> None:
+    """Indexes that cost every write, import and integrity check more than they saved.
+
+    `{kind}_hlc`: the clock's starting point was read as `MAX(hlc), MAX(seq)`, which SQLite
+    answers by reading the whole table, never from the index. The highest clock value ever
+    stored is kept as `clock_floor` instead (an import raises it), and the change numbers
+    (`seq`, indexed) cover every local write.
+    `session_status`, `session_author_id`: only the drafts list filters on them, and a
+    partial index of the drafts alone (a few hundred rows, not half a million) serves it.
+    """
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    floor = 0
+    for name in [*KINDS, "conflict", "erasure", "transfer"]:
+        if name in tables:
+            value = db.execute(f"SELECT MAX(hlc) FROM {name}").fetchone()[0]
+            floor = max(floor, value or 0)
+    db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('clock_floor', ?)", [str(floor)])
+    for name in KINDS:
+        db.execute(f"DROP INDEX IF EXISTS {name}_hlc")
+    db.execute("DROP INDEX IF EXISTS session_status")
+    db.execute("DROP INDEX IF EXISTS session_author_id")
+    db.execute("CREATE INDEX session_draft ON session(author_id, session_date) WHERE status = 'draft'")
+
 SCHEMA_VERSION = len(migrations._migrations)
 
 

@@ -813,6 +813,7 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
             pending[v.kind].append(v)
             result.records += 1
             if len(pending[v.kind]) >= BATCH:
+                ws.records.clock.observe(max_hlc)  # the batch's change number is above its versions
                 if v.kind != "child":
                     _flush_children(ws, pending, erased, result)
                 _merge_batch(ws, v.kind, pending.pop(v.kind), erased, result)
@@ -844,6 +845,7 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
             k: n for k, n in announced.items() if n} != dict(lines_seen)):
         raise IntegrityError(_("The bundle was refused: its contents do not match its header."))
     ws.records.clock.observe(max_hlc)
+    ws.records.raise_floor(max_hlc)  # a later start of the app begins its clock above them too
     _flush_children(ws, pending, erased, result)
     for name in list(pending):
         _merge_batch(ws, name, pending.pop(name), erased, result)
