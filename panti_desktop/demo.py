@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import random
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from .domain import lifecycle
 from .domain.records import record_from_dict
 from .domain.templates import find_template
 from .errors import PantiError
+from .store.ids import new_id
 
 DEMO_PASSPHRASE = "demo-passphrase-2026"
 DEMO_STAFF = (("dewi", "counsellor"), ("agus", "counsellor"), ("rina", "counsellor"),
@@ -123,11 +123,14 @@ class _Gen:
         self.rng = random.Random(seed)
         self.today = today
         self.province = "DKI Jakarta"
+        # ids in the order the records are made, as the app makes them (store/ids.py)
+        self._id_ms = int(datetime.combine(today, datetime.min.time()).timestamp() * 1000)
 
     # small helpers ----------------------------------------------------------------
 
     def uid(self) -> str:
-        return uuid.UUID(int=self.rng.getrandbits(128), version=4).hex
+        self._id_ms += 1
+        return new_id(self._id_ms, self.rng.getrandbits(128))
 
     def pick(self, seq):
         return self.rng.choice(seq)

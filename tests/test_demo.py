@@ -103,3 +103,13 @@ def test_demo_references_point_at_real_records(demo_ws):
             assert ws.db.execute(f"SELECT 1 FROM {target} WHERE id = ?", [value]).fetchone(), (kind, value)
     with_goals = [i for i in ws.child_ids() if ws.active_goals(i)]
     assert with_goals
+
+
+def test_demo_ids_are_reproducible_and_in_the_order_records_are_made(tmp_path):
+    ids = []
+    for run in ("a", "b"):
+        ws, _key = Workspace.init(tmp_path / run, "DMO", "Sentra Demo", "admin", ADMIN_PASS, kdf=FLOOR)
+        demo.generate(ws, children=3, seed=11, today=date(2026, 6, 1))
+        ids.append([r[0] for r in ws.db.execute("SELECT id FROM session ORDER BY rowid")])
+        ws.close()
+    assert ids[0] == ids[1] and ids[0] == sorted(ids[0])

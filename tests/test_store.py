@@ -227,3 +227,22 @@ def test_sessions_sealed_before_their_code_columns_still_open(env, monkeypatch):
     store.db.execute("UPDATE session SET setting = 'home' WHERE id = ?", [new.id])  # a forged code
     with pytest.raises(IntegrityError):
         store.get("session", new.id)
+
+
+def test_record_ids_follow_the_order_they_are_made_in():
+    """Ids are UUID version 7 in 32 hex digits: later ids sort later (index locality)."""
+    import itertools
+    import uuid
+
+    from panti_desktop.store.ids import new_id
+
+    made = []
+    for ms in (1_700_000_000_000, 1_700_000_000_001, 1_800_000_000_000):
+        made += [new_id(ms) for _ in range(50)]
+    by_ms = [made[i:i + 50] for i in (0, 50, 100)]
+    for earlier, later in itertools.pairwise(by_ms):
+        assert max(earlier) < min(later)
+    assert len(set(made)) == len(made)  # 74 random bits within one millisecond
+    u = uuid.UUID(new_id())
+    assert u.version == 7 and u.variant == uuid.RFC_4122 and len(u.hex) == 32
+    assert new_id(5, (1 << 200) - 1) == new_id(5, (1 << 74) - 1)  # only 74 random bits are used

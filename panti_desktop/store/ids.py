@@ -1,0 +1,27 @@
+"""Record ids: 32 hexadecimal digits in the layout of a UUID version 7 (RFC 9562).
+
+The first 48 bits are the creation time in milliseconds and the other 74 are random, so
+ids made later sort later. SQLite keeps a table's id index, and the integrity check walks
+it, in rowid order; with ids that follow the order records are written, a new id lands at
+the end of the index instead of on a random page, and a backup's integrity check of half
+a million sessions reads the index in order instead of jumping through it (both about
+twice as fast, see the benchmark). The time is no secret that the row does not already
+show in plain text: every record has its `created_at`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+_VERSION = 0x7 << 76
+_VARIANT = 0b10 << 62
+
+
+def new_id(now_ms: int | None = None, random_bits: int | None = None) -> str:
+    """A new id; `now_ms` and `random_bits` (74 bits) are for reproducible demo data."""
+    ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    bits = int.from_bytes(os.urandom(10)) if random_bits is None else random_bits
+    bits &= (1 << 74) - 1
+    value = ((ms & ((1 << 48) - 1)) << 80) | _VERSION | ((bits >> 62) << 64) | _VARIANT | (bits & ((1 << 62) - 1))
+    return f"{value:032x}"
