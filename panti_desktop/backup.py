@@ -104,31 +104,95 @@ def _counts(conn: sqlite3.Connection) -> dict[str, int]:
     return out
 
 
+def _check_jobs(conn: sqlite3.Connection) -> list[str]:
+    """`PRAGMA integrity_check` in parts that can run side by side, largest first.
+
+    `quick_check` checks every b-tree, the free list, that every page is used exactly once,
+    and NOT NULL constraints: everything but whether each index holds exactly its table's
+    rows. `integrity_check(T)` adds that for one table and its indexes. So `quick_check`
+    plus `integrity_check(T)` for every table with an index checks what the whole pragma
+    checks, and the parts can run on several connections to the same database state."""
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    indexes: dict[str, int] = {}
+    for (tbl,) in conn.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'index'"):
+        indexes[tbl] = indexes.get(tbl, 0) + 1
+    jobs, total = [], 0
+    for name in tables:
+        quoted = '"' + name.replace('"', '""') + '"'
+        try:
+            rows = conn.execute(f"SELECT MAX(rowid) FROM {quoted}").fetchone()[0] or 0
+        except sqlite3.OperationalError:  # a table without rowids: no estimate, check it anyway
+            rows = 0
+        total += rows
+        if indexes.get(name):
+            jobs.append((rows * (1 + indexes[name]), f"PRAGMA integrity_check({quoted})"))
+    jobs.append((total, "PRAGMA quick_check"))
+    return [sql for _cost, sql in sorted(jobs, key=lambda j: -j[0])]
+
+
+CHECKERS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _integrity(conns: list[sqlite3.Connection]) -> str | None:
+    """Run the parts of the integrity check on `conns` (one thread each; all must read the
+    same database state). Returns the first problem found, or None when all is well."""
+    jobs = _check_jobs(conns[0])
+    lock = threading.Lock()
+    problems: list[str] = []
+
+    def work(conn: sqlite3.Connection) -> None:
+        while True:
+            with lock:
+                if not jobs or problems:
+                    return
+                sql = jobs.pop(0)
+            try:
+                bad = [r[0] for r in conn.execute(sql).fetchall() if r[0] != "ok"]
+            except sqlite3.DatabaseError as exc:
+                bad = [str(exc)]
+            if bad:
+                with lock:
+                    problems.append(bad[0])
+                return
+
+    threads = [threading.Thread(target=work, args=(c,), daemon=True) for c in conns[1:]]
+    for t in threads:
+        t.start()
+    work(conns[0])
+    for t in threads:
+        t.join()
+    return problems[0] if problems else None
+
+
 def _check_sqlite(path: Path) -> dict[str, int]:
-    """`PRAGMA integrity_check` and the record counts of a decrypted backup."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    """The integrity check and the record counts of a decrypted backup."""
+    conns = []
     try:
-        conn.execute(f"PRAGMA mmap_size={MMAP}")
-        conn.execute(f"PRAGMA cache_size=-{CHECK_CACHE_KIB}")
-        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        if result != "ok":
-            raise IntegrityError(_("The database inside the backup is damaged: {error}").format(error=result))
-        return _counts(conn)
+        for _i in range(CHECKERS):
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            conns.append(conn)
+            conn.execute(f"PRAGMA mmap_size={MMAP}")
+            conn.execute(f"PRAGMA cache_size=-{CHECK_CACHE_KIB}")
+        problem = _integrity(conns)
+        if problem is not None:
+            raise IntegrityError(_("The database inside the backup is damaged: {error}").format(error=problem))
+        return _counts(conns[0])
     except sqlite3.DatabaseError as exc:
         raise IntegrityError(_("The database inside the backup is damaged: {error}").format(error=exc)) from None
     finally:
-        conn.close()
+        for conn in conns:
+            conn.close()
 
 
-def _check_into(conn: sqlite3.Connection, out: dict) -> None:
-    """`PRAGMA integrity_check` on a pinned connection, for a thread: an error is left in `out`."""
+def _check_into(conns: list[sqlite3.Connection], out: dict) -> None:
+    """The integrity check on pinned connections, for a thread: an error is left in `out`."""
     try:
-        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        if result != "ok":
-            raise IntegrityError(result)
-    except (sqlite3.DatabaseError, IntegrityError) as exc:
+        problem = _integrity(conns)
+    except sqlite3.DatabaseError as exc:
+        problem = str(exc)
+    if problem is not None:
         out["error"] = IntegrityError(_("The centre database failed its integrity check, so no backup was written; "
-                                        "keep the earlier backups. Details: {error}").format(error=exc))
+                                        "keep the earlier backups. Details: {error}").format(error=problem))
 
 
 # Descriptors on database files for reading their bytes. On POSIX, closing any descriptor of a
@@ -159,16 +223,17 @@ def _raw_file(path: Path):
 
 
 @contextlib.contextmanager
-def _pinned(db_file: Path, tries: int = 40):
-    """A read transaction that reads the database file alone: every change is in the file.
+def _pinned(db_file: Path, readers: int = 1, tries: int = 40):
+    """Read transactions that read the database file alone: every change is in the file.
 
-    It is taken while a second connection holds the write lock and the write-ahead log is
-    fully copied into the file, so it reads the file without the log (read mark 0). While
-    it is open, no checkpoint can copy anything into the file (that needs read mark 0
-    exclusively) and writers only append to the log; so the file's bytes are one
-    consistent state of the database, which the backup reads directly instead of copying
-    it first. The app keeps saving meanwhile, and reads left open elsewhere do not stop it."""
-    reader = None
+    They are taken while a second connection holds the write lock and the write-ahead log
+    is fully copied into the file, so they read the file without the log (read mark 0).
+    While one is open, no checkpoint can copy anything into the file (that needs read mark
+    0 exclusively) and writers only append to the log; so the file's bytes are one
+    consistent state of the database, the same one every reader sees, which the backup
+    reads directly instead of copying it first. The app keeps saving meanwhile, and reads
+    left open elsewhere do not stop it."""
+    pinned: list[sqlite3.Connection] = []
     for attempt in range(tries):
         guard = sqlite3.connect(str(db_file), timeout=5, isolation_level=None)
         try:
@@ -179,38 +244,47 @@ def _pinned(db_file: Path, tries: int = 40):
             finally:
                 probe.close()
             if not busy and log == copied:
-                reader = sqlite3.connect(str(db_file), isolation_level=None, check_same_thread=False)
-                reader.execute(f"PRAGMA mmap_size={MMAP}")
-                reader.execute(f"PRAGMA cache_size=-{CHECK_CACHE_KIB}")
-                reader.execute("BEGIN")
-                reader.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the read starts here
+                for _i in range(readers):
+                    reader = sqlite3.connect(str(db_file), isolation_level=None, check_same_thread=False)
+                    pinned.append(reader)
+                    reader.execute(f"PRAGMA mmap_size={MMAP}")
+                    reader.execute(f"PRAGMA cache_size=-{CHECK_CACHE_KIB}")
+                    reader.execute("BEGIN")
+                    reader.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the read starts here
         except sqlite3.OperationalError:
-            if reader is not None:
+            for reader in pinned:
                 reader.close()
-                reader = None
+            pinned = []
         finally:
             guard.close()  # rolls back: the write lock was held only while looking
-        if reader is not None:
+        if pinned:
             break
         time.sleep(min(0.5, 0.02 * (attempt + 1)))  # a reader still on older pages finishes soon
     else:
         raise PantiError(_("The database stayed busy, so no backup was written; try again in a moment."))
     try:
-        yield reader
+        yield pinned
     finally:
-        reader.close()
+        for reader in pinned:
+            reader.close()
 
 
-def _read_exact(fd: int, offset: int, n: int) -> bytes:
-    os.lseek(fd, offset, os.SEEK_SET)
-    parts, got = [], 0
-    while got < n:
-        part = os.read(fd, n - got)
-        if not part:
+def _read_exact(fd: int, offset: int, buf: memoryview) -> memoryview:
+    """Fill `buf` from `offset` of the file (no new buffer per chunk: a backup of a large
+    database would otherwise fault in a gigabyte of fresh memory, slowly on a small laptop)."""
+    got = 0
+    while got < len(buf):
+        if hasattr(os, "preadv"):
+            n = os.preadv(fd, [buf[got:]], offset + got)
+        else:  # Windows: no positioned read, so seek (the caller holds the descriptor's lock)
+            os.lseek(fd, offset + got, os.SEEK_SET)
+            part = os.read(fd, len(buf) - got)
+            buf[got:got + len(part)] = part
+            n = len(part)
+        if not n:
             raise IntegrityError(_("The centre database file is shorter than it says; no backup was written."))
-        parts.append(part)
-        got += len(part)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+        got += n
+    return buf
 
 
 def _write_verified(partial: Path, backup_id: bytes, master: bytearray, unlockers: list, db_file: Path, header: dict,
@@ -222,11 +296,13 @@ def _write_verified(partial: Path, backup_id: bytes, master: bytearray, unlocker
     preamble_hash = hashlib.sha256(preamble).digest()
     aead = AESGCM(_backup_key(master, backup_id))
     size, n_chunks = header["size"], header["chunks"]
+    plain_buf, sealed_buf = memoryview(bytearray(CHUNK)), memoryview(bytearray(CHUNK + 16))
 
-    def write_chunk(f, index: int, plain: bytes, last: bool) -> None:
+    def write_chunk(f, index: int, plain, last: bool) -> None:
         nonce = os.urandom(12)
-        sealed = aead.encrypt(nonce, plain, _aad(backup_id, preamble_hash, index, last))
-        f.write(struct.pack(">I", len(sealed)) + nonce + sealed)
+        n = aead.encrypt_into(nonce, plain, _aad(backup_id, preamble_hash, index, last), sealed_buf[:len(plain) + 16])
+        f.write(struct.pack(">I", n) + nonce)
+        f.write(sealed_buf[:n])
 
     with open(partial, "wb") as f:
         f.write(preamble)
@@ -236,7 +312,8 @@ def _write_verified(partial: Path, backup_id: bytes, master: bytearray, unlocker
                 if cancelled is not None and cancelled():
                     raise Cancelled(_("Cancelled; nothing was changed."))
                 offset = i * CHUNK
-                write_chunk(f, i + 1, _read_exact(fd, offset, min(CHUNK, size - offset)), i == n_chunks - 1)
+                plain = _read_exact(fd, offset, plain_buf[:min(CHUNK, size - offset)])
+                write_chunk(f, i + 1, plain, i == n_chunks - 1)
                 if progress is not None:
                     progress(i + 1, n_chunks * 2)
         f.flush()
@@ -288,15 +365,16 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
     backup_id = os.urandom(16)
     db_file = ws.db_path(ws.data_dir)
     try:
-        with _pinned(db_file) as reader:
-            # the database file is one consistent state while `reader` is open: read straight from it
+        with _pinned(db_file, readers=CHECKERS) as readers:
+            # the database file is one consistent state while `readers` are open: read straight from it
+            reader = readers[0]
             page_size = reader.execute("PRAGMA page_size").fetchone()[0]
             size = reader.execute("PRAGMA page_count").fetchone()[0] * page_size
             counts = _counts(reader)
             # the integrity check of that same state runs inside SQLite (without the GIL) while
             # this thread encrypts, writes and reads back
             checked: dict = {}
-            checker = threading.Thread(target=_check_into, args=(reader, checked), daemon=True)
+            checker = threading.Thread(target=_check_into, args=(readers, checked), daemon=True)
             checker.start()
             header = {
                 "format": FORMAT, "backup_id": backup_id.hex(), "centre_id": ws.centre_id,
@@ -412,25 +490,31 @@ def _read_preamble(f) -> tuple[bytes, bytes, dict]:
 
 
 def _chunks(f, aead: AESGCM, backup_id: bytes, preamble_hash: bytes, expected: int | None):
-    """Yield decrypted chunks after the header; checks order, completeness and the last flag."""
+    """Yield decrypted chunks after the header; checks order, completeness and the last flag.
+
+    Each chunk is a view of one buffer, reused for the next: use it before asking for more."""
     index = 1
+    head = bytearray(16)  # length and nonce
+    sealed_buf, plain_buf = memoryview(bytearray(MAX_CHUNK)), memoryview(bytearray(MAX_CHUNK))
     while True:
-        raw_len = f.read(4)
-        if not raw_len:
+        got = f.readinto(head)
+        if not got:
             break
-        if len(raw_len) != 4:
+        if got != 16:
             raise _damaged()
-        (n,) = struct.unpack(">I", raw_len)
-        if n > MAX_CHUNK:
+        (n,) = struct.unpack_from(">I", head)
+        if n > MAX_CHUNK or n < 16:
             raise _damaged()
-        nonce, sealed = f.read(12), f.read(n)
-        if len(nonce) != 12 or len(sealed) != n:
+        sealed = sealed_buf[:n]
+        if f.readinto(sealed) != n:
             raise _damaged()
         last = expected is not None and index == expected
         try:
-            yield aead.decrypt(nonce, sealed, _aad(backup_id, preamble_hash, index, last))
+            size = aead.decrypt_into(bytes(head[4:]), sealed, _aad(backup_id, preamble_hash, index, last),
+                                     plain_buf[:n - 16])
         except InvalidTag:
             raise _damaged() from None
+        yield plain_buf[:size]
         index += 1
         if last:
             if f.read(1):
