@@ -47,6 +47,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .errors import Cancelled, IntegrityError, PantiError
 from .i18n import _
+from .paths import default_data_dir
 from .store.db import DB_NAME
 from .store.kinds import KINDS
 from .store.schema import SCHEMA_VERSION
@@ -599,17 +600,53 @@ def _read_back(path: Path, master: bytearray, backup_id: bytes, progress: Progre
     return _info(path, header)
 
 
+STAGE_PREFIXES = (".verify-", ".restore-")
+STALE_STAGE_SECONDS = 6 * 3600
+
+
+def _clear_stale_stages(folder: Path) -> None:
+    """Remove what a verify or restore killed halfway left behind (a decrypted database)."""
+    now = time.time()
+    for stage in folder.glob(".*-*"):
+        if not stage.is_dir() or not stage.name.startswith(STAGE_PREFIXES):
+            continue
+        with contextlib.suppress(OSError):
+            if now - stage.stat().st_mtime > STALE_STAGE_SECONDS:
+                for p in stage.iterdir():
+                    p.unlink()
+                stage.rmdir()
+
+
 def verify_backup(path: Path, passphrase: str | None = None, recovery_text: str | None = None,
-                  master: bytearray | None = None, progress: Progress | None = None) -> BackupInfo:
-    """Check a backup completely without restoring it: keys, every chunk, the database inside."""
+                  master: bytearray | None = None, progress: Progress | None = None,
+                  stage_in: Path | None = None) -> BackupInfo:
+    """Check a backup completely without restoring it: keys, every chunk, the database inside.
+
+    The database is decrypted into a folder inside the data folder (`stage_in`, else the
+    default one), never the system's temporary folder: it is the sealed database, whose
+    ids and dates are readable, and it belongs where the live one is. It is removed after."""
     path = Path(path)
-    with tempfile.TemporaryDirectory(prefix="panti-verify-") as tmp:
-        out = Path(tmp) / DB_NAME
+    parent = Path(stage_in) if stage_in is not None else default_data_dir()
+    parent.mkdir(parents=True, exist_ok=True)
+    _clear_stale_stages(parent)
+    stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIXES[0], dir=parent))
+    try:
+        out = stage / DB_NAME
         header = _decrypt_to(path, out, passphrase, recovery_text, master, progress)
         counts = _check_sqlite(out)
         if counts != header["counts"]:
             raise IntegrityError(_("The records in the backup do not match its header."))
+    finally:
+        _remove_stage(stage)
     return _info(path, header)
+
+
+def _remove_stage(stage: Path) -> None:
+    for p in stage.glob("*"):
+        with contextlib.suppress(OSError):
+            p.unlink()
+    with contextlib.suppress(OSError):
+        stage.rmdir()
 
 
 @dataclass
@@ -628,7 +665,8 @@ def restore_backup(path: Path, data_dir: Path, passphrase: str | None = None, re
     path, data_dir = Path(path), Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     current = data_dir / DB_NAME
-    stage = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir))
+    _clear_stale_stages(data_dir)
+    stage = Path(tempfile.mkdtemp(prefix=STAGE_PREFIXES[1], dir=data_dir))
     try:
         header = _decrypt_to(path, stage / DB_NAME, passphrase, recovery_text, None, progress, durable=True)
         if int(header["schema_version"]) > SCHEMA_VERSION:
@@ -664,11 +702,7 @@ def restore_backup(path: Path, data_dir: Path, passphrase: str | None = None, re
             os.replace(p, data_dir / p.name)
         _fsync_dir(data_dir)
     finally:
-        for p in stage.glob("*"):
-            with contextlib.suppress(OSError):
-                p.unlink()
-        with contextlib.suppress(OSError):
-            stage.rmdir()
+        _remove_stage(stage)
     return RestoreResult(_info(path, header), data_dir, replaced)
 
 

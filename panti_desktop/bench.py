@@ -247,7 +247,7 @@ def measure_backup(ws: Workspace, tmp: Path, repeats: int) -> list[Result]:
     backup_ms = _median_ms(do_backup, repeats)
     path = made[-1].path
     _mid, master, _unlockers = ws.vault.master_unlockers(ws.ring)
-    verify_ms = _median_ms(lambda: backup.verify_backup(path, master=bytearray(master)), repeats)
+    verify_ms = _median_ms(lambda: backup.verify_backup(path, master=bytearray(master), stage_in=ws.data_dir), repeats)
 
     def do_restore():
         shutil.rmtree(tmp / "restored", ignore_errors=True)

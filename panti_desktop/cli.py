@@ -390,7 +390,7 @@ def cmd_backup(args) -> int:
 def cmd_backup_verify(args) -> int:
     from . import backup
 
-    info = backup.verify_backup(Path(args.file), **_backup_secrets(args))
+    info = backup.verify_backup(Path(args.file), **_backup_secrets(args), stage_in=_data_dir(args))
     print(_("The backup is complete and intact: centre {code}, made {when}, {children} children, "
             "{sessions} sessions, {users} users.").format(
         code=info.centre_code, when=info.created_at.replace("T", " ")[:16], children=info.counts.get("child", 0),

@@ -17,6 +17,12 @@ from .conftest import ADMIN_PASS, FLOOR
 from .test_cli import run
 
 
+@pytest.fixture(autouse=True)
+def _home(tmp_path, monkeypatch):
+    """A verify without a data folder stages in the default one: here, not the tester's home."""
+    monkeypatch.setattr(backup, "default_data_dir", lambda: tmp_path / "home")
+
+
 @pytest.fixture(scope="module")
 def centre(tmp_path_factory):
     d = tmp_path_factory.mktemp("centre")
@@ -317,3 +323,35 @@ def test_a_backup_reads_the_file_without_positioned_reads(centre, tmp_path, monk
     monkeypatch.delattr(backup.os, "preadv", raising=False)
     info = backup.create_backup(ws, tmp_path / "stick")
     assert backup.verify_backup(info.path, passphrase=ADMIN_PASS).counts == info.counts
+
+
+def test_verify_decrypts_inside_the_data_folder_and_leaves_nothing(centre, tmp_path, monkeypatch):
+    """Not the system's temporary folder: the decrypted database stays beside the live one."""
+    import tempfile
+    import time
+
+    ws, _key, info, _d = centre
+    seen = []
+    real = backup._decrypt_to
+
+    def spy(path, out, *args, **kwargs):
+        seen.append(Path(out))
+        return real(path, out, *args, **kwargs)
+
+    monkeypatch.setattr(backup, "_decrypt_to", spy)
+    stale = ws.data_dir / ".verify-killed"  # what a verify killed halfway leaves
+    stale.mkdir()
+    (stale / "centre.db").write_bytes(b"x" * 100)
+    old = time.time() - backup.STALE_STAGE_SECONDS - 60
+    os.utime(stale, (old, old))
+    fresh = ws.data_dir / ".verify-running"  # another verify still at work
+    fresh.mkdir()
+    before_tmp = set(Path(tempfile.gettempdir()).glob("panti-verify-*"))
+    backup.verify_backup(info.path, passphrase=ADMIN_PASS, stage_in=ws.data_dir)
+    assert seen and seen[0].parent.parent == ws.data_dir
+    assert not seen[0].parent.exists()  # removed after the check
+    assert not stale.exists() and fresh.exists()
+    assert set(Path(tempfile.gettempdir()).glob("panti-verify-*")) == before_tmp
+    fresh.rmdir()
+    backup.verify_backup(info.path, passphrase=ADMIN_PASS)  # no data folder named: the default one
+    assert seen[-1].parent.parent == tmp_path / "home" and not seen[-1].parent.exists()

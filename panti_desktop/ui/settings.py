@@ -520,7 +520,7 @@ class SettingsPage(QWidget):
         _master_id, master, _unlockers = self.ws.vault.master_unlockers(self.ws.ring)
         try:
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            info = backup.verify_backup(path, master=bytearray(master))
+            info = backup.verify_backup(path, master=bytearray(master), stage_in=self.ws.data_dir)
         except PantiError as exc:
             QApplication.restoreOverrideCursor()
             show_error(self, _("{error} A backup made before the keys were last replaced opens only with the "
