@@ -95,10 +95,13 @@ def _session_codes(ws, ids: set[str], start: date, end: date) -> tuple[Counter, 
     settings: Counter = Counter()
     n = 0
     # Only the codes travel to Python, not the sealed payloads (a period at headquarters holds
-    # hundreds of thousands of sessions); an older session is read whole and opened.
+    # hundreds of thousands of sessions); an older session is read whole and opened. The
+    # period's rows are found in the date index, then read in table order (`rowid IN`: SQLite
+    # sorts them), not in date order jumping through the table: a third less time.
     for sid, child_id, setting, codes, bound in ws.db.execute(
-            "SELECT id, child_id, setting, systems, substr(payload, 1, 1) = x'03' FROM session WHERE deleted = 0 "
-            "AND status = 'final' AND session_date BETWEEN ? AND ?", [start.isoformat(), end.isoformat()]):
+            "SELECT id, child_id, setting, systems, substr(payload, 1, 1) = x'03' FROM session WHERE rowid IN "
+            "(SELECT rowid FROM session WHERE session_date BETWEEN ? AND ?) AND deleted = 0 AND status = 'final'",
+            [start.isoformat(), end.isoformat()]):
         if child_id not in ids:
             continue
         n += 1
