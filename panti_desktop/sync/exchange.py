@@ -30,6 +30,7 @@ import gc
 import hashlib
 import json
 import logging
+import operator
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -1005,7 +1006,7 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
     if new_rows:
         cols = list(new_rows[0])
         ws.db.conn.executemany(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                               [[r[c] for c in cols] for r in new_rows])
+                               map(operator.itemgetter(*cols), new_rows))
     if changed_rows:
         cols = [c for c in changed_rows[0] if c != "id"]
         ws.db.conn.executemany(f"UPDATE {name} SET {', '.join(c + ' = ?' for c in cols)} WHERE id = ?",
