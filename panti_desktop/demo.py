@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -128,9 +129,12 @@ class _Gen:
 
     # small helpers ----------------------------------------------------------------
 
-    def uid(self) -> str:
+    def uid(self, kind_name: str = "") -> str:
+        bits = self.rng.getrandbits(128)
+        if kind_name == "child":  # all random, as the app makes them (store/ids.py)
+            return uuid.UUID(int=bits, version=4).hex
         self._id_ms += 1
-        return new_id(self._id_ms, self.rng.getrandbits(128))
+        return new_id(self._id_ms, bits)
 
     def pick(self, seq):
         return self.rng.choice(seq)
@@ -232,7 +236,7 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
     batches: dict[str, list[dict]] = defaultdict(list)
 
     def add(kind: str, data: dict) -> str:
-        record_id = data.get("id") or g.uid()  # ids given here are referenced by other records
+        record_id = data.get("id") or g.uid(kind)  # ids given here are referenced by other records
         data = _clean(kind, data, today)
         data["id"] = record_id
         batches[kind].append(data)
@@ -260,7 +264,7 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
         per_year[year] += 1
         counsellor = counsellors[n % len(counsellors)]
         child = g.child(f"{ws.centre_code}-{year}-{per_year[year]:04d}", intake, status, counsellor)
-        child_id = add("child", {**child, "id": g.uid()})
+        child_id = add("child", {**child, "id": g.uid("child")})
         cid = {"child_id": child_id}
 
         # family and caregivers (CASE)

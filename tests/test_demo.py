@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -111,5 +112,7 @@ def test_demo_ids_are_reproducible_and_in_the_order_records_are_made(tmp_path):
         ws, _key = Workspace.init(tmp_path / run, "DMO", "Sentra Demo", "admin", ADMIN_PASS, kdf=FLOOR)
         demo.generate(ws, children=3, seed=11, today=date(2026, 6, 1))
         ids.append([r[0] for r in ws.db.execute("SELECT id FROM session ORDER BY rowid")])
+        children = [r[0] for r in ws.db.execute("SELECT id FROM child")]
         ws.close()
     assert ids[0] == ids[1] and ids[0] == sorted(ids[0])
+    assert {uuid.UUID(c).version for c in children} == {4}  # a child's id is all random

@@ -246,3 +246,17 @@ def test_record_ids_follow_the_order_they_are_made_in():
     u = uuid.UUID(new_id())
     assert u.version == 7 and u.variant == uuid.RFC_4122 and len(u.hex) == 32
     assert new_id(5, (1 << 200) - 1) == new_id(5, (1 << 74) - 1)  # only 74 random bits are used
+
+
+def test_a_child_id_says_nothing_about_when_the_child_was_registered(ws):
+    """An erasure tombstone keeps the child's id: it must be all random (version 4)."""
+    import uuid
+
+    from panti_desktop.store.ids import record_id
+
+    assert uuid.UUID(record_id("child")).version == 4
+    assert uuid.UUID(record_id("session")).version == 7
+    child = ws.register_child({"full_name": "Budi Santoso", "birth_date": "2011-03-04", "intake_date": "2026-01-05"})
+    assert uuid.UUID(child.id).version == 4
+    family = ws.add_record("family", {"child_id": child.id, "structure": "intact"})
+    assert uuid.UUID(family.id).version == 7

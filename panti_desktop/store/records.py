@@ -22,7 +22,7 @@ from ..vault.seal import (
     seal,
 )
 from .hlc import HybridClock, version_string
-from .ids import new_id
+from .ids import record_id as new_record_id
 from .kinds import KINDS, Kind, kind
 
 
@@ -161,7 +161,7 @@ class RecordStore:
 
     def insert(self, kind_name: str, data: dict, user_id: str, record_id: str | None = None) -> Record:
         k = kind(kind_name)
-        record_id = record_id or data.get("id") or new_id()
+        record_id = record_id or data.get("id") or new_record_id(k.name)
         data = {**data, "id": record_id}
         self._guard(k, data)
         at = now_iso()
@@ -190,7 +190,7 @@ class RecordStore:
         at = now_iso()
         batch, count = [], 0
         for data in items:
-            record_id = data.get("id") or new_id()
+            record_id = data.get("id") or new_record_id(k.name)
             data = {**data, "id": record_id}
             hlc = self.clock.tick()
             row = {
