@@ -355,3 +355,81 @@ def test_verify_decrypts_inside_the_data_folder_and_leaves_nothing(centre, tmp_p
     fresh.rmdir()
     backup.verify_backup(info.path, passphrase=ADMIN_PASS)  # no data folder named: the default one
     assert seen[-1].parent.parent == tmp_path / "home" and not seen[-1].parent.exists()
+
+
+@pytest.fixture
+def small_segments(monkeypatch):
+    """Small chunks and flushed parts, so the demo centre's backup has many of both."""
+    monkeypatch.setattr(backup, "CHUNK", 16 * 1024)
+    monkeypatch.setattr(backup, "SEGMENT", 64 * 1024)
+
+
+def test_the_read_back_runs_beside_the_writing_and_reads_what_is_on_the_device(centre, tmp_path, monkeypatch,
+                                                                             small_segments):
+    ws, _key, _info, _d = centre
+    flushed, read_while_writing = [], []
+    real_flush, real_wait = backup._flush, backup._Durable.wait_for
+
+    def flush(f, start, end):
+        real_flush(f, start, end)
+        flushed.append(end)
+
+    def wait_for(self, end):
+        real_wait(self, end)
+        if not self.done:
+            read_while_writing.append(end)
+
+    monkeypatch.setattr(backup, "_flush", flush)
+    monkeypatch.setattr(backup._Durable, "wait_for", wait_for)
+    info = backup.create_backup(ws, tmp_path / "stick")
+    assert len(flushed) > 5 and len(read_while_writing) > 5  # it did not wait for the end
+    assert all(end <= max(flushed) for end in read_while_writing)
+    assert backup.verify_backup(info.path, passphrase=ADMIN_PASS).counts == info.counts
+
+
+def test_a_stick_that_loses_a_flushed_byte_gets_no_backup(centre, tmp_path, monkeypatch, small_segments):
+    """What is read back is what the device holds: a byte changed after its flush is caught."""
+    ws, _key, _info, _d = centre
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    real_flush = backup._flush
+    calls = []
+
+    def flaky(f, start, end):
+        real_flush(f, start, end)
+        calls.append(end)
+        if len(calls) == 3:  # the device garbles one byte of the third part
+            with open(f.name, "r+b") as g:
+                g.seek(start + (end - start) // 2)
+                b = g.read(1)
+                g.seek(-1, os.SEEK_CUR)
+                g.write(bytes([b[0] ^ 1]))
+
+    monkeypatch.setattr(backup, "_flush", flaky)
+    with pytest.raises(IntegrityError):
+        backup.create_backup(ws, stick)
+    assert list(stick.iterdir()) == []
+
+
+def test_a_disk_that_fills_up_halfway_stops_the_read_back_and_leaves_nothing(centre, tmp_path, monkeypatch,
+                                                                           small_segments):
+    import threading
+
+    ws, _key, _info, _d = centre
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    real_flush = backup._flush
+    calls = []
+
+    def filling(f, start, end):
+        calls.append(end)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device")
+        real_flush(f, start, end)
+
+    monkeypatch.setattr(backup, "_flush", filling)
+    before = threading.active_count()
+    with pytest.raises(OSError, match="No space"):
+        backup.create_backup(ws, stick)
+    assert list(stick.iterdir()) == []
+    assert threading.active_count() == before  # the read-back thread ended too
