@@ -387,25 +387,35 @@ def test_the_read_back_runs_beside_the_writing_and_reads_what_is_on_the_device(c
     assert backup.verify_backup(info.path, passphrase=ADMIN_PASS).counts == info.counts
 
 
+def _on_flush(monkeypatch, n: int, before=None, after=None) -> None:
+    """Run `before` / `after` around the n-th flush of a backup's parts."""
+    real, calls = backup._flush, []
+
+    def flush(f, start, end):
+        calls.append(end)
+        if len(calls) == n and before is not None:
+            before(f, start, end)
+        real(f, start, end)
+        if len(calls) == n and after is not None:
+            after(f, start, end)
+
+    monkeypatch.setattr(backup, "_flush", flush)
+
+
 def test_a_stick_that_loses_a_flushed_byte_gets_no_backup(centre, tmp_path, monkeypatch, small_segments):
     """What is read back is what the device holds: a byte changed after its flush is caught."""
     ws, _key, _info, _d = centre
     stick = tmp_path / "stick"
     stick.mkdir()
-    real_flush = backup._flush
-    calls = []
 
-    def flaky(f, start, end):
-        real_flush(f, start, end)
-        calls.append(end)
-        if len(calls) == 3:  # the device garbles one byte of the third part
-            with open(f.name, "r+b") as g:
-                g.seek(start + (end - start) // 2)
-                b = g.read(1)
-                g.seek(-1, os.SEEK_CUR)
-                g.write(bytes([b[0] ^ 1]))
+    def garble(f, start, end):  # the device changes one byte of the third part
+        with open(f.name, "r+b") as g:
+            g.seek(start + (end - start) // 2)
+            b = g.read(1)
+            g.seek(-1, os.SEEK_CUR)
+            g.write(bytes([b[0] ^ 1]))
 
-    monkeypatch.setattr(backup, "_flush", flaky)
+    _on_flush(monkeypatch, 3, after=garble)
     with pytest.raises(IntegrityError):
         backup.create_backup(ws, stick)
     assert list(stick.iterdir()) == []
@@ -418,16 +428,11 @@ def test_a_disk_that_fills_up_halfway_stops_the_read_back_and_leaves_nothing(cen
     ws, _key, _info, _d = centre
     stick = tmp_path / "stick"
     stick.mkdir()
-    real_flush = backup._flush
-    calls = []
 
-    def filling(f, start, end):
-        calls.append(end)
-        if len(calls) == 4:
-            raise OSError(28, "No space left on device")
-        real_flush(f, start, end)
+    def full(f, start, end):
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(backup, "_flush", filling)
+    _on_flush(monkeypatch, 4, before=full)
     before = threading.active_count()
     with pytest.raises(OSError, match="No space"):
         backup.create_backup(ws, stick)
