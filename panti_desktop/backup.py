@@ -131,14 +131,6 @@ def _check_jobs(conn: sqlite3.Connection) -> list[str]:
     return [sql for _cost, sql in sorted(jobs, key=lambda j: -j[0])]
 
 
-def _integrity(conns: list[sqlite3.Connection]) -> str | None:
-    """The whole integrity check on `conns`, which must all read the same database state:
-    the plain pragma on one connection, in parts side by side on several. Returns the
-    first problem found, or None when all is well."""
-    jobs = _check_jobs(conns[0]) if len(conns) > 1 else ["PRAGMA integrity_check"]
-    return _run_checks(conns, jobs)
-
-
 CHECKERS = max(1, min(4, os.cpu_count() or 1))  # connections checking a file nothing else is busy with
 # a backup also encrypts, writes and reads back in two threads: on two cores one connection
 # running the whole pragma (no part checked twice) finishes sooner than two
@@ -172,6 +164,14 @@ def _run_checks(conns: list[sqlite3.Connection], jobs: list[str]) -> str | None:
     for t in threads:
         t.join()
     return problems[0] if problems else None
+
+
+def _integrity(conns: list[sqlite3.Connection]) -> str | None:
+    """The whole integrity check on `conns`, which must all read the same database state:
+    the plain pragma on one connection, in parts side by side on several. Returns the
+    first problem found, or None when all is well."""
+    jobs = _check_jobs(conns[0]) if len(conns) > 1 else ["PRAGMA integrity_check"]
+    return _run_checks(conns, jobs)
 
 
 def _check_sqlite(path: Path) -> dict[str, int]:
@@ -729,9 +729,7 @@ def _clear_stale_stages(folder: Path) -> None:
             continue
         with contextlib.suppress(OSError):
             if now - stage.stat().st_mtime > STALE_STAGE_SECONDS:
-                for p in stage.iterdir():
-                    p.unlink()
-                stage.rmdir()
+                _remove_stage(stage)
 
 
 def verify_backup(path: Path, passphrase: str | None = None, recovery_text: str | None = None,

@@ -345,18 +345,21 @@ class RecordStore:
             queries.append("SELECT MAX(seq) FROM conflict")
         if "sync_bundle" in tables:
             queries.append("SELECT MAX(upto), MAX(base) FROM sync_bundle")
-        floor = self.db.execute("SELECT value FROM store_meta WHERE key = 'clock_floor'").fetchone()
-        best = int(floor[0]) if floor else 0
+        best = self._clock_floor()
         for sql in queries:
             for v in self.db.execute(sql).fetchone():
                 if v and v > best:
                     best = v
         return best
 
+    def _clock_floor(self) -> int:
+        row = self.db.execute("SELECT value FROM store_meta WHERE key = 'clock_floor'").fetchone()
+        return int(row[0]) if row else 0
+
     def raise_floor(self, hlc: int) -> None:
         """Remember a clock value seen from elsewhere (an import), so the clock starts above
         it even where no stored change number is as high."""
-        if hlc > self.max_hlc():
+        if hlc > self._clock_floor():
             self.db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('clock_floor', ?)", [str(hlc)])
 
     # key rotation -------------------------------------------------------------------
