@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from panti_desktop.errors import IntegrityError, PermissionDenied
 from panti_desktop.store.audit import AuditLog, verify_chain
-from panti_desktop.store.db import open_database
+from panti_desktop.store.db import open_database, rollback_journal
 from panti_desktop.store.hlc import HybridClock, unpack
 from panti_desktop.store.records import RecordStore
 from panti_desktop.store.schema import SCHEMA_VERSION, applied_count
@@ -36,6 +38,36 @@ def test_pragmas_and_schema(env):
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert db.execute("PRAGMA secure_delete").fetchone()[0] == 1
     assert applied_count(db) == SCHEMA_VERSION
+
+
+def _mode(db) -> str:
+    return db.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def test_a_large_write_runs_in_a_rollback_journal_and_returns_to_wal(env, tmp_path):
+    db, _vault, admin, _ring, store = env
+    with rollback_journal(db) as used, db.atomic():
+        assert used and _mode(db) == "truncate"
+        _child(store, admin)
+    assert _mode(db) == "wal"
+    assert db.execute("SELECT COUNT(*) FROM child").fetchone()[0] == 1
+
+
+def test_a_large_write_stays_in_wal_while_another_connection_is_open(env, tmp_path):
+    db, _vault, admin, _ring, store = env
+    other = sqlite3.connect(tmp_path / "centre.db")
+    try:
+        other.execute("SELECT COUNT(*) FROM child").fetchone()
+        with rollback_journal(db) as used, db.atomic():
+            assert not used and _mode(db) == "wal"
+            _child(store, admin)
+        assert other.execute("SELECT COUNT(*) FROM child").fetchone()[0] == 1
+    finally:
+        other.close()
+    assert _mode(db) == "wal"
+    with db.atomic(), rollback_journal(db) as used:  # nor inside a transaction
+        assert not used
+    assert _mode(db) == "wal"
 
 
 def test_insert_get_update_keeps_plain_columns_and_seals_the_rest(env):

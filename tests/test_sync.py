@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 import pytest
 
 from panti_desktop import retention
@@ -39,6 +42,33 @@ def test_records_travel_to_headquarters_and_back_is_a_no_op(sites, tmp_path):
     X.import_bundle(a, res.ack_path)
     again = X.export_changes(a, "HQ", tmp_path / "next.pantisync")
     assert again.records == 0
+
+
+def test_an_import_lands_whether_or_not_it_may_leave_the_write_ahead_log(sites, tmp_path, monkeypatch):
+    a, _b, hq = sites
+    monkeypatch.setattr(X, "ROLLBACK_JOURNAL_RECORDS", 1)  # merged as a large bundle is
+    used, real = [], X.rollback_journal
+
+    @contextlib.contextmanager
+    def spy(db):
+        with real(db) as journal:
+            used.append(journal)
+            yield journal
+
+    monkeypatch.setattr(X, "rollback_journal", spy)
+    c = child(a)
+    first = send(a, hq, tmp_path)
+    other = sqlite3.connect(hq.data_dir / "centre.db")  # a second reader keeps the import in WAL
+    try:
+        other.execute("SELECT COUNT(*) FROM child").fetchone()
+        assert X.import_bundle(hq, first).new == 2
+    finally:
+        other.close()
+    a.update_child(c.id, {"nickname": "Budi"})
+    assert X.import_bundle(hq, send(a, hq, tmp_path)).updated == 1  # alone, through a rollback journal
+    assert hq.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert hq.child_data(c.id)["nickname"] == "Budi" and hq.verify() == []
+    assert used == [False, True]
 
 
 def test_concurrent_edits_keep_both_sides_until_resolved(sites, tmp_path):

@@ -180,10 +180,14 @@ KILLER = textwrap.dedent("""
     from panti_desktop.workspace import Workspace
 
     merge = X._merge_batch
-    def merge_then_die(*args, **kwargs):
-        merge(*args, **kwargs)
+    def merge_then_die(ws, *args, **kwargs):
+        merge(ws, *args, **kwargs)
+        ws.db.conn.execute("PRAGMA cache_spill=ON")
+        ws.db.conn.execute("PRAGMA cache_size=10")  # the changed pages go to the file before the commit
+        ws.db.conn.execute("SELECT COUNT(*) FROM audit").fetchone()
         os.kill(os.getpid(), signal.SIGKILL)  # power cut after rows were written, before commit
     X._merge_batch = merge_then_die
+    X.ROLLBACK_JOURNAL_RECORDS = 1  # merged as a large bundle is, in a rollback journal
     ws = Workspace.open(Path(sys.argv[1]), "admin", sys.argv[3])
     X.import_bundle(ws, Path(sys.argv[2]))
 """)
@@ -199,7 +203,11 @@ def test_an_import_killed_midway_changes_nothing_and_can_run_again(sites, tmp_pa
     proc = subprocess.run([sys.executable, "-c", KILLER, str(hq_dir), str(path), ADMIN_PASS],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
+    journal = hq_dir / "centre.db-journal"  # the import wrote pages into the file itself, and kept
+    assert journal.exists(), proc.stderr
+    assert journal.stat().st_size > 0  # their old content in the rollback journal
     assert _dump(hq_dir / "centre.db") == before
+    assert not journal.exists()  # the next open rolled the import back
     from panti_desktop.workspace import Workspace
 
     with Workspace.open(hq_dir, "admin", ADMIN_PASS) as again:
@@ -226,3 +234,22 @@ def test_the_header_describes_the_payload_and_must_match_it(sites, tmp_path):
     before = _files(hq)
     assert "header" in _refused(hq, lying) or "kepala" in _refused(hq, lying)
     assert _files(hq) == before
+
+
+def test_a_large_bundle_refused_while_merged_leaves_every_table_as_it_was(sites, tmp_path, monkeypatch):
+    a, _b, hq = sites
+    good = tmp_path / "good.pantisync"
+    X.export_changes(a, "HQ", good)
+    header = B.read_header(good)
+    opened = X.open_for_import(hq, good)
+    lying = tmp_path / "lying.pantisync"
+    fields = {k: v for k, v in header.items() if k not in ("format", "recipients", "sender_key")}
+    fields["counts"] = {**header["counts"], "family": 2}
+    B.write_bundle(lying, fields, opened.iter_chunks(), [B.Recipient("HQ", peers.peer(a, "HQ").kem_key)],
+                   peers.identity(a).signing)
+    monkeypatch.setattr(X, "ROLLBACK_JOURNAL_RECORDS", 1)  # merged in a rollback journal
+    before = _dump(hq.data_dir / "centre.db")
+    assert "header" in _refused(hq, lying) or "kepala" in _refused(hq, lying)
+    assert _dump(hq.data_dir / "centre.db") == before
+    assert hq.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert X.import_bundle(hq, good).new >= 6 and hq.verify() == []

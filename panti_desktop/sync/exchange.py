@@ -41,6 +41,7 @@ from pathlib import Path
 from .. import jsonio
 from ..errors import Cancelled, IntegrityError, PantiError, PermissionDenied, ValidationError
 from ..i18n import _
+from ..store.db import rollback_journal
 from ..store.kinds import KINDS, kind
 from ..store.records import now_iso, vv_of, vv_text
 from ..vault.keyring import CLINICAL
@@ -57,6 +58,12 @@ MAX_LINE = 16 * 1024 * 1024
 MAX_AUDIT_LINKS = 200_000
 BATCH = 2000
 IMPORT_CACHE_KIB = 128 * 1024  # 128 MiB at most, and only while importing
+# From this many records a bundle is merged in a rollback journal, not the write-ahead log
+# (`store.db.rollback_journal`). Leaving WAL and going back rewrites two counters in the file's
+# header, so a smaller bundle, and a preview, stay in WAL: when one is refused, even while it
+# is merged, the file is byte for byte as before. A large one refused while merged leaves every
+# table as before; only those counters moved.
+ROLLBACK_JOURNAL_RECORDS = 10_000
 ROLES_THAT_RESOLVE = ("manager", "admin")
 SUFFIX = ".pantisync"
 
@@ -696,7 +703,9 @@ def import_bundle(ws, path: Path, preview: bool = False, ack_out: Path | None = 
                 code=sender, seq=seq))
     compact = False
     try:
-        with _bulk(), _import_cache(ws), ws.db.atomic():
+        large = not preview and int(h.get("records") or 0) >= ROLLBACK_JOURNAL_RECORDS
+        journal = rollback_journal(ws.db) if large else contextlib.nullcontext()
+        with _bulk(), _import_cache(ws), journal, ws.db.atomic():
             compact = _apply(ws, opened, result, progress, cancelled)
             if scope != "ack":
                 _check_chain(ws, sender, seq, h, result)
