@@ -236,6 +236,35 @@ def test_the_header_describes_the_payload_and_must_match_it(sites, tmp_path):
     assert _files(hq) == before
 
 
+def _without_children(a, hq, good, out):
+    """`good` re-signed by its sender without its child records: families of children HQ lacks."""
+    header = B.read_header(good)
+    lines = [o for o in X._lines(X.open_for_import(hq, good)) if o.get("k") != "child"]
+    fields = {k: v for k, v in header.items() if k not in ("format", "recipients", "sender_key")}
+    fields["counts"] = {k: n for k, n in header["counts"].items() if k != "child"}
+    fields["records"] = sum(fields["counts"].values())
+    B.write_bundle(out, fields, [b"".join(X._dump(o) for o in lines)],
+                   [B.Recipient("HQ", peers.peer(a, "HQ").kem_key)], peers.identity(a).signing)
+    return out
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_records_of_a_child_the_bundle_does_not_carry_are_refused(sites, tmp_path, monkeypatch, large):
+    a, _b, hq = sites
+    good = tmp_path / "good.pantisync"
+    X.export_changes(a, "HQ", good)
+    orphans = _without_children(a, hq, good, tmp_path / "orphans.pantisync")
+    if large:  # merged in a rollback journal
+        monkeypatch.setattr(X, "ROLLBACK_JOURNAL_RECORDS", 1)
+    before, content = _files(hq), _dump(hq.data_dir / "centre.db")
+    message = _refused(hq, orphans)
+    assert "child" in message or "anak" in message
+    assert _dump(hq.data_dir / "centre.db") == content
+    if not large:
+        assert _files(hq) == before
+    assert X.import_bundle(hq, good).new >= 6 and hq.verify() == []
+
+
 def test_a_large_bundle_refused_while_merged_leaves_every_table_as_it_was(sites, tmp_path, monkeypatch):
     a, _b, hq = sites
     good = tmp_path / "good.pantisync"

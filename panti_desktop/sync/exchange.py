@@ -105,6 +105,8 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     ack_path: Path | None = None
     preview: bool = False
+    # the children the merged records belong to, checked to be here before the commit
+    written_children: set[str] = field(default_factory=set, repr=False)
 
     def summary(self) -> str:
         if self.scope == "stats":
@@ -758,6 +760,20 @@ def _import_cache(ws, kib: int = IMPORT_CACHE_KIB):
         ws.db.execute(f"PRAGMA cache_size={int(before)}")
 
 
+def _require_children(ws, children: set[str], erased: set[str]) -> None:
+    """Refuse a bundle with records of a child neither here nor in the bundle (a sender always
+    sends the child with them): with a message, before the commit, instead of the deferred
+    foreign key failing the commit with SQLite's own words."""
+    ids = sorted(children - erased)
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        marks = ",".join("?" * len(part))
+        found = ws.db.execute(f"SELECT COUNT(*) FROM child WHERE id IN ({marks})", part).fetchone()[0]
+        if found != len(part):
+            raise IntegrityError(_("The bundle was refused: it holds records of a child that is neither in it "
+                                    "nor in this vault."))
+
+
 def _write_ack_beside(ws, sender: str, path: Path, ack_out: Path | None) -> Path | None:
     target = ack_out or path.with_name(f"{ws.centre_code}-ack-to-{sender}-{now_iso()[:10]}{SUFFIX}")
     try:
@@ -859,6 +875,7 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
     _flush_children(ws, pending, erased, result)
     for name in list(pending):
         _merge_batch(ws, name, pending.pop(name), erased, result)
+    _require_children(ws, result.written_children, erased)
     if transfers_changed:
         ws._child_cache.clear()
     if progress is not None:
@@ -1011,6 +1028,9 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
             _insert_conflict(ws, name, v, data, child_id, seq)
             if not winner.final:  # a draft that lost to a final session is history, not a conflict
                 result.conflicts += 1
+    if k.per_child:
+        result.written_children.update(map(operator.itemgetter("child_id"), new_rows))
+        result.written_children.update(map(operator.itemgetter("child_id"), changed_rows))
     # A plain INSERT, not INSERT OR REPLACE: with foreign keys on, REPLACE costs twice as much.
     if new_rows:
         cols = list(new_rows[0])
