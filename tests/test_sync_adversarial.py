@@ -215,6 +215,23 @@ def test_an_import_killed_midway_changes_nothing_and_can_run_again(sites, tmp_pa
         assert res.new >= 6 and again.verify() == []
 
 
+def _resigned(a, hq, good, out, counts: dict, keep=None):
+    """`good` (from `a` to HQ) signed again by `a` with other counts in its header, and only
+    the lines `keep` accepts in its payload (all of them by default)."""
+    header = B.read_header(good)
+    fields = {k: v for k, v in header.items() if k not in ("format", "recipients", "sender_key")}
+    fields["counts"] = counts
+    opened = X.open_for_import(hq, good)
+    if keep is None:
+        payload = opened.iter_chunks()
+    else:
+        fields["records"] = sum(counts.values())
+        payload = [b"".join(X._dump(o) for o in X._lines(opened) if keep(o))]
+    B.write_bundle(out, fields, payload, [B.Recipient("HQ", peers.peer(a, "HQ").kem_key)],
+                   peers.identity(a).signing)
+    return out
+
+
 def test_the_header_describes_the_payload_and_must_match_it(sites, tmp_path):
     a, _b, hq = sites
     good = tmp_path / "good.pantisync"
@@ -225,27 +242,10 @@ def test_the_header_describes_the_payload_and_must_match_it(sites, tmp_path):
     lo, hi = header["clock"]
     assert 0 < lo <= hi
     # a correctly signed bundle whose header promises more than it holds
-    opened = X.open_for_import(hq, good)
-    lying = tmp_path / "lying.pantisync"
-    fields = {k: v for k, v in header.items() if k not in ("format", "recipients", "sender_key")}
-    fields["counts"] = {**header["counts"], "child": 4}
-    B.write_bundle(lying, fields, opened.iter_chunks(), [B.Recipient("HQ", peers.peer(a, "HQ").kem_key)],
-                   peers.identity(a).signing)
+    lying = _resigned(a, hq, good, tmp_path / "lying.pantisync", counts={**header["counts"], "child": 4})
     before = _files(hq)
     assert "header" in _refused(hq, lying) or "kepala" in _refused(hq, lying)
     assert _files(hq) == before
-
-
-def _without_children(a, hq, good, out):
-    """`good` re-signed by its sender without its child records: families of children HQ lacks."""
-    header = B.read_header(good)
-    lines = [o for o in X._lines(X.open_for_import(hq, good)) if o.get("k") != "child"]
-    fields = {k: v for k, v in header.items() if k not in ("format", "recipients", "sender_key")}
-    fields["counts"] = {k: n for k, n in header["counts"].items() if k != "child"}
-    fields["records"] = sum(fields["counts"].values())
-    B.write_bundle(out, fields, [b"".join(X._dump(o) for o in lines)],
-                   [B.Recipient("HQ", peers.peer(a, "HQ").kem_key)], peers.identity(a).signing)
-    return out
 
 
 @pytest.mark.parametrize("large", [False, True])
@@ -253,7 +253,8 @@ def test_records_of_a_child_the_bundle_does_not_carry_are_refused(sites, tmp_pat
     a, _b, hq = sites
     good = tmp_path / "good.pantisync"
     X.export_changes(a, "HQ", good)
-    orphans = _without_children(a, hq, good, tmp_path / "orphans.pantisync")
+    counts = {k: n for k, n in B.read_header(good)["counts"].items() if k != "child"}
+    orphans = _resigned(a, hq, good, tmp_path / "orphans.pantisync", counts, keep=lambda o: o.get("k") != "child")
     if large:  # merged in a rollback journal
         monkeypatch.setattr(X, "ROLLBACK_JOURNAL_RECORDS", 1)
     before, content = _files(hq), _dump(hq.data_dir / "centre.db")
@@ -269,13 +270,7 @@ def test_a_large_bundle_refused_while_merged_leaves_every_table_as_it_was(sites,
     a, _b, hq = sites
     good = tmp_path / "good.pantisync"
     X.export_changes(a, "HQ", good)
-    header = B.read_header(good)
-    opened = X.open_for_import(hq, good)
-    lying = tmp_path / "lying.pantisync"
-    fields = {k: v for k, v in header.items() if k not in ("format", "recipients", "sender_key")}
-    fields["counts"] = {**header["counts"], "family": 2}
-    B.write_bundle(lying, fields, opened.iter_chunks(), [B.Recipient("HQ", peers.peer(a, "HQ").kem_key)],
-                   peers.identity(a).signing)
+    lying = _resigned(a, hq, good, tmp_path / "lying.pantisync", {**B.read_header(good)["counts"], "family": 2})
     monkeypatch.setattr(X, "ROLLBACK_JOURNAL_RECORDS", 1)  # merged in a rollback journal
     before = _dump(hq.data_dir / "centre.db")
     assert "header" in _refused(hq, lying) or "kepala" in _refused(hq, lying)
