@@ -57,7 +57,8 @@ def rollback_journal(db: Database) -> Iterator[bool]:
     database at the checkpoint: written twice, and each read meanwhile looks the page up in the
     log's index. A rollback journal keeps only the pages the transaction changes that existed
     before it, so pages a bundle adds are written once (791,454 records at headquarters scale:
-    45 s in WAL, 38-42 s so).
+    45 s in WAL, 38-42 s with the journal).
+
     It is as safe: the journal is synced before the database is touched, and a killed process
     leaves a hot journal that the next open rolls back. Switching needs no other connection on
     the file (it fails at once if there is one, or inside a transaction); then it stays in WAL.
