@@ -278,3 +278,27 @@ def test_the_clock_start_reads_index_ends_not_tables(sites):
         del team.records.db.execute
     scans = [p for p in plans if p.startswith("SCAN") and p.split()[1] not in small]
     assert plans and scans == []
+
+
+def test_duplicates_are_found_across_batches_reading_the_vault_once(sites, tmp_path, monkeypatch):
+    a, _b, hq = sites
+    here = child(hq, "Budi Santoso", "2011-03-04")
+    child(hq, "Joko Widodo", "2012-05-06")
+    child(a, "Budi Santosa", "2011-03-04")  # like the child at headquarters
+    child(a, "Agus Salim", "2010-01-02")
+    child(a, "Dedi Kurnia", "2013-07-08")
+    child(a, "Agus Salim", "2010-01-02")  # like one two batches before it, in the same bundle
+    monkeypatch.setattr(X, "BATCH", 2)
+    opened, real = [], hq.records.open_row
+
+    def spy(k, row):
+        opened.append(row["id"])
+        return real(k, row)
+
+    monkeypatch.setattr(hq.records, "open_row", spy)
+    res = X.import_bundle(hq, send(a, hq, tmp_path))
+    assert opened.count(here.id) == 1  # once for the whole import, not once a batch
+    assert res.duplicates == 2
+    pairs = {tuple(sorted(hq.child_data(i)["full_name"] for i in (r[0], r[1])))
+             for r in hq.db.execute("SELECT a, b FROM sync_flag WHERE reason = 'duplicate'")}
+    assert pairs == {("Budi Santosa", "Budi Santoso"), ("Agus Salim", "Agus Salim")}

@@ -828,6 +828,7 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
     seen = 0
     lines_seen: dict[str, int] = defaultdict(int)
     transfers_changed = False
+    registrations = _Registrations()
     for obj in _lines(opened):
         t = obj.get("t")
         if t in ("erasure", "transfer"):
@@ -841,8 +842,8 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
             if len(pending[v.kind]) >= BATCH:
                 ws.records.clock.observe(max_hlc)  # the batch's change number is above its versions
                 if v.kind != "child":
-                    _flush_children(ws, pending, erased, result)
-                _merge_batch(ws, v.kind, pending.pop(v.kind), erased, result)
+                    _flush_children(ws, pending, erased, result, registrations)
+                _merge_batch(ws, v.kind, pending.pop(v.kind), erased, result, registrations)
             seen += 1
             if seen % 1000 == 0:
                 if cancelled is not None and cancelled():
@@ -854,6 +855,7 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
         elif t == "erasure":
             max_hlc = max(max_hlc, int(obj.get("hlc") or 0))
             if _erasure(ws, obj, erased):
+                registrations.put(str(obj.get("child_id")), None)
                 result.erased += 1
                 compact = True
         elif t == "transfer":
@@ -872,9 +874,9 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
         raise IntegrityError(_("The bundle was refused: its contents do not match its header."))
     ws.records.clock.observe(max_hlc)
     ws.records.raise_floor(max_hlc)  # a later start of the app begins its clock above them too
-    _flush_children(ws, pending, erased, result)
+    _flush_children(ws, pending, erased, result, registrations)
     for name in list(pending):
-        _merge_batch(ws, name, pending.pop(name), erased, result)
+        _merge_batch(ws, name, pending.pop(name), erased, result, registrations)
     _require_children(ws, result.written_children, erased)
     if transfers_changed:
         ws._child_cache.clear()
@@ -883,9 +885,9 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
     return compact
 
 
-def _flush_children(ws, pending, erased, result) -> None:
+def _flush_children(ws, pending, erased, result, registrations: _Registrations | None = None) -> None:
     if pending.get("child"):
-        _merge_batch(ws, "child", pending.pop("child"), erased, result)
+        _merge_batch(ws, "child", pending.pop("child"), erased, result, registrations)
 
 
 def _centre(ws, obj: dict) -> None:
@@ -967,7 +969,8 @@ def _local_frontier(ws, name: str, ids: list[str]) -> tuple[dict[str, dict], dic
     return rows, conflicts
 
 
-def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], result: ImportResult) -> None:
+def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], result: ImportResult,
+                 registrations: _Registrations | None = None) -> None:
     k = kind(name)
     by_id: dict[str, list[Version]] = defaultdict(list)
     for v in versions:
@@ -981,6 +984,7 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
     new_rows: list[dict] = []  # records not here yet: INSERT
     changed_rows: list[dict] = []  # records whose winner changed: UPDATE in place
     new_children: list[Version] = []
+    written_children: list[tuple[str, dict | None]] = []  # (id, data; None when deleted) of each child written
     seq = ws.records.clock.tick()  # one local change number for the batch: it is one change
     for rid, incoming in by_id.items():
         row = local_rows.get(rid)
@@ -988,8 +992,10 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
         if row is None and not crow and len(incoming) == 1:  # a record new here (a first import)
             winner = incoming[0]
             result.new += 1
-            if name == "child" and not winner.deleted:
-                new_children.append(winner)
+            if name == "child":
+                written_children.append((winner.id, None if winner.deleted else winner.data))
+                if not winner.deleted:
+                    new_children.append(winner)
             new_rows.append(_sealed_row(ws, k, winner, winner.data, seq))
             continue
         local: list[Version] = []
@@ -1014,6 +1020,8 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
         if row is None or (row["hlc"], row["origin"]) != winner.key:
             data = winner.data if winner.data is not None else _load(ws, name, winner, row, crow)
             (new_rows if row is None else changed_rows).append(_sealed_row(ws, k, winner, data, seq))
+            if name == "child":
+                written_children.append((winner.id, None if winner.deleted else data))
         # kept conflicts: exactly the losers
         keep = {v.key for v in losers}
         for c in crow:
@@ -1040,8 +1048,8 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
         cols = [c for c in changed_rows[0] if c != "id"]
         ws.db.conn.executemany(f"UPDATE {name} SET {', '.join(c + ' = ?' for c in cols)} WHERE id = ?",
                                [[r[c] for c in cols] + [r["id"]] for r in changed_rows])
-    if new_children:
-        result.duplicates += _flag_duplicates(ws, new_children)
+    if written_children:
+        result.duplicates += (registrations or _Registrations()).flag(ws, written_children, new_children)
 
 
 def _local_stub(row: dict, name: str) -> Version:
@@ -1116,19 +1124,54 @@ def similar_names(a: str | None, b: str | None) -> bool:
     return difflib.SequenceMatcher(None, fa, fb).ratio() >= 0.8
 
 
-def _flag_duplicates(ws, arrived: list[Version]) -> int:
-    by_birth: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in ws.db.query("SELECT * FROM child WHERE deleted = 0"):
-        try:
-            d = ws.records.open_row("child", row)
-        except IntegrityError:
-            continue
-        if d.get("birth_date"):
-            by_birth[d["birth_date"]].append((row["id"], d.get("full_name") or ""))
+class _Registrations:
+    """The children of the vault by birth date, to flag an arriving registration that looks like
+    one already here. An import reads them from the vault once, at its first batch of new
+    children, then keeps them up to date with each batch it writes: opening every child in
+    the vault again for each batch made a large import at headquarters quadratic."""
+
+    def __init__(self) -> None:
+        self._by_birth: dict[str, dict[str, str]] | None = None  # birth date -> {child id: full name}
+        self._birth_of: dict[str, str] = {}
+
+    def put(self, child_id: str, data: dict | None) -> None:
+        """What the vault now holds for a child: its data, or None when deleted or erased."""
+        if self._by_birth is None:
+            return  # not read yet: reading the vault later finds it as it is
+        old = self._birth_of.pop(child_id, None)
+        if old is not None:
+            self._by_birth[old].pop(child_id, None)
+        birth = (data or {}).get("birth_date")
+        if birth:
+            self._by_birth.setdefault(birth, {})[child_id] = (data or {}).get("full_name") or ""
+            self._birth_of[child_id] = birth
+
+    def _read(self, ws) -> None:
+        self._by_birth = {}
+        for row in ws.db.query("SELECT * FROM child WHERE deleted = 0"):
+            try:
+                self.put(row["id"], ws.records.open_row("child", row))
+            except IntegrityError:
+                continue
+
+    def flag(self, ws, written: list[tuple[str, dict | None]], arrived: list[Version]) -> int:
+        """Take in a batch of children just written, and flag those `arrived` (new here) whose
+        birth date and name match another child's. Returns how many flags are new."""
+        if self._by_birth is None:
+            if not arrived:
+                return 0
+            self._read(ws)  # the batch is in the vault already
+        else:
+            for child_id, data in written:
+                self.put(child_id, data)
+        return _flag_duplicates(ws, arrived, self._by_birth)
+
+
+def _flag_duplicates(ws, arrived: list[Version], by_birth: dict[str, dict[str, str]]) -> int:
     n = 0
     for v in arrived:
         birth = v.data.get("birth_date")
-        for other_id, other_name in by_birth.get(birth or "", []):
+        for other_id, other_name in by_birth.get(birth or "", {}).items():
             if other_id == v.id or not similar_names(v.data.get("full_name"), other_name):
                 continue
             a, b = sorted((v.id, other_id))
