@@ -45,7 +45,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .errors import Cancelled, IntegrityError, PantiError
+from .errors import Cancelled, IntegrityError, PantiError, VaultError
 from .i18n import _
 from .paths import default_data_dir
 from .store.db import DB_NAME
@@ -831,7 +831,7 @@ def audit_restore(data_dir: Path, path: Path, info: BackupInfo, passphrase: str 
         try:
             ws = (Workspace.open_with_recovery(data_dir, recovery_text, name) if recovery_text is not None
                   else Workspace.open(data_dir, name, passphrase or ""))
-        except PantiError:
+        except VaultError:  # not this admin's passphrase; a full disk or a busy database is reported
             continue
         with ws:
             ws._audit("restore", detail=f"{Path(path).name} {info.created_at}")

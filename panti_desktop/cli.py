@@ -11,6 +11,7 @@ import getpass
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -995,6 +996,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         print(_("Cancelled."), file=sys.stderr)
+        return EXIT_FAILED
+    except sqlite3.DatabaseError as exc:  # met on a connection of its own (import, backup)
+        from .store.db import storage_error
+
+        mapped = storage_error(exc)
+        if mapped is None:
+            raise
+        log.warning("storage error: %s", exc)
+        print(f"panti-desktop: {mapped}", file=sys.stderr)
         return EXIT_FAILED
     except OSError as exc:
         log.debug("OS error", exc_info=True)

@@ -43,6 +43,7 @@ from ..dates import long_date, to_date
 from ..domain.vocab import Vocabulary
 from ..errors import PantiError
 from ..i18n import _, current_language
+from ..store.db import storage_error
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +224,8 @@ def show_error(parent: QWidget | None, error: BaseException | str, title: str | 
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(title or _("Something went wrong"))
+    if isinstance(error, BaseException) and not isinstance(error, PantiError):
+        error = storage_error(error) or error  # the disk or another program: a sentence, not a traceback
     if isinstance(error, PantiError):
         box.setText(str(error))
     elif isinstance(error, BaseException):

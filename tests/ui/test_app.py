@@ -72,3 +72,27 @@ def test_unexpected_errors_are_logged_and_shown(qtbot, tmp_path, monkeypatch, ca
         if getattr(handler, "baseFilename", "") == str(log_file):
             root.removeHandler(handler)
             handler.close()
+
+
+def test_a_disk_error_met_outside_the_workspace_is_shown_as_a_sentence(qtbot, monkeypatch):
+    import sqlite3
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from panti_desktop.ui.common import show_error
+
+    texts = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: texts.append((box.text(), box.detailedText())) or 0)
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE TABLE t (x)")
+    con.execute("PRAGMA max_page_count=2")
+    try:
+        con.execute("INSERT INTO t VALUES (zeroblob(100000))")
+    except sqlite3.OperationalError as exc:
+        full = exc
+    set_language("id")
+    show_error(None, full)
+    show_error(None, RuntimeError("boom"))
+    assert texts[0] == ("Disk penuh, jadi ini belum tersimpan; tidak ada yang sudah tersimpan yang hilang. "
+                        "Kosongkan sebagian ruang di disk lalu coba lagi.", "")
+    assert "boom" in texts[1][1] and "Disk" not in texts[1][0]

@@ -127,3 +127,21 @@ def test_an_invalid_value_is_shown_not_thrown(qtbot, ws, child):
     form.duration.setValue(3)  # below the 5-minute minimum
     qtbot.waitUntil(lambda: "Not saved:" in form.status.text())
     assert form.is_dirty and form.duration.styleSheet()
+
+
+def test_a_full_disk_keeps_the_typed_draft_and_says_so(qtbot, ws, child):
+    form = make(qtbot, ws, child.id)
+    qtbot.keyClicks(form.texts["notes"], "Kunjungan rumah")
+    qtbot.waitUntil(lambda: form.session_id is not None and not form.is_dirty)
+    ws.db.execute("VACUUM")  # no free pages left inside the file
+    pages = ws.db.execute("PRAGMA page_count").fetchone()[0]
+    ws.db.execute(f"PRAGMA max_page_count={pages}")  # and no room on the disk for one more
+    text = "ibu hadir, ayah bekerja di luar kota; " * 400
+    form.texts["notes"].setPlainText(text)
+    qtbot.waitUntil(lambda: "disk is full" in form.status.text())
+    assert form.is_dirty and form.texts["notes"].toPlainText() == text
+    assert ws.get_record("session", form.session_id).data["notes"] == "Kunjungan rumah"
+    ws.db.execute("PRAGMA max_page_count=4294967294")  # space freed: the next autosave keeps it all
+    qtbot.keyClicks(form.texts["notes"], "Catatan: ")
+    qtbot.waitUntil(lambda: not form.is_dirty)
+    assert ws.get_record("session", form.session_id).data["notes"] == ("Catatan: " + text).strip()
