@@ -159,15 +159,11 @@ class RecordStore:
                 out[c] = None if v is None or v == "" else str(v)
         return out
 
-    def insert(self, kind_name: str, data: dict, user_id: str, record_id: str | None = None) -> Record:
-        k = kind(kind_name)
-        record_id = record_id or data.get("id") or new_record_id(k.name)
-        data = {**data, "id": record_id}
-        self._guard(k, data)
-        at = now_iso()
+    def _new_row(self, k: Kind, data: dict, user_id: str, at: str) -> dict:
+        """The sealed row of a record created here now: its first version, by `user_id`."""
         hlc = self.clock.tick()
         row = {
-            "id": record_id,
+            "id": data["id"],
             "centre_id": self.centre_id,
             "hlc": hlc,
             "seq": hlc,
@@ -180,6 +176,14 @@ class RecordStore:
             **self._index_values(k, data),
         }
         self._seal_row(k, row, data)
+        return row
+
+    def insert(self, kind_name: str, data: dict, user_id: str, record_id: str | None = None) -> Record:
+        k = kind(kind_name)
+        record_id = record_id or data.get("id") or new_record_id(k.name)
+        data = {**data, "id": record_id}
+        self._guard(k, data)
+        row = self._new_row(k, data, user_id, now_iso())
         self.db.table(k.name).insert(row)
         return self._as_record(k, row, data)
 
@@ -192,22 +196,7 @@ class RecordStore:
         for data in items:
             record_id = data.get("id") or new_record_id(k.name)
             data = {**data, "id": record_id}
-            hlc = self.clock.tick()
-            row = {
-                "id": record_id,
-                "centre_id": self.centre_id,
-                "hlc": hlc,
-                "seq": hlc,
-                "origin": self.device_id,
-                "deleted": 0,
-                "created_at": at,
-                "created_by": user_id,
-                "updated_at": at,
-                "updated_by": user_id,
-                **self._index_values(k, data),
-            }
-            self._seal_row(k, row, data)
-            batch.append(row)
+            batch.append(self._new_row(k, data, user_id, at))
             if len(batch) >= batch_size:
                 table.insert_all(batch, batch_size=batch_size)
                 count += len(batch)

@@ -54,6 +54,8 @@ from .common import (
     fmt_date,
     has_module,
     make_table,
+    message_label,
+    note_label,
     open_file,
     run_busy,
     scroll_area,
@@ -179,8 +181,7 @@ class AssessmentDialog(QDialog):
         form = QFormLayout()
         form.addRow(_("Summary"), self.summary)
         lay.addLayout(form)
-        self.message = QLabel(self)
-        self.message.setStyleSheet("color: #b00020;")
+        self.message = message_label(self)
         lay.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.save)
@@ -200,10 +201,7 @@ class AssessmentDialog(QDialog):
         lay = QVBoxLayout(inner)
         self.answers = {}
         if t.description.text():
-            note = QLabel(t.description.text(), inner)
-            note.setWordWrap(True)
-            note.setStyleSheet("color: #555;")
-            lay.addWidget(note)
+            lay.addWidget(note_label(t.description.text(), inner))
         for dom in t.domains:
             box = QGroupBox(dom.title.text(), inner)
             form = QFormLayout(box)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QFormLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -367,6 +368,38 @@ def heading(text: str, parent: QWidget | None = None, size: int = 15) -> QLabel:
     font.setBold(True)
     label.setFont(font)
     return label
+
+
+NOTE_STYLE = "color: #555;"
+MESSAGE_STYLE = "color: #b00020;"
+
+
+def note_label(text: str, parent: QWidget | None = None) -> QLabel:
+    """A grey sentence that explains, wrapped to the width it is given."""
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setStyleSheet(NOTE_STYLE)
+    return label
+
+
+def message_label(parent: QWidget | None = None, name: str = "message") -> QLabel:
+    """Where a dialog says in red what stops it, wrapped; empty until then."""
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setStyleSheet(MESSAGE_STYLE)
+    label.setWordWrap(True)
+    return label
+
+
+def new_passphrase_rows(form: QFormLayout, parent: QWidget) -> tuple[PassphraseField, PassphraseField]:
+    """The "New passphrase" and "Repeat it" rows of `form`."""
+    first = PassphraseField(parent)
+    first.setObjectName("newPassphrase")
+    second = PassphraseField(parent)
+    second.setObjectName("newPassphraseConfirm")
+    form.addRow(_("New passphrase"), first)
+    form.addRow(_("Repeat it"), second)
+    return first, second
 
 
 def row(*widgets: QWidget) -> QHBoxLayout:

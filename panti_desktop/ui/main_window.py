@@ -37,6 +37,7 @@ from .common import (
     has_module,
     heading,
     make_table,
+    message_label,
     show_error,
 )
 
@@ -81,10 +82,7 @@ class LockPanel(QWidget):
         self.passphrase = PassphraseField(box, _("Passphrase"))
         self.passphrase.setObjectName("lockPassphrase")
         lay.addWidget(self.passphrase)
-        self.message = QLabel(box)
-        self.message.setObjectName("lockMessage")
-        self.message.setStyleSheet("color: #b00020;")
-        self.message.setWordWrap(True)
+        self.message = message_label(box, "lockMessage")
         lay.addWidget(self.message)
         self.unlock_button = QPushButton(_("&Unlock"), box)
         self.unlock_button.setDefault(True)

@@ -352,29 +352,31 @@ class SessionForm(QWidget):
         elif not self.is_final:
             self.finalise()
 
+    def _attempt(self, action):
+        """What `action` returns, or None when it is refused: a refused value marks its field and
+        says why in the status line, any other refusal shows a dialog."""
+        try:
+            return action()
+        except ValidationError as exc:
+            self._mark(exc.field)
+            self.status.setText(str(exc))
+        except PantiError as exc:
+            show_error(self, exc)
+        return None
+
     def finalise(self) -> bool:
         if self.is_final:
             return False
         self._dirty = True  # make sure what is on screen is what gets finalised
         if not self.save_now():
             return False
-        try:
-            # check the rules for a final session before asking the user to confirm
-            Session.from_dict({**self.data, "status": "final"}).validate()
-        except ValidationError as exc:
-            self._mark(exc.field)
-            self.status.setText(str(exc))
+        # the rules for a final session are checked before the user is asked to confirm
+        if not self._attempt(lambda: Session.from_dict({**self.data, "status": "final"}).validate() or True):
             return False
         if not self._confirm_finalise():
             return False
-        try:
-            rec = self.ws.finalise_session(self.session_id)
-        except ValidationError as exc:
-            self._mark(exc.field)
-            self.status.setText(str(exc))
-            return False
-        except PantiError as exc:
-            show_error(self, exc)
+        rec = self._attempt(lambda: self.ws.finalise_session(self.session_id))
+        if rec is None:
             return False
         self.data = rec.data
         self._apply_mode()
@@ -390,14 +392,8 @@ class SessionForm(QWidget):
         if not changes:
             self.status.setText(_("Nothing was changed."))
             return False
-        try:
-            rec = self.ws.amend_session(self.amend_of, changes)
-        except ValidationError as exc:
-            self._mark(exc.field)
-            self.status.setText(str(exc))
-            return False
-        except PantiError as exc:
-            show_error(self, exc)
+        rec = self._attempt(lambda: self.ws.amend_session(self.amend_of, changes))
+        if rec is None:
             return False
         self.session_id = rec.id
         self.data = rec.data

@@ -36,6 +36,9 @@ from .common import (
     fmt_date,
     heading,
     make_table,
+    message_label,
+    new_passphrase_rows,
+    note_label,
     run_with_progress,
     scroll_area,
     show_error,
@@ -62,19 +65,12 @@ class NewPassphraseDialog(QDialog):
         self.current.setObjectName("currentPassphrase")
         if with_current:
             form.addRow(_("Current passphrase"), self.current)
-        self.first = PassphraseField(self)
-        self.first.setObjectName("newPassphrase")
-        self.second = PassphraseField(self)
-        self.second.setObjectName("newPassphraseConfirm")
-        form.addRow(_("New passphrase"), self.first)
-        form.addRow(_("Repeat it"), self.second)
-        hint = QLabel(_("At least 10 characters; a short sentence is easy to remember and hard to guess."), self)
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
-        form.addRow(hint)
-        self.message = QLabel(self)
-        self.message.setStyleSheet("color: #b00020;")
-        self.message.setWordWrap(True)
+        for widget, used in ((self.name, with_user), (self.role, with_user), (self.current, with_current)):
+            widget.setVisible(used)  # not in the form: it would float over the dialog's corner
+        self.first, self.second = new_passphrase_rows(form, self)
+        form.addRow(note_label(_("At least 10 characters; a short sentence is easy to remember and hard to guess."),
+                               self))
+        self.message = message_label(self)
         form.addRow(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self._check)
@@ -453,11 +449,8 @@ class SettingsPage(QWidget):
         form.addRow(_("Warn when the last backup is older than (days)"), self.backup_age)
         form.addRow(button_row(box, [(_("&Make a backup now"), "makeBackup", self.start_backup),
                                      (_("Check a backup file…"), "checkBackup", self._check_backup)]))
-        note = QLabel(_("A backup is encrypted as a whole: it opens only with an administrator's passphrase or "
-                        "the recovery key. To restore one, use: panti-desktop restore FILE."), box)
-        note.setWordWrap(True)
-        note.setStyleSheet("color: #555;")
-        form.addRow(note)
+        form.addRow(note_label(_("A backup is encrypted as a whole: it opens only with an administrator's passphrase "
+                                 "or the recovery key. To restore one, use: panti-desktop restore FILE."), box))
         return box
 
     def _choose_backup_folder(self) -> None:

@@ -23,9 +23,15 @@ from ..domain.vocab import CENTRE_TYPES
 from ..errors import PantiError, ValidationError
 from ..i18n import _
 from ..vault.vault import check_passphrase_strength
-from .common import PassphraseField, confirm, has_module, show_error, vocab_combo
-
-ERROR_STYLE = "color: #b00020;"
+from .common import (
+    PassphraseField,
+    confirm,
+    has_module,
+    message_label,
+    note_label,
+    show_error,
+    vocab_combo,
+)
 
 
 def passphrase_score(text: str) -> int:
@@ -68,10 +74,8 @@ class CentrePage(QWizardPage):
         form.addRow(_("Centre name"), self.name)
         form.addRow(_("Centre type"), self.type)
         form.addRow(_("Province"), self.province)
-        hint = QLabel(_("The code starts every register number (e.g. JKT1-2026-0001) and cannot be changed later."), self)
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
-        form.addRow(hint)
+        form.addRow(note_label(_("The code starts every register number (e.g. JKT1-2026-0001) and cannot be "
+                                 "changed later."), self))
         self.registerField("centreCode*", self.code)
         self.registerField("centreName*", self.name)
 
@@ -98,10 +102,7 @@ class AdminPage(QWizardPage):
         self.meter.setRange(0, 100)
         self.meter.setTextVisible(True)
         self.meter.setMaximumHeight(16)
-        self.message = QLabel(self)
-        self.message.setObjectName("message")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(ERROR_STYLE)
+        self.message = message_label(self)
         form.addRow(_("User name"), self.admin)
         form.addRow(_("Passphrase"), self.first)
         form.addRow(_("Strength"), self.meter)

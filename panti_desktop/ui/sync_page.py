@@ -54,6 +54,7 @@ from .common import (
     fmt_date,
     heading,
     make_table,
+    note_label,
     open_file,
     run_busy,
     run_with_progress,
@@ -61,13 +62,6 @@ from .common import (
 )
 
 MANAGERS = ("manager", "admin")
-
-
-def _note(text: str, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #555;")
-    return label
 
 
 def _role_text(role: str) -> str:
@@ -167,7 +161,7 @@ class SendTab(QWidget):
         self.ws = ws
         self.last_result: X.ExportResult | None = None
         lay = QVBoxLayout(self)
-        lay.addWidget(_note(_("A bundle is signed by this centre and encrypted so that only the chosen peer can "
+        lay.addWidget(note_label(_("A bundle is signed by this centre and encrypted so that only the chosen peer can "
                               "open it. Carry it on a USB stick or send it by e-mail; the peer imports it and "
                               "sends back an acknowledgement, which you import in the Receive tab."), self))
         box = QGroupBox(_("Write a bundle"), self)
@@ -373,7 +367,7 @@ class ReceiveTab(QWidget):
         self.path: Path | None = None
         self.last_result: X.ImportResult | None = None
         lay = QVBoxLayout(self)
-        lay.addWidget(_note(_("Import a bundle or an acknowledgement from a peer. You first see what it would "
+        lay.addWidget(note_label(_("Import a bundle or an acknowledgement from a peer. You first see what it would "
                               "change; nothing changes until you apply it. A refused file changes nothing."), self))
         self.choose = QPushButton(_("&Choose a file to import…"), self)
         self.choose.setObjectName("chooseBundle")
@@ -622,7 +616,7 @@ class ConflictsTab(QWidget):
         self.ws = ws
         self.items: list[X.Conflict] = []
         lay = QVBoxLayout(self)
-        lay.addWidget(_note(_(
+        lay.addWidget(note_label(_(
             "When two places changed the same record, the version with the later clock is used everywhere and the "
             "other is kept here. A manager decides: keep the version in use, keep the other one, or combine them "
             "field by field. The decision travels to the other places with the next bundles."), self))
@@ -668,7 +662,7 @@ class ConflictsTab(QWidget):
         lay.addWidget(split, 1)
         self.may_resolve = ws.role in MANAGERS
         if not self.may_resolve:
-            lay.addWidget(_note(_("Only a manager or an administrator resolves conflicts."), self))
+            lay.addWidget(note_label(_("Only a manager or an administrator resolves conflicts."), self))
         self._show_selected()
 
     def refresh(self) -> None:
@@ -791,7 +785,7 @@ class FingerprintDialog(QDialog):
         fp.setFont(font)
         fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(fp)
-        lay.addWidget(_note(_("Call {code} (not by a number from the same e-mail) and ask them to read out the "
+        lay.addWidget(note_label(_("Call {code} (not by a number from the same e-mail) and ask them to read out the "
                               "fingerprint on their screen. Trust the card only if every character is the same.")
                             .format(code=card["code"]), self))
         self.same = QCheckBox(_("I compared it with {code}: it is the same").format(code=card["code"]), self)
@@ -822,7 +816,7 @@ class PeersTab(QWidget):
         font.setFamily("DejaVu Sans Mono")
         self.my_fp.setFont(font)
         self.my_fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        ml.addWidget(_note(_("Give the card file to a centre or headquarters once; they read this fingerprint to "
+        ml.addWidget(note_label(_("Give the card file to a centre or headquarters once; they read this fingerprint to "
                              "you over the phone before they trust it."), mine))
         ml.addWidget(self.my_fp)
         save = QPushButton(_("Save my contact card…"), mine)
@@ -853,7 +847,7 @@ class PeersTab(QWidget):
         if ws.role != "admin":
             for w in (save, self.add_button, self.revoke_button):
                 w.setEnabled(False)
-            lay.addWidget(_note(_("Only an administrator manages peers."), self))
+            lay.addWidget(note_label(_("Only an administrator manages peers."), self))
 
     def refresh(self) -> None:
         try:
@@ -938,7 +932,7 @@ class CentresTab(QWidget):
         self.ws = ws
         self.rows: list[H.CentreOverview] = []
         lay = QVBoxLayout(self)
-        lay.addWidget(_note(_("Every centre whose bundles reach headquarters, side by side. Numbers come from the "
+        lay.addWidget(note_label(_("Every centre whose bundles reach headquarters, side by side. Numbers come from the "
                               "records received; a centre that sends only statistics shows its latest statistics "
                               "bundle."), self))
         self.table = make_table([_("Centre"), _("Name"), _("Children"), _("Active"), _("Sessions (30 days)"),

@@ -20,9 +20,13 @@ from PySide6.QtWidgets import (
 from ..domain.vocab import ROLES
 from ..errors import PantiError
 from ..i18n import _
-from .common import PassphraseField, heading
-
-ERROR_STYLE = "color: #b00020;"
+from .common import (
+    PassphraseField,
+    heading,
+    message_label,
+    new_passphrase_rows,
+    note_label,
+)
 
 
 def _users_combo(data_dir: Path, parent, user_name: str | None) -> QComboBox:
@@ -58,11 +62,8 @@ class UnlockDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 20, 24, 16)
         lay.addWidget(heading(_("Unlock the centre's records"), self, 15))
-        note = QLabel(_("Records of children are encrypted on this laptop. Choose your name and type "
-                        "your passphrase."), self)
-        note.setWordWrap(True)
-        note.setStyleSheet("color: #555;")
-        lay.addWidget(note)
+        lay.addWidget(note_label(_("Records of children are encrypted on this laptop. Choose your name and type "
+                                   "your passphrase."), self))
         form = QFormLayout()
         self.user = _users_combo(self.data_dir, self, user_name)
         self.user.setEnabled(user_name is None)
@@ -71,10 +72,7 @@ class UnlockDialog(QDialog):
         form.addRow(_("User"), self.user)
         form.addRow(_("Passphrase"), self.passphrase)
         lay.addLayout(form)
-        self.message = QLabel(self)
-        self.message.setObjectName("message")
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setWordWrap(True)
+        self.message = message_label(self)
         lay.addWidget(self.message)
         self.recover = QPushButton(_("Forgot your passphrase? Use the recovery key…"), self)
         self.recover.setObjectName("recover")
@@ -138,19 +136,11 @@ class RecoveryDialog(QDialog):
         font = self.key.font()
         font.setFamily("monospace")
         self.key.setFont(font)
-        self.first = PassphraseField(self)
-        self.first.setObjectName("newPassphrase")
-        self.second = PassphraseField(self)
-        self.second.setObjectName("newPassphraseConfirm")
         form.addRow(_("User"), self.user)
         form.addRow(_("Recovery key"), self.key)
-        form.addRow(_("New passphrase"), self.first)
-        form.addRow(_("Repeat it"), self.second)
+        self.first, self.second = new_passphrase_rows(form, self)
         lay.addLayout(form)
-        self.message = QLabel(self)
-        self.message.setObjectName("message")
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setWordWrap(True)
+        self.message = message_label(self)
         lay.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.try_recover)

@@ -231,3 +231,15 @@ def test_retention_review_shows_and_erases_the_record_types_that_are_due(qtbot, 
     assert ws.records_for_child("session", child.id) == [] and ws.child_ids() == [child.id]
     assert "Session" in shown[0] and "1 in all" in shown[0]
     assert page.retention_table.item(0, 5).text() == "" and retention.erasures(ws) == []
+
+
+def test_passphrase_dialogs_show_only_their_own_fields(qtbot):
+    change = NewPassphraseDialog("Change", with_current=True)
+    new_user = NewPassphraseDialog("New user", with_user=True)
+    for dialog in (change, new_user):
+        qtbot.addWidget(dialog)
+        dialog.show()
+    # a field left out of the form would float over the dialog's top corner
+    assert change.current.isVisible() and not change.name.isVisible() and not change.role.isVisible()
+    assert new_user.name.isVisible() and new_user.role.isVisible() and not new_user.current.isVisible()
+    assert all(d.first.isVisible() and d.second.isVisible() for d in (change, new_user))
