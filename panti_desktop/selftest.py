@@ -120,7 +120,8 @@ def _checks(r: _Run, tmp: Path) -> None:
             peers.add_peer(ws, tmp / "hq.card")
             peers.add_peer(hq, tmp / "centre.card")
             sent = exchange.export_changes(ws, "PUSAT", tmp / "bundle.pantisync")
-            got = exchange.import_bundle(hq, sent.path, ack_out=tmp / "ack.pantisync")
+            # read in a second process, as a large bundle is: spawning works in this build too
+            got = exchange.import_bundle(hq, sent.path, ack_out=tmp / "ack.pantisync", read_beside=True)
             if got.new < 3 or hq.child_data(state["child"])["full_name"] != "Anak Uji Coba":
                 raise RuntimeError(f"the bundle did not arrive whole: {got.summary()}")
             exchange.import_bundle(ws, got.ack_path)

@@ -25,7 +25,7 @@ import json
 import os
 import struct
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
@@ -163,6 +163,18 @@ class OpenedBundle:
     _aead: AESGCM
     _header_hash: bytes
     _spans: list[tuple[int, int]]
+    _key: bytes = field(default=b"", repr=False)
+
+    def portable(self) -> dict:
+        """What another process needs to read this verified bundle's chunks (its content key
+        included: hand it only to a process of this app, over a pipe)."""
+        return {"header": self.header, "sender_key": self.sender_key, "hash": self.hash, "path": str(self.path),
+                "key": self._key, "header_hash": self._header_hash, "spans": self._spans}
+
+    @classmethod
+    def from_portable(cls, p: dict) -> OpenedBundle:
+        return cls(p["header"], p["sender_key"], p["hash"], Path(p["path"]), AESGCM(p["key"]), p["header_hash"],
+                   p["spans"], p["key"])
 
     def iter_chunks(self) -> Iterator[bytes]:
         bundle_id = str(self.header.get("bundle_id"))
@@ -288,7 +300,8 @@ def open_bundle(path: Path, kem_private: X25519PrivateKey, trusted: dict[bytes, 
                 raise _damaged() from None
     if content_key is None:
         raise _refused(_("it is addressed to another centre"))
-    return OpenedBundle(header, sender_key, body_hash.hex(), path, AESGCM(content_key), header_hash, spans)
+    return OpenedBundle(header, sender_key, body_hash.hex(), path, AESGCM(content_key), header_hash, spans,
+                        content_key)
 
 
 def new_identity() -> tuple[Ed25519PrivateKey, X25519PrivateKey]:

@@ -47,6 +47,7 @@ from ..store.records import now_iso, vv_of, vv_text
 from ..vault.keyring import CLINICAL
 from ..vault.seal import FORMAT_VERSION, associated_data_v2, open_sealed, seal
 from . import peers as P
+from . import reader as R
 from .bundle import Recipient, open_bundle, read_header, write_bundle_hashed
 from .merge import Version, joined, resolve
 
@@ -64,6 +65,9 @@ IMPORT_CACHE_KIB = 128 * 1024  # 128 MiB at most, and only while importing
 # is merged, the file is byte for byte as before. A large one refused while merged leaves every
 # table as before; only those counters moved.
 ROLLBACK_JOURNAL_RECORDS = 10_000
+# From this many records a bundle is read (parsed, checked, re-sealed) by a second process
+# while this one merges it (`reader`): starting it costs about half a second.
+READ_BESIDE_RECORDS = 50_000
 ROLES_THAT_RESOLVE = ("manager", "admin")
 SUFFIX = ".pantisync"
 
@@ -688,8 +692,12 @@ def open_for_import(ws, path: Path):
 
 
 def import_bundle(ws, path: Path, preview: bool = False, ack_out: Path | None = None,
-                  progress: Progress | None = None, cancelled: Callable[[], bool] | None = None) -> ImportResult:
-    """Verify, then apply all-or-nothing. With `preview`, report what would change and change nothing."""
+                  progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+                  read_beside: bool | None = None) -> ImportResult:
+    """Verify, then apply all-or-nothing. With `preview`, report what would change and change nothing.
+
+    `read_beside`: read the bundle in a second process (`reader`) while merging it; by
+    default for a bundle of `READ_BESIDE_RECORDS` records or more."""
     opened = open_for_import(ws, path)
     h = opened.header
     sender, scope, seq = str(h["sender"]), str(h["scope"]), int(h.get("seq") or 0)
@@ -705,10 +713,14 @@ def import_bundle(ws, path: Path, preview: bool = False, ack_out: Path | None = 
                 code=sender, seq=seq))
     compact = False
     try:
-        large = not preview and int(h.get("records") or 0) >= ROLLBACK_JOURNAL_RECORDS
+        records = int(h.get("records") or 0)
+        large = not preview and records >= ROLLBACK_JOURNAL_RECORDS
         journal = rollback_journal(ws.db) if large else contextlib.nullcontext()
-        with _bulk(), _import_cache(ws), journal, ws.db.atomic():
-            compact = _apply(ws, opened, result, progress, cancelled)
+        if read_beside is None:
+            read_beside = not preview and records >= READ_BESIDE_RECORDS
+        reading = R.lines_read_beside(ws, opened) if read_beside else contextlib.nullcontext()
+        with _bulk(), _import_cache(ws), journal, reading as items, ws.db.atomic():
+            compact = _apply(ws, opened, result, progress, cancelled, items)
             if scope != "ack":
                 _check_chain(ws, sender, seq, h, result)
                 _record_bundle(ws, result.bundle_id, "in", sender, scope, seq, opened.hash, h.get("prev_hash"),
@@ -818,8 +830,12 @@ def result_links(result: ImportResult) -> list:
     return getattr(result, "_links", [])
 
 
-def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelled) -> bool:
-    """Merge the bundle's lines into the store. Returns whether an erasure asks for compaction."""
+def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelled, items: Iterable | None = None
+           ) -> bool:
+    """Merge the bundle's lines into the store. Returns whether an erasure asks for compaction.
+
+    `items` are the lines read already (by `reader.lines_read_beside`): records as Versions,
+    other lines as they are; by default the lines are read here."""
     erased = {r[0] for r in ws.db.execute("SELECT child_id FROM erasure")}
     pending: dict[str, list[Version]] = defaultdict(list)
     compact = False
@@ -829,12 +845,12 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
     lines_seen: dict[str, int] = defaultdict(int)
     transfers_changed = False
     registrations = _Registrations()
-    for obj in _lines(opened):
-        t = obj.get("t")
+    for obj in _lines(opened) if items is None else items:
+        t = "v" if type(obj) is Version else obj.get("t")
         if t in ("erasure", "transfer"):
             lines_seen[t] += 1
         if t == "v":
-            v = _version_from_line(obj)
+            v = obj if type(obj) is Version else _version_from_line(obj)
             lines_seen[v.kind] += 1
             max_hlc = max(max_hlc, v.hlc)
             pending[v.kind].append(v)
@@ -974,7 +990,7 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
     k = kind(name)
     by_id: dict[str, list[Version]] = defaultdict(list)
     for v in versions:
-        cid = v.id if name == "child" else v.data.get("child_id")
+        cid = v.id if name == "child" else (v.data if v.data is not None else v.meta["sealed"]).get("child_id")
         if cid in erased:
             continue
         by_id[v.id].append(v)
@@ -1018,7 +1034,8 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
         else:
             result.unchanged += 1
         if row is None or (row["hlc"], row["origin"]) != winner.key:
-            data = winner.data if winner.data is not None else _load(ws, name, winner, row, crow)
+            at_hand = winner.data is not None or "sealed" in winner.meta  # arriving: no need to open
+            data = winner.data if at_hand else _load(ws, name, winner, row, crow)
             (new_rows if row is None else changed_rows).append(_sealed_row(ws, k, winner, data, seq))
             if name == "child":
                 written_children.append((winner.id, None if winner.deleted else data))
@@ -1071,12 +1088,23 @@ def _conflict_stub(c: dict) -> Version:
 
 
 def _load(ws, name: str, v: Version, row: dict | None, crow: list[dict]) -> dict:
+    if "sealed" in v.meta:  # an arriving version a reading process sealed: open its row
+        return ws.records.open_row(name, v.meta["sealed"])
     if "conflict_row" in v.meta:
         return _conflict_version(ws, v.meta["conflict_row"]).data
     return ws.records.open_row(name, row)
 
 
-def _sealed_row(ws, k, v: Version, data: dict, seq: int) -> dict:
+def _sealed_row(ws, k, v: Version, data: dict | None, seq: int) -> dict:
+    """The row that stores version `v` here (sealed already when a reading process sealed it)."""
+    row = v.meta.get("sealed") or _sealed_fields(ws.records, k, v, data)
+    row["vv"] = vv_text(v.vv, v.origin, v.hlc)
+    row["seq"] = seq
+    return row
+
+
+def _sealed_fields(records, k, v: Version, data: dict) -> dict:
+    """Version `v` sealed under `records`' current keys: its row but for `vv` and `seq`."""
     row = {"id": v.id, "centre_id": v.centre_id, "hlc": v.hlc, "origin": v.origin, "deleted": int(v.deleted),
            "created_at": v.created_at, "created_by": v.created_by, "updated_at": v.updated_at,
            "updated_by": v.updated_by}
@@ -1086,12 +1114,10 @@ def _sealed_row(ws, k, v: Version, data: dict, seq: int) -> dict:
             row["child_id"] = data.get("child_id") or v.meta.get("child_id") or ""
         data = {"id": v.id, **({"child_id": row["child_id"]} if k.per_child else {})}
     else:
-        row.update(ws.records._index_values(k, data))
+        row.update(records._index_values(k, data))
     if k.per_child and not row.get("child_id"):
         raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read."))
-    ws.records._seal_row(k, row, data)
-    row["vv"] = vv_text(v.vv, v.origin, v.hlc)
-    row["seq"] = seq
+    records._seal_row(k, row, data)
     return row
 
 
