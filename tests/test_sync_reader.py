@@ -169,7 +169,7 @@ def test_cancelled_or_with_its_reader_killed_an_import_changes_nothing(sites, tm
     assert res.new == 1502 and beside.verify() == []
 
 
-def test_large_bundles_are_read_beside_and_small_ones_here(sites, tmp_path, monkeypatch):
+def test_large_bundles_and_their_previews_are_read_beside_and_small_ones_here(sites, tmp_path, monkeypatch):
     a, _here, beside = sites
     a.register_child({"full_name": "Budi", "birth_date": "2011-03-04", "intake_date": "2026-01-05"})
     used, real = [], X.R.lines_read_beside
@@ -184,4 +184,4 @@ def test_large_bundles_are_read_beside_and_small_ones_here(sites, tmp_path, monk
     a.register_child({"full_name": "Agus", "birth_date": "2012-03-04", "intake_date": "2026-01-05"})
     X.import_bundle(beside, X.export_changes(a, "HQB", tmp_path / "2.pantisync").path, preview=True)
     res = X.import_bundle(beside, X.export_changes(a, "HQB", tmp_path / "3.pantisync").path)
-    assert len(used) == 1 and res.new == 1  # (a preview reads here: it writes nothing to overlap with)
+    assert used == [3, 3] and res.new == 1  # a preview is merged (then rolled back) the same way

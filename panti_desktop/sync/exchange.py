@@ -717,7 +717,7 @@ def import_bundle(ws, path: Path, preview: bool = False, ack_out: Path | None = 
         large = not preview and records >= ROLLBACK_JOURNAL_RECORDS
         journal = rollback_journal(ws.db) if large else contextlib.nullcontext()
         if read_beside is None:
-            read_beside = not preview and records >= READ_BESIDE_RECORDS
+            read_beside = records >= READ_BESIDE_RECORDS  # a preview merges too, then rolls back
         reading = R.lines_read_beside(ws, opened) if read_beside else contextlib.nullcontext()
         with _bulk(), _import_cache(ws), journal, reading as items, ws.db.atomic():
             compact = _apply(ws, opened, result, progress, cancelled, items)
