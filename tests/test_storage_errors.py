@@ -89,3 +89,12 @@ def test_cli_backup_while_an_import_holds_the_database_says_so(centre, tmp_path)
         holder.close()
     run(["backup", "--out", str(tmp_path / "b.pantibak")], admin_env(), d, check=0)
     run(["backup", "verify", str(tmp_path / "b.pantibak")], admin_env(), d, check=0)
+
+
+def test_a_damaged_database_file_is_refused_with_a_sentence(tmp_path):
+    from panti_desktop.store.db import open_database
+
+    path = tmp_path / "centre.db"
+    path.write_bytes(b"this is not a database, it was overwritten " * 200)
+    with pytest.raises(StorageError, match="damaged"):
+        open_database(path)

@@ -29,13 +29,13 @@ class StorageError(PantiError, sqlite3.OperationalError):
 
 
 def _sentences() -> dict[int, str]:
+    busy = _("The centre database is busy with other work (an import, a backup, or the app open in another "
+             "window), so this was not done; nothing already saved was lost. Try again when that work has finished.")
+    damaged = _("The centre database file is damaged; nothing more was written to it. Restore the last verified "
+                "backup (panti-desktop restore FILE).")
     return {
-        sqlite3.SQLITE_BUSY: _("The centre database is busy with other work (an import, a backup, or the app open "
-                               "in another window), so this was not done; nothing already saved was lost. Try "
-                               "again when that work has finished."),
-        sqlite3.SQLITE_LOCKED: _("The centre database is busy with other work (an import, a backup, or the app "
-                                 "open in another window), so this was not done; nothing already saved was lost. "
-                                 "Try again when that work has finished."),
+        sqlite3.SQLITE_BUSY: busy,
+        sqlite3.SQLITE_LOCKED: busy,
         sqlite3.SQLITE_FULL: _("The disk is full, so this was not saved; nothing already saved was lost. Free some "
                                "space on the disk and try again."),
         sqlite3.SQLITE_READONLY: _("The data folder cannot be written (it is read-only), so this was not saved; "
@@ -44,10 +44,8 @@ def _sentences() -> dict[int, str]:
                                 "saved was lost. Check the disk and try again."),
         sqlite3.SQLITE_CANTOPEN: _("The centre database file could not be opened: check that the data folder "
                                    "exists and can be written."),
-        sqlite3.SQLITE_CORRUPT: _("The centre database file is damaged. Run 'verify', and restore the last "
-                                  "verified backup if it fails."),
-        sqlite3.SQLITE_NOTADB: _("The centre database file is damaged. Run 'verify', and restore the last "
-                                 "verified backup if it fails."),
+        sqlite3.SQLITE_CORRUPT: damaged,
+        sqlite3.SQLITE_NOTADB: damaged,
     }
 
 
