@@ -215,19 +215,22 @@ def test_an_import_killed_midway_changes_nothing_and_can_run_again(sites, tmp_pa
         assert res.new >= 6 and again.verify() == []
 
 
-def _resigned(a, hq, good, out, counts: dict, keep=None):
-    """`good` (from `a` to HQ) signed again by `a` with other counts in its header, and only
-    the lines `keep` accepts in its payload (all of them by default)."""
+def _resigned(a, hq, good, out, counts: dict | None = None, keep=None, change=None):
+    """`good` (from `a` to `hq`) signed again by `a`: with other `counts` in its header (as
+    they were by default), only the lines `keep` accepts (all by default), each passed through
+    `change` (unchanged by default)."""
     header = B.read_header(good)
     fields = {k: v for k, v in header.items() if k not in ("format", "recipients", "sender_key")}
-    fields["counts"] = counts
+    if counts is not None:
+        fields["counts"] = counts
     opened = X.open_for_import(hq, good)
-    if keep is None:
+    if keep is None and change is None:
         payload = opened.iter_chunks()
     else:
-        fields["records"] = sum(counts.values())
-        payload = [b"".join(X._dump(o) for o in X._lines(opened) if keep(o))]
-    B.write_bundle(out, fields, payload, [B.Recipient("HQ", peers.peer(a, "HQ").kem_key)],
+        if keep is not None:
+            fields["records"] = sum(fields["counts"].values())
+        payload = [b"".join(X._dump(change(o) if change else o) for o in X._lines(opened) if keep is None or keep(o))]
+    B.write_bundle(out, fields, payload, [B.Recipient(hq.centre_code, peers.peer(a, hq.centre_code).kem_key)],
                    peers.identity(a).signing)
     return out
 

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import multiprocessing
 import random
-import sqlite3
 
 import pytest
 
 from panti_desktop.bench import _session_like
 from panti_desktop.errors import Cancelled, IntegrityError, PantiError
 from panti_desktop.store.kinds import KINDS
-from panti_desktop.sync import bundle as B
 from panti_desktop.sync import exchange as X
-from panti_desktop.sync import peers
 from panti_desktop.sync import reader as R
 
 from .conftest import make_site, trust_all
+from .test_sync_adversarial import _dump, _resigned
 
 
 @pytest.fixture
@@ -93,25 +91,6 @@ def test_reading_beside_merges_exactly_as_reading_here(sites, tmp_path):
     assert summary(third[0]) == summary(third[1])
 
 
-def resigned(a, hq, good, out, change):
-    """`good` signed again by `a` with each line passed through `change`."""
-    header = B.read_header(good)
-    fields = {k: v for k, v in header.items() if k not in ("format", "recipients", "sender_key")}
-    opened = X.open_for_import(hq, good)
-    payload = [b"".join(X._dump(change(o)) for o in X._lines(opened))]
-    B.write_bundle(out, fields, payload, [B.Recipient(hq.centre_code, peers.peer(a, hq.centre_code).kem_key)],
-                   peers.identity(a).signing)
-    return out
-
-
-def dump(ws) -> list[str]:
-    con = sqlite3.connect(ws.data_dir / "centre.db")
-    try:
-        return sorted(con.iterdump())
-    finally:
-        con.close()
-
-
 def test_a_record_the_reader_refuses_is_refused_with_its_message(sites, tmp_path):
     a, _here, beside = sites
     c = a.register_child({"full_name": "Budi", "birth_date": "2011-03-04", "intake_date": "2026-01-05"})
@@ -124,11 +103,11 @@ def test_a_record_the_reader_refuses_is_refused_with_its_message(sites, tmp_path
             o = {**o, "data": {k: v for k, v in o["data"].items() if k != "child_id"}}
         return o
 
-    bad = resigned(a, beside, good, tmp_path / "bad.pantisync", orphan)
-    before = dump(beside)
+    bad = _resigned(a, beside, good, tmp_path / "bad.pantisync", change=orphan)
+    before = _dump(beside.data_dir / "centre.db")
     with pytest.raises(IntegrityError, match="cannot read"):
         X.import_bundle(beside, bad, read_beside=True)
-    assert dump(beside) == before
+    assert _dump(beside.data_dir / "centre.db") == before
     assert X.import_bundle(beside, good, read_beside=True).new == 3 and beside.verify() == []
 
 
@@ -148,10 +127,10 @@ def test_cancelled_or_with_its_reader_killed_an_import_changes_nothing(sites, tm
     many(a)
     path = tmp_path / "many.pantisync"
     X.export_changes(a, "HQB", path)
-    before = dump(beside)
+    before = _dump(beside.data_dir / "centre.db")
     with pytest.raises(Cancelled):
         X.import_bundle(beside, path, read_beside=True, cancelled=lambda: True)
-    assert dump(beside) == before and readers() == []
+    assert _dump(beside.data_dir / "centre.db") == before and readers() == []
 
     class KilledReader(R._Drain):  # the reading process dies (out of memory, killed) as it starts
         def __init__(self, conn):
@@ -163,7 +142,7 @@ def test_cancelled_or_with_its_reader_killed_an_import_changes_nothing(sites, tm
     monkeypatch.setattr(R, "_Drain", KilledReader)
     with pytest.raises(PantiError, match="process reading it stopped"):
         X.import_bundle(beside, path, read_beside=True)
-    assert dump(beside) == before and readers() == []
+    assert _dump(beside.data_dir / "centre.db") == before and readers() == []
     monkeypatch.undo()
     res = X.import_bundle(beside, path, read_beside=True)
     assert res.new == 1502 and beside.verify() == []

@@ -846,11 +846,12 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
     transfers_changed = False
     registrations = _Registrations()
     for obj in _lines(opened) if items is None else items:
-        t = "v" if type(obj) is Version else obj.get("t")
+        read = type(obj) is Version  # a record the reading process parsed and sealed already
+        t = "v" if read else obj.get("t")
         if t in ("erasure", "transfer"):
             lines_seen[t] += 1
         if t == "v":
-            v = obj if type(obj) is Version else _version_from_line(obj)
+            v = obj if read else _version_from_line(obj)
             lines_seen[v.kind] += 1
             max_hlc = max(max_hlc, v.hlc)
             pending[v.kind].append(v)
