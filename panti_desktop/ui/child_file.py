@@ -22,12 +22,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QMenu,
     QPushButton,
     QScrollArea,
     QStackedWidget,
-    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -50,7 +48,6 @@ from .common import (
     DateEdit,
     Worker,
     confirm,
-    fill_table,
     fmt_date,
     has_module,
     make_table,
@@ -62,6 +59,7 @@ from .common import (
     show_error,
     vocab_combo,
 )
+from .tables import Cell
 
 IDENTITY_FIELDS = ["full_name", "nickname", "nik", "birth_date", "birth_place", "address", "school_name",
                    "father_name", "mother_name", "guardian_name", "guardian_contact"]
@@ -262,7 +260,7 @@ class AssessmentSection(QWidget):
         lay = QVBoxLayout(self)
         self.table = make_table([_("Date"), _("Template"), RISK_LEVELS.title.text(), _("Summary")], self,
                                 "assessments")
-        self.table.cellDoubleClicked.connect(lambda r, _c: self.open_selected())
+        self.table.row_activated.connect(lambda _row: self.open_selected())
         lay.addWidget(self.table)
         buttons = QHBoxLayout()
         for text, slot in ((_("&New assessment…"), self.new), (_("&Open…"), self.open_selected),
@@ -284,12 +282,12 @@ class AssessmentSection(QWidget):
             t = find_template(rec.data.get("template_id", ""), rec.data.get("template_version"))
             rows.append([fmt_date(rec.data.get("assessed_on")), t.title.text() if t else rec.data.get("template_id"),
                          RISK_LEVELS.label(rec.data.get("risk_level")), rec.data.get("summary") or ""])
-        fill_table(self.table, rows)
+        self.table.set_rows(rows)
         self.table.resizeColumnsToContents()
 
     def _selected(self):
-        rows = self.table.selectionModel().selectedRows()
-        return self.records[rows[0].row()] if rows else None
+        row = self.table.selected_row()
+        return None if row is None else self.records[row]
 
     def new(self) -> None:
         dialog = AssessmentDialog(self.ws, self.child_id, parent=self)
@@ -318,8 +316,7 @@ class AssessmentSection(QWidget):
                 and (r.data.get("assessed_on") or "") < (rec.data.get("assessed_on") or "")]
         self.comparison.show()
         if not same:
-            self.comparison.setRowCount(1)
-            self.comparison.setItem(0, 0, QTableWidgetItem(_("There is no earlier assessment with this template.")))
+            self.comparison.set_rows([[_("There is no earlier assessment with this template.")]])
             return 0
         prev = same[-1]
         t = find_template(rec.data["template_id"], rec.data.get("template_version"))
@@ -331,14 +328,10 @@ class AssessmentSection(QWidget):
             opt = it.scale.option(str(value)) if value is not None else None
             return opt.label.text() if opt else (str(value) if value is not None else "—")
 
-        self.comparison.setRowCount(len(changes))
-        for i, c in enumerate(changes):
-            cells = [c.item.text.text(), label(c.item, c.before), label(c.item, c.after), words[c.direction]]
-            for j, v in enumerate(cells):
-                item = QTableWidgetItem(v)
-                if j == 3 and c.direction in colours:
-                    item.setForeground(Qt.GlobalColor.darkGreen if c.direction == "better" else Qt.GlobalColor.red)
-                self.comparison.setItem(i, j, item)
+        self.comparison.set_rows([
+            [c.item.text.text(), label(c.item, c.before), label(c.item, c.after),
+             Cell(words[c.direction], colour=colours.get(c.direction, ""))]
+            for c in changes])
         self.comparison.resizeColumnsToContents()
         return len(changes)
 
@@ -521,8 +514,7 @@ class SessionsSection(QWidget):
         top.addStretch(1)
         llay.addLayout(top)
         self.table = make_table([_("Date"), _("Setting"), _("Status"), _("Author"), _("Notes")], listing, "sessions")
-        self.table.cellDoubleClicked.connect(lambda r, _c: self.open_form(self.sessions[r].id))
-        self.table.itemActivated.connect(lambda item: self.open_form(self.sessions[item.row()].id))
+        self.table.row_activated.connect(lambda row: self.open_form(self.sessions[row].id))
         llay.addWidget(self.table)
         self.stack.addWidget(listing)
         self.form_holder = QWidget()
@@ -547,7 +539,7 @@ class SessionsSection(QWidget):
             notes = (d.get("notes") or "").replace("\n", " ")
             rows.append([fmt_date(d.get("session_date")), SESSION_SETTINGS.label(d.get("setting")), status,
                          self.ws.user_name(d.get("author_id")), notes[:120]])
-        fill_table(self.table, rows)
+        self.table.set_rows(rows)
         self.table.resizeColumnsToContents()
 
     def open_form(self, session_id: str | None = None, amend_of: str | None = None):
@@ -611,7 +603,7 @@ class HistorySection(QWidget):
                         rows.append((r[2].replace("T", " ")[:16], self.ws.user_name(r[3]),
                                      actions["delete" if r[4] else "update"], _kind_title(name)))
             rows.sort(reverse=True)
-        fill_table(self.table, [list(r) for r in rows])
+        self.table.set_rows(rows)
         self.table.resizeColumnsToContents()
 
 
@@ -718,9 +710,7 @@ class ChildFileWidget(QWidget):
         self.section_keys.append(key)
         self.section_widgets[key] = widget
         self.stack.addWidget(widget)
-        item = QListWidgetItem(title)
-        item.setData(Qt.ItemDataRole.UserRole, key)
-        self.sections.addItem(item)
+        self.sections.addItem(title)  # its key is section_keys[row]
         if hasattr(widget, "changed"):
             widget.changed.connect(self._section_changed)
 

@@ -18,7 +18,6 @@ from datetime import date
 from PySide6.QtCore import QDate, QLocale, QObject, QRunnable, Qt, QThreadPool, QTranslator, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QCheckBox,
     QComboBox,
@@ -27,15 +26,12 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QProgressDialog,
     QPushButton,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +41,7 @@ from ..domain.vocab import Vocabulary
 from ..errors import PantiError
 from ..i18n import _, current_language
 from ..store.db import storage_error
+from .tables import RowsTable
 
 log = logging.getLogger(__name__)
 
@@ -247,35 +244,9 @@ def confirm(parent: QWidget | None, title: str, text: str) -> bool:
 
 
 def make_table(headers: list[str], parent: QWidget | None = None, name: str = "",
-               stretch: bool = False) -> QTableWidget:
-    """A read-only, row-selecting table with compact rows: every list in the app looks alike."""
-    table = QTableWidget(0, len(headers), parent)
-    if name:
-        table.setObjectName(name)
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(26)
-    header = table.horizontalHeader()
-    if stretch:
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    else:
-        header.setStretchLastSection(True)
-    return table
-
-
-def fill_table(table: QTableWidget, rows: list[list[str]], data: list | None = None) -> None:
-    """Replace a table's rows; `data[i]` is kept on every cell of row i (UserRole)."""
-    table.setRowCount(len(rows))
-    for i, values in enumerate(rows):
-        for j, v in enumerate(values):
-            item = QTableWidgetItem("" if v is None else str(v))
-            if data is not None:
-                item.setData(Qt.ItemDataRole.UserRole, data[i])
-            table.setItem(i, j, item)
+               stretch: bool = False) -> RowsTable:
+    """A read-only, row-selecting list with compact rows: every list in the app looks alike."""
+    return RowsTable(headers, parent, name, stretch)
 
 
 def scroll_area(widget: QWidget) -> QScrollArea:

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QListWidget,
-    QListWidgetItem,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -122,17 +121,17 @@ class Dashboard(QWidget):
                 lst = QListWidget(card)
                 lst.setObjectName("dueList")
                 lst.setFrameShape(QFrame.Shape.NoFrame)
+                # What each line opens, kept in Python (no per-item Qt data, see ui/tables.py).
+                targets = [(due.child_id, due.record_id, kind) for due in items[: self.MAX_ITEMS]]
                 for due in items[: self.MAX_ITEMS]:
                     row = self.ws.child_row(due.child_id)
                     when = fmt_date(due.when[:10] if due.when else None)
-                    item = QListWidgetItem(f"{row.register_no}  {row.initials}   {when}")
-                    item.setData(Qt.ItemDataRole.UserRole, (due.child_id, due.record_id, kind))
-                    lst.addItem(item)
+                    lst.addItem(f"{row.register_no}  {row.initials}   {when}")
                 if len(items) > self.MAX_ITEMS:
                     lst.addItem(_("… and {n} more").format(n=len(items) - self.MAX_ITEMS))
                 lst.setMaximumHeight(26 * min(len(items), self.MAX_ITEMS + 1) + 6)
-                lst.itemActivated.connect(self._activate)
-                lst.itemDoubleClicked.connect(self._activate)
+                # `itemActivated` fires on a double click and on Enter.
+                lst.itemActivated.connect(lambda item, lst=lst, targets=targets: self._activate(targets, lst.row(item)))
                 card.body.addWidget(lst)
             grid.addWidget(card, 1 + n // 2, n % 2, alignment=Qt.AlignmentFlag.AlignTop)
             n += 1
@@ -142,11 +141,10 @@ class Dashboard(QWidget):
         lay.addWidget(refresh, alignment=Qt.AlignmentFlag.AlignLeft)
         lay.addStretch(1)
 
-    def _activate(self, item: QListWidgetItem) -> None:
-        data = item.data(Qt.ItemDataRole.UserRole)
-        if not data:
+    def _activate(self, targets: list[tuple], row: int) -> None:
+        if not 0 <= row < len(targets):  # the "… and N more" line
             return
-        child_id, record_id, kind = data
+        child_id, record_id, kind = targets[row]
         if kind == "session":
             self.open_session.emit(child_id, record_id)
         else:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QPushButton,
     QStackedWidget,
@@ -32,7 +31,6 @@ from ..i18n import _
 from .common import (
     PassphraseField,
     Worker,
-    fill_table,
     fmt_date,
     has_module,
     heading,
@@ -142,7 +140,7 @@ class SessionsPage(QWidget):
         lay.addWidget(hint)
         self.table = make_table([_("Date"), _("Register no."), _("Initials"), _("Status"), _("Author")], self,
                                 "sessionsTable", stretch=True)
-        self.table.cellDoubleClicked.connect(self._open)
+        self.table.row_activated.connect(self._open)
         lay.addWidget(self.table)
         self.refresh()
 
@@ -154,13 +152,11 @@ class SessionsPage(QWidget):
             status = _("Amendment") if s.get("amends_id") else SESSION_STATUSES.label(s["status"])
             rows.append([fmt_date(s["session_date"]), child.register_no, child.initials, status,
                          self.ws.user_name(s["author_id"])])
-        fill_table(self.table, rows, [(s["child_id"], s["id"]) for s in sessions])
+        self.table.set_rows(rows, [(s["child_id"], s["id"]) for s in sessions])
 
-    def _open(self, row: int, _col: int) -> None:
-        item = self.table.item(row, 0)
-        if item:
-            child_id, session_id = item.data(Qt.ItemDataRole.UserRole)
-            self.open_session.emit(child_id, session_id)
+    def _open(self, row: int) -> None:
+        child_id, session_id = self.table.row_data(row)
+        self.open_session.emit(child_id, session_id)
 
 
 class MainWindow(QMainWindow):
@@ -256,9 +252,7 @@ class MainWindow(QMainWindow):
     def _add_page(self, key: str, title: str, widget: QWidget) -> None:
         self.page_keys.append(key)
         self.pages.addWidget(widget)
-        item = QListWidgetItem(title)
-        item.setData(Qt.ItemDataRole.UserRole, key)
-        self.nav.addItem(item)
+        self.nav.addItem(title)  # its key is page_keys[row]
 
     def _switch(self, row: int) -> None:
         if row < 0:

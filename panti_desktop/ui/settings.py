@@ -32,7 +32,6 @@ from .common import (
     apply_language,
     button_row,
     confirm,
-    fill_table,
     fmt_date,
     heading,
     make_table,
@@ -44,6 +43,7 @@ from .common import (
     show_error,
     vocab_combo,
 )
+from .tables import Cell
 
 
 class NewPassphraseDialog(QDialog):
@@ -261,7 +261,7 @@ class SettingsPage(QWidget):
         self.retention_table = make_table([_("Register no."), _("Status"), _("Ended"), _("Retention until"),
                                            _("Legal hold"), _("Due now")], box, "retentionTable")
         self.retention_table.setMinimumHeight(140)
-        self.retention_table.itemSelectionChanged.connect(self._show_retention_detail)
+        self.retention_table.selection_changed.connect(self._show_retention_detail)
         lay.addWidget(self.retention_table)
         self.retention_detail = QLabel(box)
         self.retention_detail.setObjectName("retentionDetail")
@@ -297,11 +297,10 @@ class SettingsPage(QWidget):
         self.retention_items = retention.review(self.ws)
         rows = [[i.register_no, LIFECYCLE_STATES.label(i.status), fmt_date(i.ended_on),
                  fmt_date(i.due_on) + ("  ⚠" if i.past_due else ""),
-                 _("until {date}").format(date=fmt_date(i.hold_until)) if i.hold_until else "", self._due_now(i)]
+                 _("until {date}").format(date=fmt_date(i.hold_until)) if i.hold_until else "",
+                 Cell(self._due_now(i), tooltip=self._retention_detail_text(i))]
                 for i in self.retention_items]
-        fill_table(self.retention_table, rows, [i.child_id for i in self.retention_items])
-        for row, i in enumerate(self.retention_items):
-            self.retention_table.item(row, 5).setToolTip(self._retention_detail_text(i))
+        self.retention_table.set_rows(rows, [i.child_id for i in self.retention_items])
         self.retention_table.resizeColumnsToContents()
         self._show_retention_detail()
         from ..backup import backups_holding_erased
@@ -332,17 +331,17 @@ class SettingsPage(QWidget):
         return text
 
     def _show_retention_detail(self) -> None:
-        rows = self.retention_table.selectionModel().selectedRows()
-        item = self.retention_items[rows[0].row()] if rows and rows[0].row() < len(self.retention_items) else None
+        row = self.retention_table.selected_row()
+        item = self.retention_items[row] if row is not None and row < len(self.retention_items) else None
         self.retention_detail.setVisible(item is not None)
         self.retention_detail.setText(self._retention_detail_text(item) if item is not None else "")
 
     def _selected_case(self):
-        rows = self.retention_table.selectionModel().selectedRows()
-        if not rows:
+        row = self.retention_table.selected_row()
+        if row is None:
             show_error(self, _("Choose a case in the list first."))
             return None
-        return self.retention_items[rows[0].row()]
+        return self.retention_items[row]
 
     def _place_hold(self) -> None:
         from .. import retention
@@ -561,16 +560,15 @@ class SettingsPage(QWidget):
 
     def _fill_users(self) -> None:
         users = [u for u in self.ws.users() if u.removed_at is None]
-        fill_table(self.users, [[u.name, ROLES.label(u.role), fmt_date(u.created_at[:10])] for u in users],
-                   [u.name for u in users])
+        self.users.set_rows([[u.name, ROLES.label(u.role), fmt_date(u.created_at[:10])] for u in users],
+                            [u.name for u in users])
         self.users.resizeColumnsToContents()
 
     def _selected_user(self) -> str | None:
-        rows = self.users.selectionModel().selectedRows()
-        if not rows:
+        name = self.users.selected_data()
+        if name is None:
             show_error(self, _("Choose a user in the list first."))
-            return None
-        return self.users.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        return name
 
     def _save_idle(self) -> None:
         try:

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QStorageInfo, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -31,8 +31,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -50,7 +48,6 @@ from .common import (
     DateEdit,
     Worker,
     confirm,
-    fill_table,
     fmt_date,
     heading,
     make_table,
@@ -60,6 +57,7 @@ from .common import (
     run_with_progress,
     show_error,
 )
+from .tables import Cell
 
 MANAGERS = ("manager", "admin")
 
@@ -115,12 +113,6 @@ def _notify(widget: QWidget) -> None:
         page = page.parent()
     if page is not None:
         page.refresh_others(widget)
-
-
-def _selected_data(table) -> str | None:
-    """The UserRole data of the selected row of a table made with `fill_table(..., data)`."""
-    rows = table.selectionModel().selectedRows() if table.selectionModel() else []
-    return table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole) if rows else None
 
 
 class _PeerChoice(QComboBox):
@@ -538,14 +530,12 @@ class HistoryTab(QWidget):
 
     def refresh(self) -> None:
         items = X.peer_status(self.ws)
-        fill_table(self.status, [[f"{s.peer.code} — {s.peer.name}" + (" (" + _("revoked") + ")"
-                                                                     if s.peer.revoked_at else ""),
-                                  str(s.sent), str(s.unacked), _when(s.last_sent), str(s.received),
-                                  _when(s.last_received), ", ".join(str(g) for g in s.gaps) or "—"]
-                                 for s in items])
-        for i, s in enumerate(items):
-            if s.gaps:
-                self.status.item(i, 6).setForeground(QBrush(QColor("#9a3412")))
+        self.status.set_rows([[f"{s.peer.code} — {s.peer.name}" + (" (" + _("revoked") + ")"
+                                                                   if s.peer.revoked_at else ""),
+                               str(s.sent), str(s.unacked), _when(s.last_sent), str(s.received),
+                               _when(s.last_received),
+                               Cell(", ".join(str(g) for g in s.gaps), colour="#9a3412") if s.gaps else "—"]
+                              for s in items])
         self.status.resizeColumnsToContents()
         gaps = [_("Bundles not yet received from {code}: {seqs}. They can still be imported later.").format(
             code=s.peer.code, seqs=", ".join(str(n) for n in s.gaps)) for s in items if s.gaps]
@@ -573,7 +563,7 @@ class HistoryTab(QWidget):
                          _scope_text(b["scope"]), str(b["seq"] or "—"), str(b["records"]),
                          _when(b["acked_at"]) if b["direction"] == "out" and b["scope"] != "ack" else "",
                          text])
-        fill_table(self.history, rows)
+        self.history.set_rows(rows)
         self.history.resizeColumnsToContents()
 
 
@@ -623,7 +613,7 @@ class ConflictsTab(QWidget):
         split = QSplitter(Qt.Orientation.Vertical, self)
         self.table = make_table([_("Register no."), _("Record"), _("Conflict"), _("Fields")], split,
                                 "conflictList")
-        self.table.itemSelectionChanged.connect(self._show_selected)
+        self.table.selection_changed.connect(self._show_selected)
         split.addWidget(self.table)
         detail = QWidget(split)
         dl = QVBoxLayout(detail)
@@ -631,10 +621,11 @@ class ConflictsTab(QWidget):
         self.title = QLabel("", detail)
         self.title.setWordWrap(True)
         dl.addWidget(self.title)
-        self.fields = QTableWidget(0, 4, detail)
-        self.fields.setObjectName("conflictFields")
-        self.fields.setHorizontalHeaderLabels([_("Field"), _("Version in use"), _("Other version"), _("Keep")])
-        self.fields.verticalHeader().hide()
+        self.fields = make_table([_("Field"), _("Version in use"), _("Other version"), _("Keep")], detail,
+                                 "conflictFields")
+        self.fields.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.field_names: list[str] = []
+        self.field_choices: dict[str, QComboBox] = {}
         header = self.fields.horizontalHeader()
         for col, mode in enumerate((QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch,
                                     QHeaderView.ResizeMode.Stretch, QHeaderView.ResizeMode.ResizeToContents)):
@@ -677,21 +668,22 @@ class ConflictsTab(QWidget):
                 what = ", ".join(_field_label(c.kind, f) for f in c.changed_fields()[:5])
             rows.append([c.register_no or "—", RECORD_TYPES[c.kind].TITLE.text() if c.kind in RECORD_TYPES
                          else c.kind, reasons.get(c.reason, c.reason), what])
-        fill_table(self.table, rows, [c.id for c in self.items])
+        self.table.set_rows(rows, [c.id for c in self.items])
         self.table.resizeColumnsToContents()
         if self.items:
             self.table.selectRow(0)
         self._show_selected()
 
     def selected(self) -> X.Conflict | None:
-        cid = _selected_data(self.table)
+        cid = self.table.selected_data()
         return next((c for c in self.items if c.id == cid), None) if cid else None
 
     def _show_selected(self) -> None:
         c = self.selected()
         for b in (self.keep_mine, self.keep_theirs, self.keep_merged, self.keep_both):
             b.setVisible(False)
-        self.fields.setRowCount(0)
+        self.fields.set_rows([])
+        self.field_names, self.field_choices = [], {}
         if c is None:
             self.title.setText(_("No conflicts.") if not self.items else _("Choose a conflict above."))
             return
@@ -707,25 +699,21 @@ class ConflictsTab(QWidget):
             + (" " + _("The other version deletes the record.") if c.theirs_deleted else ""))
         names = sorted(set(c.mine or {}) | set(c.theirs or {}), key=lambda n: (n not in c.changed_fields(), n))
         names = [n for n in names if n not in ("id", "child_id")]
-        self.fields.setRowCount(len(names))
-        bold = QFont()
-        bold.setBold(True)
-        for i, n in enumerate(names):
+        rows = []
+        for n in names:
             a, b = (c.mine or {}).get(n), (c.theirs or {}).get(n)
             cells = [_field_label(c.kind, n), _value_text(c.kind, n, a, self.ws), _value_text(c.kind, n, b, self.ws)]
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                item.setData(Qt.ItemDataRole.UserRole, n)
-                if a != b:
-                    item.setBackground(QBrush(QColor("#fff4d6")))
-                    item.setFont(bold)
-                self.fields.setItem(i, j, item)
+            rows.append([Cell(t, background="#fff4d6", bold=True) if a != b else t for t in cells] + [""])
+        self.fields.set_rows(rows, names)
+        self.field_names = names
+        for i, n in enumerate(names):
+            a, b = (c.mine or {}).get(n), (c.theirs or {}).get(n)
             if a != b and not c.mine_deleted and not c.theirs_deleted:
                 choice = QComboBox(self.fields)
                 choice.addItem(_("in use"), "mine")
                 choice.addItem(_("other"), "theirs")
-                self.fields.setCellWidget(i, 3, choice)
+                self.fields.setIndexWidget(self.fields.model().index(i, 3), choice)
+                self.field_choices[n] = choice
         self.keep_mine.setVisible(self.may_resolve)
         self.keep_theirs.setVisible(self.may_resolve)
         self.keep_merged.setVisible(self.may_resolve and not c.mine_deleted and not c.theirs_deleted)
@@ -736,20 +724,15 @@ class ConflictsTab(QWidget):
         out: dict = {}
         if c is None:
             return out
-        for i in range(self.fields.rowCount()):
-            w = self.fields.cellWidget(i, 3)
-            if isinstance(w, QComboBox):
-                name = self.fields.item(i, 0).data(Qt.ItemDataRole.UserRole)
-                side = (c.theirs if w.currentData() == "theirs" else c.mine) or {}
-                out[name] = side.get(name)
+        for name, choice in self.field_choices.items():
+            side = (c.theirs if choice.currentData() == "theirs" else c.mine) or {}
+            out[name] = side.get(name)
         return out
 
     def choose(self, field_name: str, side: str) -> None:
         """Pick `side` ("mine" or "theirs") for one field of the merge."""
-        for i in range(self.fields.rowCount()):
-            if self.fields.item(i, 0).data(Qt.ItemDataRole.UserRole) == field_name:
-                w = self.fields.cellWidget(i, 3)
-                w.setCurrentIndex(w.findData(side))
+        choice = self.field_choices[field_name]
+        choice.setCurrentIndex(choice.findData(side))
 
     def resolve(self, keep: str) -> bool:
         c = self.selected()
@@ -855,9 +838,9 @@ class PeersTab(QWidget):
         except PantiError:
             self.my_fp.setText("—")
         items = P.peers(self.ws)
-        fill_table(self.table, [[p.code, p.name, _role_text(p.role), p.fingerprint, fmt_date(p.added_at[:10]),
-                                 fmt_date(p.revoked_at[:10]) if p.revoked_at else ""] for p in items],
-                   [p.code for p in items])
+        self.table.set_rows([[p.code, p.name, _role_text(p.role), p.fingerprint, fmt_date(p.added_at[:10]),
+                              fmt_date(p.revoked_at[:10]) if p.revoked_at else ""] for p in items],
+                            [p.code for p in items])
         self.table.resizeColumnsToContents()
 
     def _ask_save_card(self) -> None:
@@ -904,7 +887,7 @@ class PeersTab(QWidget):
         return p
 
     def selected_code(self) -> str | None:
-        return _selected_data(self.table)
+        return self.table.selected_data()
 
     def _ask_revoke(self) -> None:
         code = self.selected_code()
@@ -966,11 +949,11 @@ class CentresTab(QWidget):
             else:
                 out.append([r.code, r.name, str(r.children), str(r.active), str(r.sessions_30d),
                             str(r.open_conflicts), _when(r.last_received), ", ".join(map(str, r.gaps)) or ""])
-        fill_table(self.table, out, [r.code for r in self.rows])
+        self.table.set_rows(out, [r.code for r in self.rows])
         self.table.resizeColumnsToContents()
 
     def selected_code(self) -> str | None:
-        return _selected_data(self.table)
+        return self.table.selected_data()
 
     def _ask_report(self, code: str | None) -> None:
         if code == "":

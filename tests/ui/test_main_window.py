@@ -230,7 +230,7 @@ def test_assessment_from_a_template_and_comparison(qtbot, window, ws, child):
     section.refresh()
     assert section.table.rowCount() == 2
     assert section.compare(section.records[-1]) == 1
-    assert section.comparison.item(0, 3).text() == "better"
+    assert section.comparison.text(0, 3) == "better"
 
 
 def test_locking_saves_a_half_typed_session_and_unlocking_returns_to_it(qtbot, window, ws, child):

@@ -184,7 +184,7 @@ def test_retention_review_hold_and_erase_from_settings(qtbot, ws, monkeypatch):
     monkeypatch.setattr(page, "_exec_hold_dialog",
                         lambda dialog, reason, until: reason.setText("Banding") or until.set_iso("2030-01-01") or True)
     page._place_hold()
-    assert "2030" in page.retention_table.item(0, 4).text()
+    assert "2030" in page.retention_table.text(0, 4)
     errors = []
     monkeypatch.setattr(settings_mod, "show_error", lambda parent, e: errors.append(e))
     monkeypatch.setattr(page, "_confirm_erase", lambda no: True)
@@ -219,7 +219,7 @@ def test_retention_review_shows_and_erases_the_record_types_that_are_due(qtbot, 
     shown = []
     monkeypatch.setattr(page, "_info", shown.append)
     assert page.retention_table.rowCount() == 1
-    assert page.retention_table.item(0, 5).text() == "Part: Session"
+    assert page.retention_table.text(0, 5) == "Part: Session"
     page.retention_table.selectRow(0)
     detail = page.findChild(QLabel, "retentionDetail").text()
     assert "due now: Session" in detail and "Legal track" in detail
@@ -230,7 +230,7 @@ def test_retention_review_shows_and_erases_the_record_types_that_are_due(qtbot, 
     assert "Legal track, Termination until" in asked[0]
     assert ws.records_for_child("session", child.id) == [] and ws.child_ids() == [child.id]
     assert "Session" in shown[0] and "1 in all" in shown[0]
-    assert page.retention_table.item(0, 5).text() == "" and retention.erasures(ws) == []
+    assert page.retention_table.text(0, 5) == "" and retention.erasures(ws) == []
 
 
 def test_passphrase_dialogs_show_only_their_own_fields(qtbot):

@@ -64,9 +64,9 @@ def test_send_preview_apply_and_acknowledge(qtbot, sites, tmp_path):
     ack = hpage.receive.last_result.ack_path
     assert ack is not None and ack.exists()
     assert str(ack) in hpage.receive.preview_box.toPlainText()
-    codes = [hpage.centres.table.item(i, 0).text() for i in range(hpage.centres.table.rowCount())]
+    codes = [hpage.centres.table.text(i, 0) for i in range(hpage.centres.table.rowCount())]
     assert codes == ["SA", "SB"]  # every trusted centre, whether it sent anything yet or not
-    assert hpage.centres.table.item(0, 2).text() == "1" and hpage.centres.table.item(1, 2).text() == "0"
+    assert hpage.centres.table.text(0, 2) == "1" and hpage.centres.table.text(1, 2) == "0"
     assert hpage.history.history.rowCount() >= 1
 
     # the acknowledgement goes back: nothing of SA's stays unacknowledged
@@ -176,7 +176,7 @@ def test_headquarters_sees_a_statistics_only_centre(qtbot, sites, tmp_path):
     assert page.send.last_result.scope == "stats"
     hpage = _page(qtbot, hq)
     _import(qtbot, hpage, page.send.last_result.path)
-    rows = {hpage.centres.table.item(i, 0).text(): [hpage.centres.table.item(i, j).text() for j in range(8)]
+    rows = {hpage.centres.table.text(i, 0): [hpage.centres.table.text(i, j) for j in range(8)]
             for i in range(hpage.centres.table.rowCount())}
     assert rows["SB"][2] == "1" and rows["SA"][2] == "1" and rows["SA"][3] == "—"
     hpage.centres.table.selectRow(list(rows).index("SB"))
