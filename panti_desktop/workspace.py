@@ -833,6 +833,11 @@ class Workspace:
 
     # dashboard --------------------------------------------------------------------------
 
+    def draft_count(self) -> int:
+        """How many session drafts this user has left to finish (plaintext columns only)."""
+        return self.db.execute("SELECT COUNT(*) FROM session WHERE deleted = 0 AND status = 'draft' "
+                               "AND author_id = ?", [self.user.id]).fetchone()[0]
+
     def dashboard(self, today: date | None = None, horizon_days: int = 14) -> Dashboard:
         """What needs attention, from plaintext columns only (nothing is decrypted here)."""
         today = today or date.today()

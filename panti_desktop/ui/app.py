@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import logging.handlers
 import sys
 import traceback
 from pathlib import Path
 
+from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from ..i18n import set_language
+from .. import applog
+from ..i18n import _, set_language
 from ..paths import default_data_dir, resource
 from .common import apply_language, show_error
 
@@ -20,16 +21,18 @@ log = logging.getLogger(__name__)
 
 
 def setup_logging(data_dir: Path) -> Path:
-    """A rotating log file next to the data (never inside the sealed database)."""
-    log_dir = Path(data_dir) / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    path = log_dir / "panti.log"
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    return path
+    """The app's log file, `logs/panti.log` next to the data; fatal errors are written there too."""
+    return applog.setup_logging(data_dir)
+
+
+def _qt_message(mode: QtMsgType, context, message: str) -> None:
+    """Qt's own warnings and errors go to the log file (a fatal one is written before Qt aborts)."""
+    level = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+             QtMsgType.QtWarningMsg: logging.WARNING}.get(mode, logging.ERROR)
+    logging.getLogger("qt").log(level, "%s", message)
+    if mode == QtMsgType.QtFatalMsg:
+        for handler in logging.getLogger().handlers:
+            handler.flush()
 
 
 def install_excepthook() -> None:
@@ -44,6 +47,7 @@ def install_excepthook() -> None:
                 log.exception("could not show the error dialog")
 
     sys.excepthook = hook
+    qInstallMessageHandler(_qt_message)
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -57,8 +61,11 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def start(data_dir: Path | None = None, lang: str | None = None) -> QWidget | None:
-    """First-run wizard or unlock dialog, then the main window (returned, already shown)."""
+def start(data_dir: Path | None = None, lang: str | None = None,
+          ended: list[applog.AbnormalEnd] | None = None) -> QWidget | None:
+    """First-run wizard or unlock dialog, then the main window (returned, already shown).
+
+    `ended`: earlier window sessions that ended abnormally; the user is told once the window is open."""
     from ..workspace import Workspace
     from .main_window import MainWindow
 
@@ -83,22 +90,39 @@ def start(data_dir: Path | None = None, lang: str | None = None) -> QWidget | No
         apply_language(QApplication.instance())
     window = MainWindow(ws)
     window.show()
+    applog.note_user(data_dir, ws.user.name)
+    if ended:
+        tell_abnormal_end(window, ended, ws.draft_count(), applog.log_folder(data_dir) / applog.LOG_NAME)
     return window
+
+
+def tell_abnormal_end(window: QWidget, ended: list[applog.AbnormalEnd], drafts: int, log_path: Path) -> QMessageBox:
+    """A window-modal notice that does not block the start: the last session ended abnormally."""
+    box = QMessageBox(QMessageBox.Icon.Warning, _("The last session ended abnormally"),
+                      applog.abnormal_end_message(ended, drafts, log_path), QMessageBox.StandardButton.Ok, window)
+    box.setObjectName("abnormalEnd")
+    box.open()
+    return box
 
 
 def run(argv: list[str] | None = None, data_dir: Path | None = None, lang: str | None = None) -> int:
     data_dir = Path(data_dir or default_data_dir())
     set_language(lang)
+    ended: list[applog.AbnormalEnd] = []
     with contextlib.suppress(OSError):  # a read-only data folder is reported when the vault opens
         setup_logging(data_dir)
-    app = make_app(argv)
-    install_excepthook()
-    window = start(data_dir, lang)
-    if window is None:
-        return 0
-    code = app.exec()
-    ws = window.ws
-    if not ws.is_locked:
-        window.save_all()
-    ws.close()
-    return code
+        ended = applog.begin_session(data_dir)
+    try:
+        app = make_app(argv)
+        install_excepthook()
+        window = start(data_dir, lang, ended)
+        if window is None:
+            return 0
+        code = app.exec()
+        ws = window.ws
+        if not ws.is_locked:
+            window.save_all()
+        ws.close()
+        return code
+    finally:
+        applog.end_session(data_dir)

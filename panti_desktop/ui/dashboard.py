@@ -51,14 +51,15 @@ class Dashboard(QWidget):
         self.ws = ws
         outer = QVBoxLayout(self)
         self.inner = QWidget()
-        outer.addWidget(scroll_area(self.inner))
+        self.scroll = scroll_area(self.inner)
+        outer.addWidget(self.scroll)
         self.refresh()
 
     def refresh(self, today: date | None = None) -> None:
         today = today or date.today()
-        old = self.inner.layout()
-        if old is not None:
-            QWidget().setLayout(old)  # re-parent the old layout so it is deleted
+        if self.inner.layout() is not None:  # a fresh page; the scroll area deletes the old one
+            self.inner = QWidget()
+            self.scroll.setWidget(self.inner)
         lay = QVBoxLayout(self.inner)
         greeting = heading(_("Welcome, {name}").format(name=self.ws.user.name), self.inner, 16)
         lay.addWidget(greeting)

@@ -96,3 +96,36 @@ def test_a_disk_error_met_outside_the_workspace_is_shown_as_a_sentence(qtbot, mo
     assert texts[0] == ("Disk penuh, jadi ini belum tersimpan; tidak ada yang sudah tersimpan yang hilang. "
                         "Kosongkan sebagian ruang di disk lalu coba lagi.", "")
     assert "boom" in texts[1][1] and "Disk" not in texts[1][0]
+
+
+def test_the_start_after_an_abnormal_end_says_so_and_counts_the_drafts(qtbot, ws, monkeypatch, child):
+    from datetime import date
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from panti_desktop import applog
+
+    ws.save_session_draft({**ws.new_session_defaults(child.id, today=date(2026, 3, 2)), "notes": "rumah"})
+    (ws.data_dir / "logs").mkdir(exist_ok=True)
+    (ws.data_dir / "logs" / "window-999999999.running").write_text(
+        '{"pid": 999999999, "started_at": "2026-12-01T08:05:00"}', encoding="utf-8")
+    ended = applog.begin_session(ws.data_dir)
+    assert [e.pid for e in ended] == [999999999]
+
+    def fake_exec(dialog):
+        dialog.passphrase.edit.setText(ADMIN_PASS)
+        return dialog.try_unlock()
+
+    monkeypatch.setattr(UnlockDialog, "exec", fake_exec)
+    window = app_mod.start(ws.data_dir, ended=ended)
+    qtbot.addWidget(window)
+    box = window.findChild(QMessageBox, "abnormalEnd")
+    assert box is not None and box.isVisible()
+    assert "2026-12-01 08:05" in box.text() and "You have 1 session draft" in box.text()
+    assert str(ws.data_dir / "logs" / "panti.log") in box.text()
+    box.accept()
+    window.close()
+    window.ws.close()
+    applog.end_session(ws.data_dir)
+    assert applog.begin_session(ws.data_dir) == []
+    applog.end_session(ws.data_dir)
