@@ -45,9 +45,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .errors import Cancelled, IntegrityError, PantiError, VaultError
+from .errors import Cancelled, IntegrityError, PantiError
 from .i18n import _
 from .paths import default_data_dir
+from .store import cases
 from .store.db import DB_NAME
 from .store.kinds import KINDS
 from .store.schema import SCHEMA_VERSION
@@ -63,7 +64,6 @@ MAX_CHUNK = CHUNK + 64
 MAX_HEADER = 1 << 20
 KEEP_DEFAULT = 5
 MAX_AGE_DAYS_DEFAULT = 7
-PARTIAL_ERASURE_SETTING = "last_partial_erasure_at"  # when record types past their period were last erased
 # integrity checks read the file through a memory map and a larger page cache: a quarter faster
 MMAP = (1 << 31) - (1 << 16)
 CHECK_CACHE_KIB = 64 * 1024
@@ -542,7 +542,7 @@ def backup_history(ws) -> list[dict]:
 def latest_erasure(ws) -> str | None:
     """When anything was last erased: a whole case (its tombstone) or record types past their period."""
     row = ws.db.execute("SELECT MAX(erased_at) FROM erasure").fetchone()
-    times = [t for t in ((row[0] if row else None), ws.setting(PARTIAL_ERASURE_SETTING)) if t]
+    times = [t for t in ((row[0] if row else None), ws.setting(cases.PARTIAL_ERASURE_SETTING)) if t]
     return max(times) if times else None
 
 
@@ -819,20 +819,3 @@ def restore_backup(path: Path, data_dir: Path, passphrase: str | None = None, re
     finally:
         _remove_stage(stage)
     return RestoreResult(_info(path, header), data_dir, replaced)
-
-
-def audit_restore(data_dir: Path, path: Path, info: BackupInfo, passphrase: str | None = None,
-                  recovery_text: str | None = None) -> None:
-    """Record the restore in the restored vault's own audit chain."""
-    from .workspace import Workspace
-
-    admins = [u.name for u in Workspace.list_users(data_dir) if u.role == "admin" and u.removed_at is None]
-    for name in admins:
-        try:
-            ws = (Workspace.open_with_recovery(data_dir, recovery_text, name) if recovery_text is not None
-                  else Workspace.open(data_dir, name, passphrase or ""))
-        except VaultError:  # not this admin's passphrase; a full disk or a busy database is reported
-            continue
-        with ws:
-            ws._audit("restore", detail=f"{Path(path).name} {info.created_at}")
-        return

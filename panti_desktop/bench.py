@@ -72,7 +72,7 @@ def _median_ms(fn: Callable[[], object], repeats: int) -> float:
 class PlainRecordStore(RecordStore):
     """The record store with sealing taken out: the payload is the JSON itself."""
 
-    def _seal_row(self, k: Kind, row: dict, data: dict, key_id: str | None = None) -> None:
+    def seal_row(self, k: Kind, row: dict, data: dict, key_id: str | None = None) -> None:
         row["key_id"] = "plain"
         row["payload"] = _dumps(data)
 

@@ -401,6 +401,7 @@ def cmd_backup_verify(args) -> int:
 
 def cmd_restore(args) -> int:
     from . import backup
+    from .workspace import Workspace
 
     data_dir = _data_dir(args)
     secrets = _backup_secrets(args)
@@ -409,7 +410,7 @@ def cmd_restore(args) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     info = result.info
-    backup.audit_restore(data_dir, Path(args.file), info, **secrets)
+    Workspace.record_restore(data_dir, Path(args.file), info.created_at, **secrets)
     print(_("Restored the backup of centre {code} made {when} into {path}.").format(
         code=info.centre_code, when=info.created_at.replace("T", " ")[:16], path=data_dir))
     if result.replaced is not None:

@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 
 from .errors import PantiError, PermissionDenied, ValidationError
 from .i18n import _
+from .store import cases
 from .store.kinds import KINDS
 from .store.records import vv_of, vv_text
 
@@ -37,7 +38,6 @@ from .store.records import vv_of, vv_text
 DEFAULT_YEARS: dict[str, int] = {name: 5 for name, k in KINDS.items() if k.per_child}
 DEFAULT_YEARS.update({"child": 5, "legal_track": 10, "termination": 10, "follow_up": 10, "consent": 10,
                       "legal_hold": 10})
-ENDED_STATES = ("closed", "archived", "referred_out", "dropped_out")
 ROLES_THAT_DECIDE = ("manager", "admin")
 # A record is kept as long as the records that refer to it: a plan as long as its versions, goals and
 # interventions, a goal as long as the sessions that rated it, a family as long as its caregivers.
@@ -126,22 +126,6 @@ def _add_years(d: date, years: int) -> date:
         return d.replace(year=d.year + years, day=28)
 
 
-def ended_on(ws, child_id: str) -> date | None:
-    """When the case ended, from plaintext columns only; None while it is open."""
-    row = ws.db.execute("SELECT status, updated_at FROM child WHERE id = ? AND deleted = 0", [child_id]).fetchone()
-    if row is None:
-        return None
-    terminated = ws.db.execute(
-        "SELECT MAX(terminated_on) FROM termination WHERE child_id = ? AND deleted = 0", [child_id]).fetchone()[0]
-    status = row[0]
-    if status in ENDED_STATES or status == "aftercare":
-        if terminated:
-            return date.fromisoformat(terminated)
-        if status in ENDED_STATES:
-            return date.fromisoformat(row[1][:10])
-    return None
-
-
 def active_hold(ws, child_id: str, today: date | None = None):
     today = today or date.today()
     for rec in ws.records.for_child("legal_hold", child_id, "created_at"):
@@ -177,7 +161,7 @@ def review(ws, today: date | None = None, only_due: bool = False) -> list[Review
     out = []
     for child_id, register_no, status in ws.db.execute(
             "SELECT id, register_no, status FROM child WHERE deleted = 0 ORDER BY register_no").fetchall():
-        end = ended_on(ws, child_id)
+        end = cases.ended_on(ws.db, child_id)
         if end is None:
             continue
         by_kind = {k: _add_years(end, y).isoformat() for k, y in periods(ws, _held_kinds(ws, child_id)).items()}
@@ -243,14 +227,12 @@ def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bo
     if item.partial:
         n = _erase_kinds(ws, child_id, register_no, item.kinds_due, reason)
         if compact:
-            compact_database(ws)
+            cases.compact(ws.db)
         return Erased(register_no, False, item.kinds_due, n, item.due_on)
-    from .sync.exchange import erase_locally
-
     n = sum(ws.db.execute(f"SELECT COUNT(*) FROM {k} WHERE child_id = ? AND deleted = 0", [child_id]).fetchone()[0]
             for k in item.kinds_due if k != "child") + 1
     with ws.db.atomic():
-        erase_locally(ws, child_id)
+        cases.erase_child_rows(ws.db, child_id)
         erased_at = datetime.now(UTC).isoformat(timespec="microseconds")  # ordered against backups
         hlc = ws.records.clock.tick()
         # the tombstone travels in sync bundles, so that peers erase the case too
@@ -260,7 +242,7 @@ def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bo
     ws._child_cache.pop(child_id, None)
     ws._name_index = None
     if compact:
-        compact_database(ws)
+        cases.compact(ws.db)
     return Erased(register_no, True, item.kinds_due, n, item.due_on)
 
 
@@ -294,22 +276,13 @@ def _erase_kinds(ws, child_id: str, register_no: str, kinds: list[str], reason: 
             ws.db.execute(f"DELETE FROM conflict WHERE kind = ? AND (child_id = ? OR record_id IN "
                           f"(SELECT id FROM {name} WHERE child_id = ?))", [name, child_id, child_id])
         # backups made before now hold what was erased: the review names them, rotation deletes them first
-        from .backup import PARTIAL_ERASURE_SETTING
-
-        ws.set_setting(PARTIAL_ERASURE_SETTING, datetime.now(UTC).isoformat(timespec="microseconds"),
+        ws.set_setting(cases.PARTIAL_ERASURE_SETTING, datetime.now(UTC).isoformat(timespec="microseconds"),
                        admin_only=False)
         ws._audit("erase", "child", child_id, child_id,
                   detail=f"{register_no} ({', '.join(kinds)}): {reason}".strip(": "))
     for name, record_id in deleted:
         ws._changed("delete", name, record_id)
     return len(deleted)
-
-
-def compact_database(ws) -> None:
-    """Rewrite the database file so that no freed page keeps an old payload."""
-    ws.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    ws.db.execute("VACUUM")
-    ws.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def erasures(ws) -> list[dict]:

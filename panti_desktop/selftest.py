@@ -129,7 +129,7 @@ def _checks(r: _Run, tmp: Path) -> None:
             hq.close()
 
     def window() -> None:
-        from .ui.main_window import open_every_page  # Qt stays under ui/
+        from .ui.app import open_every_page  # Qt stays under ui/
 
         open_every_page(state["ws"], sys.argv[0])
 

@@ -20,9 +20,10 @@ from sqlite_utils import Database
 from .domain import lifecycle
 from .domain.diversion import diversion_eligibility
 from .domain.records import RECORD_TYPES, Child, record_from_dict
-from .errors import NotFound, PantiError, PermissionDenied, ValidationError
+from .errors import NotFound, PantiError, PermissionDenied, ValidationError, VaultError
 from .i18n import _
 from .store import audit as audit_mod
+from .store import cases
 from .store.audit import AuditLog
 from .store.db import DB_NAME, open_database
 from .store.hlc import HybridClock
@@ -134,9 +135,7 @@ class Workspace:
         self.records = RecordStore(db, ring, self.centre_id, self.device_id, HybridClock())
         self.records.clock.observe(self.records.max_hlc())
         self.audit = AuditLog(db, ring)
-        from .sync.exchange import install_guard
-
-        install_guard(self)
+        self.records.write_guard = self._refuse_transferred
         self._child_cache: dict[str, dict] = {}
         self._name_index: dict[str, str] | None = None
         self.listeners: list[Callable[[str, str, str], None]] = []
@@ -253,6 +252,44 @@ class Workspace:
         self.user, self.ring = user, ring
         self.records.ring = ring
         self.audit.ring = ring
+
+    @property
+    def is_hq(self) -> bool:
+        """Whether this installation is headquarters (every centre's records side by side)."""
+        return cases.is_hq(self.db)
+
+    def custody(self, child_ids: Iterable[str] | None = None) -> dict[str, str]:
+        """Child id → code of the centre that holds the case."""
+        return cases.custody(self.db, self.centre_id, self.centre_code, child_ids)
+
+    def transferred_away(self, child_id: str | None) -> str | None:
+        """The centre this centre transferred the case to (its file here is read-only), or None."""
+        return cases.transferred_away(self.db, self.centre_code, child_id)
+
+    def _refuse_transferred(self, kind_name: str, child_id: str | None) -> None:
+        """Refuse local edits to a case this centre has transferred to another centre."""
+        if kind_name != "child" and not KINDS[kind_name].per_child:
+            return
+        to = self.transferred_away(child_id)
+        if to:
+            raise PermissionDenied(_("This case was transferred to {code}; its file here is read-only.").format(
+                code=to))
+
+    @classmethod
+    def record_restore(cls, data_dir: Path, path: Path, created_at: str, passphrase: str | None = None,
+                       recovery_text: str | None = None) -> None:
+        """Record a restore in the restored vault's own audit chain, as the first admin whose
+        passphrase (or the recovery key) opens it."""
+        admins = [u.name for u in cls.list_users(data_dir) if u.role == "admin" and u.removed_at is None]
+        for name in admins:
+            try:
+                ws = (cls.open_with_recovery(data_dir, recovery_text, name) if recovery_text is not None
+                      else cls.open(data_dir, name, passphrase or ""))
+            except VaultError:  # not this admin's passphrase; a full disk or a busy database is reported
+                continue
+            with ws:
+                ws._audit("restore", detail=f"{Path(path).name} {created_at}")
+            return
 
     def close(self) -> None:
         self.lock()

@@ -33,7 +33,7 @@ def test_records_travel_to_headquarters_and_back_is_a_no_op(sites, tmp_path):
     res = X.import_bundle(hq, path)
     assert res.new == 3 and res.conflicts == 0  # centre, child, family
     assert hq.child_data(c.id)["full_name"] == "Budi Santoso"
-    assert X.custody(hq)[c.id] == "SA"
+    assert hq.custody()[c.id] == "SA"
     assert hq.verify() == []
     with pytest.raises(X.AlreadyImported):
         X.import_bundle(hq, path)

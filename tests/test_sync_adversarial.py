@@ -16,6 +16,7 @@ import pytest
 from panti_desktop.errors import PantiError
 from panti_desktop.sync import bundle as B
 from panti_desktop.sync import exchange as X
+from panti_desktop.sync import lines as L
 from panti_desktop.sync import peers
 
 from .conftest import ADMIN_PASS
@@ -229,7 +230,7 @@ def _resigned(a, hq, good, out, counts: dict | None = None, keep=None, change=No
     else:
         if keep is not None:
             fields["records"] = sum(fields["counts"].values())
-        payload = [b"".join(X._dump(change(o) if change else o) for o in X._lines(opened) if keep is None or keep(o))]
+        payload = [b"".join(L.dump(change(o) if change else o) for o in L.read_lines(opened) if keep is None or keep(o))]
     B.write_bundle(out, fields, payload, [B.Recipient(hq.centre_code, peers.peer(a, hq.centre_code).kem_key)],
                    peers.identity(a).signing)
     return out

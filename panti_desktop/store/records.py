@@ -112,7 +112,7 @@ class RecordStore:
         bound += [row.get(c) for c in k.columns_for(fmt)]
         return associated_data_v2(k.name, row["id"], version, row["key_id"], bound, fmt)
 
-    def _seal_row(self, k: Kind, row: dict, data: dict, key_id: str | None = None) -> None:
+    def seal_row(self, k: Kind, row: dict, data: dict, key_id: str | None = None) -> None:
         key_id = key_id or self.ring.current_id(k.role)
         row["key_id"] = key_id
         row["payload"] = seal(self.ring.aead(key_id), _dumps(data), self._aad(k, row, FORMAT_VERSION),
@@ -147,7 +147,7 @@ class RecordStore:
 
     # writing ------------------------------------------------------------------------
 
-    def _index_values(self, k: Kind, data: dict) -> dict:
+    def index_values(self, k: Kind, data: dict) -> dict:
         out = {}
         for c in k.columns:
             v = data.get(c)
@@ -173,9 +173,9 @@ class RecordStore:
             "created_by": user_id,
             "updated_at": at,
             "updated_by": user_id,
-            **self._index_values(k, data),
+            **self.index_values(k, data),
         }
-        self._seal_row(k, row, data)
+        self.seal_row(k, row, data)
         return row
 
     def insert(self, kind_name: str, data: dict, user_id: str, record_id: str | None = None) -> Record:
@@ -219,10 +219,10 @@ class RecordStore:
             {
                 "updated_at": now_iso(),
                 "updated_by": user_id,
-                **self._index_values(k, data),
+                **self.index_values(k, data),
             }
         )
-        self._seal_row(k, row, data)
+        self.seal_row(k, row, data)
         self.db.table(k.name).update(record_id, row)
         return self._as_record(k, row, data)
 
@@ -241,7 +241,7 @@ class RecordStore:
         )
         for c in k.index:
             row[c] = None
-        self._seal_row(k, row, {"id": record_id})
+        self.seal_row(k, row, {"id": record_id})
         self.db.table(k.name).update(record_id, row)
 
     def _next_version(self, row: dict) -> None:
@@ -379,8 +379,8 @@ class RecordStore:
                     raise Cancelled(_("Cancelled; nothing was changed."))
                 data = self.open_row(k, row)
                 if not row["deleted"]:  # columns added since the row was sealed are filled now
-                    row.update(self._index_values(k, data))
-                self._seal_row(k, row, data, key_id=new_key_id)
+                    row.update(self.index_values(k, data))
+                self.seal_row(k, row, data, key_id=new_key_id)
                 cols = ["key_id", "payload", *k.index]
                 self.db.execute(
                     f"UPDATE {name} SET {', '.join(c + ' = ?' for c in cols)} WHERE id = ?",

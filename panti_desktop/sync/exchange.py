@@ -41,11 +41,14 @@ from pathlib import Path
 from .. import jsonio
 from ..errors import Cancelled, IntegrityError, PantiError, PermissionDenied, ValidationError
 from ..i18n import _
+from ..statistics import aggregate
+from ..store import cases
 from ..store.db import rollback_journal
 from ..store.kinds import KINDS, kind
 from ..store.records import now_iso, vv_of, vv_text
 from ..vault.keyring import CLINICAL
 from ..vault.seal import FORMAT_VERSION, associated_data_v2, open_sealed, seal
+from . import lines as L
 from . import peers as P
 from . import reader as R
 from .bundle import Recipient, open_bundle, read_header, write_bundle_hashed
@@ -55,7 +58,6 @@ log = logging.getLogger(__name__)
 
 PAYLOAD_FORMAT = 1
 SCOPES = ("changes", "transfer", "stats", "ack")
-MAX_LINE = 16 * 1024 * 1024
 MAX_AUDIT_LINKS = 200_000
 BATCH = 2000
 IMPORT_CACHE_KIB = 128 * 1024  # 128 MiB at most, and only while importing
@@ -133,65 +135,6 @@ def _require_sync(ws) -> None:
         raise PermissionDenied(_("Only an administrator can export or import sync bundles."))
 
 
-def is_hq(ws) -> bool:
-    row = ws.db.execute("SELECT value FROM store_meta WHERE key = 'centre_type'").fetchone()
-    return bool(row and row[0] == "hq")
-
-
-# --- custody: which centre holds a case ---------------------------------------------------
-
-
-def centre_codes(ws) -> dict[str, str]:
-    """Centre id → code, for this centre and every centre a bundle came from."""
-    out = {r[0]: r[1] for r in ws.db.execute("SELECT centre_id, code FROM sync_centre")}
-    out[ws.centre_id] = ws.centre_code
-    return out
-
-
-def custody(ws, child_ids: Iterable[str] | None = None) -> dict[str, str]:
-    """Child id → code of the centre that holds the case: the latest transfer, else its creator."""
-    codes = centre_codes(ws)
-    out = {cid: codes.get(centre, "?") for cid, centre in ws.db.execute("SELECT id, centre_id FROM child")}
-    for cid, to_code in ws.db.execute("SELECT child_id, to_code FROM transfer ORDER BY hlc, origin"):
-        out[cid] = to_code
-    if child_ids is not None:
-        wanted = set(child_ids)
-        out = {k: v for k, v in out.items() if k in wanted}
-    return out
-
-
-def centres_with_records(ws) -> set[str]:
-    """Codes of the centres whose case records are here (they created or hold a case)."""
-    codes = centre_codes(ws)
-    created = {codes.get(r[0], "?") for r in ws.db.execute("SELECT DISTINCT centre_id FROM child")}
-    return created | set(custody(ws).values())
-
-
-def transferred_away(ws, child_id: str | None) -> str | None:
-    """The centre a case was transferred to, when this centre gave it away (its file is read-only)."""
-    if not child_id:
-        return None
-    row = ws.db.execute("SELECT from_code, to_code FROM transfer WHERE child_id = ? ORDER BY hlc DESC, origin DESC "
-                        "LIMIT 1", [child_id]).fetchone()
-    if row and row[0] == ws.centre_code and row[1] != ws.centre_code:
-        return row[1]
-    return None
-
-
-def install_guard(ws) -> None:
-    """Refuse local edits to a case this centre has transferred to another centre."""
-
-    def guard(kind_name: str, child_id: str | None) -> None:
-        if kind_name not in ("child",) and not KINDS[kind_name].per_child:
-            return
-        to = transferred_away(ws, child_id)
-        if to:
-            raise PermissionDenied(_("This case was transferred to {code}; its file here is read-only.").format(
-                code=to))
-
-    ws.records.write_guard = guard
-
-
 # --- versions: rows ⇄ bundle lines --------------------------------------------------------
 
 
@@ -234,40 +177,6 @@ def _conflict_version(ws, row: dict) -> Version:
                    deleted=bool(row["deleted"]), data=data, centre_id=row["centre_id"],
                    created_at=row["created_at"], created_by=row["created_by"], updated_at=row["updated_at"],
                    updated_by=row["updated_by"])
-
-
-def _line(v: Version) -> dict:
-    return {"t": "v", "k": v.kind, "id": v.id, "h": v.hlc, "o": v.origin, "vv": v.vv, "d": int(v.deleted),
-            "c": v.centre_id, "ca": v.created_at, "cb": v.created_by, "ua": v.updated_at, "ub": v.updated_by,
-            "data": v.data}
-
-
-def _version_from_line(obj: dict) -> Version:
-    try:
-        k = KINDS[obj["k"]]
-        rid, hlc, origin = str(obj["id"]), int(obj["h"]), str(obj["o"])
-        vv = obj.get("vv")
-        if not vv or (len(vv) == 1 and vv.get(origin) == hlc):
-            vv = {origin: hlc}  # the usual history: this one edit
-        else:
-            vv = {str(d): int(c) for d, c in dict(vv).items()}
-        data = obj.get("data")
-        if not isinstance(data, dict):
-            data = {}
-        if not rid or len(rid) > 64 or not origin or len(origin) > 64 or hlc < 0 or vv.get(origin) != hlc:
-            raise ValueError
-        if k.per_child and not isinstance(data.get("child_id"), str):
-            raise ValueError
-        if data.get("id") != rid:
-            data = {**data, "id": rid}
-        return Version(k.name, rid, hlc, origin, vv, bool(obj.get("d")), data, str(obj["c"]), str(obj["ca"]),
-                       str(obj["cb"]), str(obj["ua"]), str(obj["ub"]))
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read.")) from None
-
-
-def _dump(obj: dict) -> bytes:
-    return jsonio.dumps(obj) + b"\n"
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -322,19 +231,19 @@ def _changed_rows(ws, name: str, base: int, upto: int, children: set[str] | None
 def _file_lines(ws, kind_name: str, rows: Iterable[dict], counts: dict) -> Iterator[bytes]:
     for row in rows:
         counts[kind_name] = counts.get(kind_name, 0) + 1
-        yield _dump(_line(_row_version(ws, kind_name, row)))
+        yield L.dump(L.line_of(_row_version(ws, kind_name, row)))
 
 
 def _conflict_lines(ws, rows: Iterable[dict], counts: dict) -> Iterator[bytes]:
     for row in rows:
         counts["conflict"] = counts.get("conflict", 0) + 1
-        yield _dump(_line(_conflict_version(ws, row)))
+        yield L.dump(L.line_of(_conflict_version(ws, row)))
 
 
 def _centre_line(ws) -> bytes:
     centre = ws.centre_record().data
-    return _dump({"t": "centre", "id": ws.centre_id, "code": ws.centre_code, "name": ws.centre_name,
-                  "type": centre.get("type") or ("hq" if is_hq(ws) else "sentra")})
+    return L.dump({"t": "centre", "id": ws.centre_id, "code": ws.centre_code, "name": ws.centre_name,
+                  "type": centre.get("type") or ("hq" if cases.is_hq(ws.db) else "sentra")})
 
 
 def _recipient(ws, peer_code: str) -> P.Peer:
@@ -443,7 +352,7 @@ def _item_lines(ws, items: Iterable[Item], counts: dict) -> Iterator[bytes]:
             yield from _conflict_lines(ws, [row], counts)
         else:
             counts[what] = counts.get(what, 0) + 1
-            yield _dump({"t": what, **row})
+            yield L.dump({"t": what, **row})
 
 
 def export_changes(ws, peer_code: str, out: Path, progress: Progress | None = None,
@@ -455,16 +364,16 @@ def export_changes(ws, peer_code: str, out: Path, progress: Progress | None = No
     upto = ws.records.clock.tick()
     children = None
     if p.role != "hq":
-        children = {cid for cid, code in custody(ws).items() if code == p.code}
+        children = {cid for cid, code in cases.custody(ws.db, ws.centre_id, ws.centre_code).items() if code == p.code}
     counts: dict[str, int] = {}
     checkpoint, links = _audit_links(ws, p.code)
 
     def lines() -> Iterator[bytes]:
         yield _centre_line(ws)
         yield from _item_lines(ws, _change_items(ws, p.code, base, upto, children), counts)
-        yield _dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})
+        yield L.dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})
         if links:
-            yield _dump({"t": "audit", "links": links})
+            yield L.dump({"t": "audit", "links": links})
 
     seq, prev = _out_state(ws, p.code)
     with _bulk(), ws.db.atomic():  # the counting pass and the writing pass see the same rows
@@ -499,7 +408,7 @@ def export_child(ws, ref: str, peer_code: str, out: Path, progress: Progress | N
     _require_sync(ws)
     p = _recipient(ws, peer_code)
     child_id = ws.resolve_child(ref)
-    holder = transferred_away(ws, child_id)
+    holder = cases.transferred_away(ws.db, ws.centre_code, child_id)
     if holder:
         raise PantiError(_("This case was transferred to {code}; its file here is read-only.").format(code=holder))
     counts: dict[str, int] = {}
@@ -514,9 +423,9 @@ def export_child(ws, ref: str, peer_code: str, out: Path, progress: Progress | N
         def lines() -> Iterator[bytes]:
             yield _centre_line(ws)
             yield from _item_lines(ws, _child_items(ws, child_id), counts)
-            yield _dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})
+            yield L.dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})
             if links:
-                yield _dump({"t": "audit", "links": links})
+                yield L.dump({"t": "audit", "links": links})
 
         tally = _tally(_child_items(ws, child_id))
         bundle_id, digest = _write(ws, p, out, "transfer", seq + 1, prev,
@@ -539,15 +448,13 @@ def write_ack(ws, peer_code: str, out: Path) -> Path:
     """An acknowledgement for the peer: which of its bundles arrived here (no records)."""
     _require_sync(ws)
     p = _recipient(ws, peer_code)
-    lines = [_dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})]
+    lines = [L.dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})]
     _write(ws, p, out, "ack", 0, None, lines, {"seq": ws.audit.head()[0], "hash": ws.audit.head()[1]})
     return Path(out)
 
 def export_stats(ws, peer_code: str, out: Path, start: date | None = None, end: date | None = None) -> ExportResult:
     """A statistics bundle for headquarters: the centre's de-identified counts for a period
     (the same numbers as the centre statistics report), with no record in it."""
-    from ..reports.statistics import aggregate
-
     _require_sync(ws)
     p = _recipient(ws, peer_code)
     if p.role != "hq":
@@ -558,10 +465,10 @@ def export_stats(ws, peer_code: str, out: Path, start: date | None = None, end: 
         raise ValidationError(_("The period must start before it ends."))
     agg = aggregate(ws, start, end, centre=ws.centre_code)  # the cases this centre holds, not those it handed on
     checkpoint, links = _audit_links(ws, p.code)
-    lines = [_centre_line(ws), _dump({"t": "stats", "aggregate": agg}),
-             _dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})]
+    lines = [_centre_line(ws), L.dump({"t": "stats", "aggregate": agg}),
+             L.dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})]
     if links:
-        lines.append(_dump({"t": "audit", "links": links}))
+        lines.append(L.dump({"t": "audit", "links": links}))
     seq, prev = _out_state(ws, p.code)
     with ws.db.atomic():
         bundle_id, digest = _write(ws, p, out, "stats", seq + 1, prev, lines, checkpoint)
@@ -573,10 +480,6 @@ def export_stats(ws, peer_code: str, out: Path, start: date | None = None, end: 
             Path(out).unlink(missing_ok=True)
             raise
     return ExportResult(Path(out), bundle_id, p.code, "stats", seq + 1, 0, {"children": agg["children"]})
-
-
-def _stats_aad(bundle_id: str, centre: str, start: str, end: str, key_id: str) -> bytes:
-    return json.dumps(["sync_stats", bundle_id, centre, start, end, key_id]).encode()
 
 
 def _stats(ws, sender: str, bundle_id: str, obj: dict) -> bool:
@@ -595,28 +498,11 @@ def _stats(ws, sender: str, bundle_id: str, obj: dict) -> bool:
         raise PermissionDenied(_("Only an administrator can export or import sync bundles."))
     key_id = ws.ring.current_id(CLINICAL)
     blob = seal(ws.ring.aead(key_id), json.dumps(clean).encode(),
-                _stats_aad(bundle_id, sender, clean["start"], clean["end"], key_id))
+                cases.stats_aad(bundle_id, sender, clean["start"], clean["end"], key_id))
     ws.db.table("sync_stats").insert({"bundle_id": bundle_id, "centre_code": sender, "period_start": clean["start"],
                                       "period_end": clean["end"], "received_at": now_iso(), "key_id": key_id,
                                       "payload": blob}, replace=True)
     return True
-
-
-def received_stats(ws) -> list[dict]:
-    """The latest statistics bundle of each centre that sent one: {centre, received_at, aggregate}."""
-    out = []
-    if not ws.can_read_clinical:
-        return out
-    for row in ws.db.query("SELECT * FROM sync_stats s WHERE received_at = (SELECT MAX(received_at) FROM sync_stats "
-                           "WHERE centre_code = s.centre_code) ORDER BY centre_code"):
-        try:
-            data = open_sealed(ws.ring.aead(row["key_id"]), row["payload"], _stats_aad(
-                row["bundle_id"], row["centre_code"], row["period_start"], row["period_end"], row["key_id"]))
-        except ValueError:
-            raise IntegrityError(_("A sealed record failed verification.")) from None
-        out.append({"centre": row["centre_code"], "received_at": row["received_at"], "aggregate": json.loads(data)})
-    return out
-
 
 
 def default_name(ws, peer_code: str, scope: str = "changes") -> str:
@@ -625,41 +511,6 @@ def default_name(ws, peer_code: str, scope: str = "changes") -> str:
 
 
 # --- import ---------------------------------------------------------------------------------
-
-
-def _lines(opened) -> Iterator[dict]:
-    buf = b""
-    for chunk in opened.iter_chunks():
-        buf += chunk
-        *complete, buf = buf.split(b"\n")
-        yield from _parse_many([raw for raw in complete if raw])
-        if len(buf) > MAX_LINE:
-            raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read."))
-    if buf:
-        yield _parse(buf)
-
-
-def _parse_many(raws: list[bytes]) -> list[dict]:
-    """Many lines in one call of the JSON parser (a chunk's worth); each must be an object."""
-    if not raws:
-        return []
-    try:
-        objs = jsonio.loads(b"[" + b",".join(raws) + b"]")
-    except ValueError:
-        return [_parse(raw) for raw in raws]  # finds the bad line and refuses with the usual message
-    if len(objs) != len(raws) or not all(isinstance(o, dict) for o in objs):
-        return [_parse(raw) for raw in raws]
-    return objs
-
-
-def _parse(raw: bytes) -> dict:
-    try:
-        obj = jsonio.loads(raw)
-    except ValueError:
-        raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read.")) from None
-    if not isinstance(obj, dict):
-        raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read."))
-    return obj
 
 
 def open_for_import(ws, path: Path):
@@ -736,9 +587,7 @@ def import_bundle(ws, path: Path, preview: bool = False, ack_out: Path | None = 
     except _Rollback:
         return result
     if compact:
-        from ..retention import compact_database
-
-        compact_database(ws)
+        cases.compact(ws.db)
     ws._child_cache.clear()
     ws._name_index = None
     if scope != "ack":
@@ -845,13 +694,13 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
     lines_seen: dict[str, int] = defaultdict(int)
     transfers_changed = False
     registrations = _Registrations()
-    for obj in _lines(opened) if items is None else items:
+    for obj in L.read_lines(opened) if items is None else items:
         read = type(obj) is Version  # a record the reading process parsed and sealed already
         t = "v" if read else obj.get("t")
         if t in ("erasure", "transfer"):
             lines_seen[t] += 1
         if t == "v":
-            v = obj if read else _version_from_line(obj)
+            v = obj if read else L.version_from_line(obj)
             lines_seen[v.kind] += 1
             max_hlc = max(max_hlc, v.hlc)
             pending[v.kind].append(v)
@@ -948,24 +797,13 @@ def _erasure(ws, obj: dict, erased: set[str]) -> bool:
     child_id = str(obj.get("child_id") or "")
     if not child_id or child_id in erased:
         return False
-    erase_locally(ws, child_id)
+    cases.erase_child_rows(ws.db, child_id)
     ws.db.table("erasure").insert({"child_id": child_id, "centre_id": str(obj.get("centre_id") or ""),
                                    "erased_at": str(obj.get("erased_at") or now_iso()),
                                    "erased_by": "sync", "hlc": int(obj.get("hlc") or 0),
                                    "origin": str(obj.get("origin") or ""), "seq": ws.records.clock.tick()})
     erased.add(child_id)
     return True
-
-
-def erase_locally(ws, child_id: str) -> None:
-    """Delete every row of a child, its kept conflicts and flags (the caller compacts the file)."""
-    for name, k in KINDS.items():
-        if k.per_child:
-            ws.db.execute(f"DELETE FROM {name} WHERE child_id = ?", [child_id])
-    ws.db.execute("DELETE FROM child WHERE id = ?", [child_id])
-    ws.db.execute("DELETE FROM conflict WHERE child_id = ? OR (kind = 'child' AND record_id = ?)",
-                  [child_id, child_id])
-    ws.db.execute("DELETE FROM sync_flag WHERE a = ? OR b = ?", [child_id, child_id])
 
 
 def _local_frontier(ws, name: str, ids: list[str]) -> tuple[dict[str, dict], dict[str, list[dict]]]:
@@ -1098,27 +936,9 @@ def _load(ws, name: str, v: Version, row: dict | None, crow: list[dict]) -> dict
 
 def _sealed_row(ws, k, v: Version, data: dict | None, seq: int) -> dict:
     """The row that stores version `v` here (sealed already when a reading process sealed it)."""
-    row = v.meta.get("sealed") or _sealed_fields(ws.records, k, v, data)
+    row = v.meta.get("sealed") or L.sealed_fields(ws.records, k, v, data)
     row["vv"] = vv_text(v.vv, v.origin, v.hlc)
     row["seq"] = seq
-    return row
-
-
-def _sealed_fields(records, k, v: Version, data: dict) -> dict:
-    """Version `v` sealed under `records`' current keys: its row but for `vv` and `seq`."""
-    row = {"id": v.id, "centre_id": v.centre_id, "hlc": v.hlc, "origin": v.origin, "deleted": int(v.deleted),
-           "created_at": v.created_at, "created_by": v.created_by, "updated_at": v.updated_at,
-           "updated_by": v.updated_by}
-    if v.deleted:
-        row.update({c: None for c in k.columns})
-        if k.per_child:
-            row["child_id"] = data.get("child_id") or v.meta.get("child_id") or ""
-        data = {"id": v.id, **({"child_id": row["child_id"]} if k.per_child else {})}
-    else:
-        row.update(records._index_values(k, data))
-    if k.per_child and not row.get("child_id"):
-        raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read."))
-    records._seal_row(k, row, data)
     return row
 
 
@@ -1388,7 +1208,6 @@ __all__ = [
     "Conflict",
     "ExportResult",
     "ImportResult",
-    "custody",
     "export_changes",
     "export_child",
     "history",

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ..store import cases
 from . import exchange
 from . import peers as P
 
@@ -42,8 +43,8 @@ def overview(ws, today: date | None = None) -> list[CentreOverview]:
     for p in P.peers(ws):
         if p.role != "hq":
             names.setdefault(p.code, p.name)
-    holder = exchange.custody(ws)
-    if not exchange.is_hq(ws) or any(code == ws.centre_code for code in holder.values()):
+    holder = cases.custody(ws.db, ws.centre_id, ws.centre_code)
+    if not cases.is_hq(ws.db) or any(code == ws.centre_code for code in holder.values()):
         names[ws.centre_code] = ws.centre_name or ws.centre_code
     rows = {code: CentreOverview(code, name or code) for code, name in names.items()}
     for code in set(holder.values()) - set(rows):
@@ -68,8 +69,8 @@ def overview(ws, today: date | None = None) -> list[CentreOverview]:
         s = status_by_peer.get(code)
         if s is not None:
             row.last_received, row.gaps = s.last_received, s.gaps
-    with_records = exchange.centres_with_records(ws)
-    for rec in exchange.received_stats(ws):
+    with_records = cases.centres_with_records(ws.db, ws.centre_id, ws.centre_code)
+    for rec in (cases.received_stats(ws.db, ws.ring) if ws.can_read_clinical else []):
         row = rows.setdefault(rec["centre"], CentreOverview(rec["centre"], rec["centre"]))
         if rec["centre"] not in with_records:
             agg = rec["aggregate"]

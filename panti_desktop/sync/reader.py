@@ -8,7 +8,7 @@ of its longer half.
 
 The reading process is started (spawned, also in the frozen build) with what it needs over
 its pipe and nothing on disk: the bundle's content key, and this vault's current data keys,
-with which it seals each record exactly as the merge would (`exchange._sealed_fields`). It
+with which it seals each record exactly as the merge would (`lines.sealed_fields`). It
 sends back, in order, the bundle's lines: records as `Version`s carrying their sealed row
 (`meta["sealed"]`; only a child keeps its plaintext, for the duplicate check), other lines as
 they are. The merge decides as before; it opens a sealed row in the rare case it needs a
@@ -53,7 +53,7 @@ def _read(conn, spec: dict) -> None:
     from ..store.kinds import KINDS
     from ..store.records import RecordStore
     from ..vault.keyring import KeyRing
-    from . import exchange as X
+    from . import lines as L
     from .bundle import OpenedBundle
 
     gc.disable()  # millions of short-lived objects, as in the merge (see exchange._bulk)
@@ -65,10 +65,10 @@ def _read(conn, spec: dict) -> None:
         ring.set_current()
         records = RecordStore(None, ring, "", "", None)
         batch: list = []
-        for obj in X._lines(OpenedBundle.from_portable(spec["bundle"])):
+        for obj in L.read_lines(OpenedBundle.from_portable(spec["bundle"])):
             if obj.get("t") == "v":
-                v = X._version_from_line(obj)
-                sealed = X._sealed_fields(records, KINDS[v.kind], v, v.data)
+                v = L.version_from_line(obj)
+                sealed = L.sealed_fields(records, KINDS[v.kind], v, v.data)
                 obj = (v.kind, v.id, v.hlc, v.origin, None if len(v.vv) == 1 else v.vv, v.deleted, v.centre_id,
                        v.created_at, v.created_by, v.updated_at, v.updated_by,
                        v.data if v.kind == "child" else None, v.data.get("status"), sealed)

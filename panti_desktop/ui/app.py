@@ -16,6 +16,7 @@ from .. import applog
 from ..i18n import _, set_language
 from ..paths import default_data_dir, resource
 from .common import apply_language, show_error
+from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,6 @@ def start(data_dir: Path | None = None, lang: str | None = None,
 
     `ended`: earlier window sessions that ended abnormally; the user is told once the window is open."""
     from ..workspace import Workspace
-    from .main_window import MainWindow
 
     data_dir = Path(data_dir or default_data_dir())
     if not Workspace.exists(data_dir):
@@ -126,3 +126,23 @@ def run(argv: list[str] | None = None, data_dir: Path | None = None, lang: str |
         return code
     finally:
         applog.end_session(data_dir)
+
+
+def open_every_page(ws, argv0: str = "panti-desktop") -> list[str]:
+    """The installation self-test's window check: open the main window, show every page, close it.
+
+    Returns the pages shown; raises if a page the window must have is missing."""
+    app = make_app([argv0])
+    w = MainWindow(ws)
+    w.resize(1024, 700)
+    w.show()
+    for key in w.page_keys:
+        w.show_page(key)
+        app.processEvents()
+    if "sync" not in w.page_keys or "reports" not in w.page_keys:
+        raise RuntimeError(f"pages missing: {w.page_keys}")
+    w.save_all()
+    w.hide()
+    w.deleteLater()
+    app.processEvents()
+    return list(w.page_keys)

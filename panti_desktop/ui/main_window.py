@@ -373,25 +373,3 @@ class MainWindow(QMainWindow):
         self.children_page._timer.stop()
         QApplication.instance().removeEventFilter(self.idle_watcher)
         super().closeEvent(event)
-
-
-def open_every_page(ws, argv0: str = "panti-desktop") -> list[str]:
-    """The installation self-test's window check: open the main window, show every page, close it.
-
-    Returns the pages shown; raises if a page the window must have is missing."""
-    from .app import make_app
-
-    app = make_app([argv0])
-    w = MainWindow(ws)
-    w.resize(1024, 700)
-    w.show()
-    for key in w.page_keys:
-        w.show_page(key)
-        app.processEvents()
-    if "sync" not in w.page_keys or "reports" not in w.page_keys:
-        raise RuntimeError(f"pages missing: {w.page_keys}")
-    w.save_all()
-    w.hide()
-    w.deleteLater()
-    app.processEvents()
-    return list(w.page_keys)

@@ -47,9 +47,7 @@ class ReportsPage(QWidget):
         make.setObjectName("makeStats")
         make.clicked.connect(self._ask_statistics)
         self.centre = None
-        from ..sync import exchange
-
-        if exchange.is_hq(ws):  # headquarters: one centre, or all of them
+        if ws.is_hq:  # headquarters: one centre, or all of them
             from ..sync.hq import overview
 
             self.centre = QComboBox(stats)

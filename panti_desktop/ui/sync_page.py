@@ -991,7 +991,7 @@ class SyncPage(QWidget):
         lay.addWidget(heading(_("Sync"), self))
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("syncTabs")
-        self.centres = CentresTab(ws, self.tabs) if X.is_hq(ws) else None
+        self.centres = CentresTab(ws, self.tabs) if ws.is_hq else None
         self.send = SendTab(ws, self.tabs)
         self.receive = ReceiveTab(ws, self.tabs)
         self.history = HistoryTab(ws, self.tabs)

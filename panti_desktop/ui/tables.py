@@ -119,6 +119,7 @@ class RowsTable(QTableView):
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(26)
         header = self.horizontalHeader()
+        header.setTextElideMode(Qt.TextElideMode.ElideRight)  # a narrow column shows "Due n…", not "ue no"
         if stretch:
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         else:

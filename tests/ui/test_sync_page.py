@@ -104,7 +104,7 @@ def test_a_case_transfer_and_a_gap(qtbot, sites, tmp_path, monkeypatch):
     monkeypatch.setattr(sync_page, "confirm", lambda *a: True)
     page.send.export_to(tmp_path / "out")
     qtbot.waitUntil(lambda: page.send.last_result is not None, timeout=WAIT)
-    assert X.transferred_away(a, c.id) == "SB"
+    assert a.transferred_away(c.id) == "SB"
     assert page.send.child.findData(c.id) == -1  # a transferred case cannot be sent again
     bpage = _page(qtbot, b)
     res = _import(qtbot, bpage, page.send.last_result.path)
