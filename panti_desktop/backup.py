@@ -465,7 +465,7 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
     failure (full disk, pulled stick, cancel) removes the partial file and never touches
     other backups in the folder.
     """
-    ws._require_admin()
+    ws.require_admin()
     dest = Path(dest)
     if dest.is_dir() or str(dest).endswith(os.sep):
         dest.mkdir(parents=True, exist_ok=True)
@@ -517,7 +517,7 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
     with ws.db.atomic():
         ws.set_setting("last_verified_backup_at", info.created_at)
         ws.set_setting("backup_history", json.dumps(history))
-        ws._audit("backup", detail=f"{target.name} {info.size} bytes")
+        ws.audit_event("backup", detail=f"{target.name} {info.size} bytes")
     if keep is None:
         keep = ws.backup_keep
     if dest.is_dir():
@@ -527,7 +527,7 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
                     and Path(h["path"]).parent.resolve() == dest.resolve() and Path(h["path"]).exists())
         removed = prune(dest, ws.centre_code, keep, newest=target, holding_erased=holding, clean_since_erasure=clean)
         if removed:
-            ws._audit("backup", detail="rotated: " + ", ".join(p.name for p in removed))
+            ws.audit_event("backup", detail="rotated: " + ", ".join(p.name for p in removed))
     return info
 
 

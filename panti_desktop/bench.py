@@ -179,8 +179,7 @@ def operations(p: Probe, repeats: int) -> list[tuple[str, Callable[[Workspace], 
     rng = random.Random(11)
 
     def cold(ws: Workspace) -> None:
-        ws._child_cache.clear()
-        ws._name_index = None
+        ws.forget_children()
 
     def bulk(ws: Workspace) -> None:
         with ws.db.atomic():

@@ -230,7 +230,7 @@ def cmd_child_list(args) -> int:
     with _open(args) as ws:
         counsellor_id = None
         if args.counsellor:
-            counsellor_id = ws.vault.user(args.counsellor).id
+            counsellor_id = ws.user_id(args.counsellor)
         if args.search:
             ids = ws.search_children(args.search, args.status, counsellor_id)
         else:
@@ -543,7 +543,7 @@ def cmd_report_recovery_kit(args) -> int:
     key = _secret("PANTI_RECOVERY_KEY", _("Recovery key: "))
     with Workspace.open_with_recovery(_data_dir(args), key, _user(args)) as ws:  # proves the key is this vault's
         out = recovery_kit.write(Path(args.out), ws.centre_code, ws.centre_name, key)
-        ws._audit("print", detail="recovery kit")
+        ws.audit_event("print", detail="recovery kit")
     print(_("Report written: {path}").format(path=out))
     return EXIT_OK
 
@@ -999,7 +999,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_("Cancelled."), file=sys.stderr)
         return EXIT_FAILED
     except sqlite3.DatabaseError as exc:  # met on a connection of its own (import, backup)
-        from .store.db import storage_error
+        from .workspace import storage_error
 
         mapped = storage_error(exc)
         if mapped is None:

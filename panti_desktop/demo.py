@@ -470,5 +470,5 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
     flush()
     if progress:
         progress("children", children, children)
-    ws._audit("demo", detail=f"{children} children, seed {seed}")
+    ws.audit_event("demo", detail=f"{children} children, seed {seed}")
     return ws.record_counts()

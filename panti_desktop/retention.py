@@ -238,9 +238,8 @@ def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bo
         # the tombstone travels in sync bundles, so that peers erase the case too
         ws.db.table("erasure").insert({"child_id": child_id, "centre_id": ws.centre_id, "erased_at": erased_at,
                                        "erased_by": ws.user.id, "hlc": hlc, "origin": ws.device_id, "seq": hlc})
-        ws._audit("erase", "child", child_id, child_id, detail=f"{register_no}: {reason}".strip(": "))
-    ws._child_cache.pop(child_id, None)
-    ws._name_index = None
+        ws.audit_event("erase", "child", child_id, child_id, detail=f"{register_no}: {reason}".strip(": "))
+    ws.forget_children(child_id)
     if compact:
         cases.compact(ws.db)
     return Erased(register_no, True, item.kinds_due, n, item.due_on)
@@ -278,10 +277,10 @@ def _erase_kinds(ws, child_id: str, register_no: str, kinds: list[str], reason: 
         # backups made before now hold what was erased: the review names them, rotation deletes them first
         ws.set_setting(cases.PARTIAL_ERASURE_SETTING, datetime.now(UTC).isoformat(timespec="microseconds"),
                        admin_only=False)
-        ws._audit("erase", "child", child_id, child_id,
+        ws.audit_event("erase", "child", child_id, child_id,
                   detail=f"{register_no} ({', '.join(kinds)}): {reason}".strip(": "))
     for name, record_id in deleted:
-        ws._changed("delete", name, record_id)
+        ws.notify_changed("delete", name, record_id)
     return len(deleted)
 
 

@@ -25,11 +25,12 @@ from .i18n import _
 from .store import audit as audit_mod
 from .store import cases
 from .store.audit import AuditLog
-from .store.db import DB_NAME, open_database
+from .store.db import DB_NAME, open_database, storage_error
 from .store.hlc import HybridClock
 from .store.kinds import KINDS, kind
 from .store.records import Record, RecordStore, now_iso
 from .vault import ADMIN, CLINICAL, MASTER, KdfParams, KeyRing, User, Vault, calibrate
+from .vault.vault import check_passphrase_strength
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ class Workspace:
                 )
                 ws = cls(data_dir, db, vault, user, ring)
                 ws.records.insert("centre", centre.to_dict(), user.id, record_id=centre_id)
-                ws._audit("init", detail=centre_code)
+                ws.audit_event("init", detail=centre_code)
         except BaseException:
             db.close()
             for suffix in ("", "-wal", "-shm"):
@@ -288,7 +289,7 @@ class Workspace:
             except VaultError:  # not this admin's passphrase; a full disk or a busy database is reported
                 continue
             with ws:
-                ws._audit("restore", detail=f"{Path(path).name} {created_at}")
+                ws.audit_event("restore", detail=f"{Path(path).name} {created_at}")
             return
 
     def close(self) -> None:
@@ -324,29 +325,39 @@ class Workspace:
                 )
             )
 
-    def _require_admin(self) -> None:
+    def require_admin(self) -> None:
         if self.role != "admin" or not self.ring.has(MASTER):
             raise PermissionDenied(_("Only an administrator can do this."))
 
     # audit ----------------------------------------------------------------------------
 
-    def _audit(self, action: str, kind_name: str | None = None, record_id: str | None = None,
+    def audit_event(self, action: str, kind_name: str | None = None, record_id: str | None = None,
                child_id: str | None = None, detail: str | None = None) -> None:
         self.audit.append(self.user.id, self.user.name, action, kind_name, record_id, child_id, detail)
 
     def audit_entries(self, limit: int | None = 200, child_id: str | None = None):
         return self.audit.entries(limit=limit, child_id=child_id)
 
-    def _changed(self, action: str, kind_name: str, record_id: str) -> None:
+    def notify_changed(self, action: str, kind_name: str, record_id: str) -> None:
         for listener in list(self.listeners):
             try:
                 listener(action, kind_name, record_id)
             except Exception:  # a broken listener must not undo a saved record
                 log.exception("change listener failed")
 
+    def forget_children(self, *child_ids: str) -> None:
+        """Drop cached child data after the rows changed underneath (an import, an erasure):
+        the named children, or all of them; the name index is rebuilt when next searched."""
+        if child_ids:
+            for child_id in child_ids:
+                self._child_cache.pop(child_id, None)
+        else:
+            self._child_cache.clear()
+        self._name_index = None
+
     # generic records ------------------------------------------------------------------
 
-    def _validated(self, kind_name: str, data: dict) -> dict:
+    def validated(self, kind_name: str, data: dict) -> dict:
         try:
             obj = record_from_dict(kind_name, data)
         except (TypeError, ValueError) as exc:
@@ -364,11 +375,11 @@ class Workspace:
             if not child_id:
                 raise ValidationError(_("The record must belong to a child."), field="child_id")
             self._child_row(child_id)
-        clean = self._validated(kind_name, data)
+        clean = self.validated(kind_name, data)
         with self.db.atomic():
             rec = self.records.insert(kind_name, clean, self.user.id)
-            self._audit("create", kind_name, rec.id, clean.get("child_id"))
-        self._changed("create", kind_name, rec.id)
+            self.audit_event("create", kind_name, rec.id, clean.get("child_id"))
+        self.notify_changed("create", kind_name, rec.id)
         return rec
 
     def _live(self, kind_name: str, record_id: str) -> Record:
@@ -382,7 +393,7 @@ class Workspace:
         self._require_kind(kind_name)
         rec = self.records.get(kind_name, record_id)
         if kind(kind_name).role == CLINICAL:
-            self._audit("read_clinical", kind_name, record_id, rec.data.get("child_id"))
+            self.audit_event("read_clinical", kind_name, record_id, rec.data.get("child_id"))
         return rec
 
     def update_record(self, kind_name: str, record_id: str, changes: dict) -> Record:
@@ -397,12 +408,12 @@ class Workspace:
         if kind_name == "plan" and current.data.get("status") == "approved" and "status" not in changes:
             raise ValidationError(_("An approved plan cannot be changed; start a new version."))
         merged = {**current.data, **changes}
-        clean = self._validated(kind_name, merged)
+        clean = self.validated(kind_name, merged)
         with self.db.atomic():
             rec = self.records.update(kind_name, record_id, clean, self.user.id)
-            self._audit("update", kind_name, record_id, clean.get("child_id"),
+            self.audit_event("update", kind_name, record_id, clean.get("child_id"),
                         detail=",".join(sorted(changes)))
-        self._changed("update", kind_name, record_id)
+        self.notify_changed("update", kind_name, record_id)
         return rec
 
     def delete_record(self, kind_name: str, record_id: str) -> None:
@@ -412,16 +423,64 @@ class Workspace:
             raise ValidationError(_("A final session cannot be deleted; add an amendment instead."))
         with self.db.atomic():
             self.records.delete(kind_name, record_id, self.user.id)
-            self._audit("delete", kind_name, record_id, current.data.get("child_id"))
+            self.audit_event("delete", kind_name, record_id, current.data.get("child_id"))
         if kind_name == "child":
             self._child_cache.pop(record_id, None)
             self._name_index = None
-        self._changed("delete", kind_name, record_id)
+        self.notify_changed("delete", kind_name, record_id)
 
     def records_for_child(self, kind_name: str, child_id: str) -> list[Record]:
         self._require_kind(kind_name)
         order = {"session": "session_date, created_at", "assessment": "assessed_on"}.get(kind_name, "created_at")
         return self.records.for_child(kind_name, child_id, order)
+
+    @staticmethod
+    def per_child(kind_name: str) -> bool:
+        """Whether records of this kind belong to one child (they carry its id)."""
+        return kind(kind_name).per_child
+
+    def record_count(self, kind_name: str, child_id: str, where: str = "") -> int:
+        """How many live records of a kind a child has (plaintext columns only, nothing opened)."""
+        self._require_kind(kind_name)
+        return len(self.records.rows(kind_name, "child_id = ?" + (f" AND ({where})" if where else ""), [child_id]))
+
+    def has_active_consent(self, child_id: str) -> bool:
+        """Whether a parent's or guardian's consent is recorded and not withdrawn."""
+        return self.record_count("consent", child_id, "withdrawn_on IS NULL") > 0
+
+    def plan_parts(self, plan_id: str) -> tuple[list[Record], list[Record], list[Record]]:
+        """A plan's overarching goals, fit drivers and intermediate goals, oldest first."""
+        return tuple(self.records.find(name, "plan_id = ?", [plan_id], "created_at")  # type: ignore[return-value]
+                     for name in ("overarching_goal", "fit_driver", "intermediate_goal"))
+
+    def goal(self, goal_id: str) -> Record:
+        """One intermediate goal of a plan (a session rates it)."""
+        self._require_kind("intermediate_goal")
+        return self.records.get("intermediate_goal", goal_id)
+
+    def child_record(self, child_id: str) -> Record:
+        """The child's own record, for editing identity and profile."""
+        return self.records.get("child", child_id)
+
+    def record_dates(self, child_id: str) -> list[tuple[str, str, str, str, bool, str]]:
+        """When each record of a child the user may read was created and last changed, and by
+        whom: (created_at, created_by, updated_at, updated_by, deleted, kind). For the history of
+        a file when the user may not read the audit log; plaintext columns only."""
+        out = []
+        for name, k in KINDS.items():
+            if (not k.per_child and name != "child") or not self.can_read(name):
+                continue
+            col = "id" if name == "child" else "child_id"
+            for r in self.db.execute(f"SELECT created_at, created_by, updated_at, updated_by, deleted FROM {name} "
+                                     f"WHERE {col} = ?", [child_id]):
+                out.append((r[0], r[1], r[2], r[3], bool(r[4]), name))
+        return out
+
+    def handed_on(self) -> set[str]:
+        """Children whose latest transfer was from this centre: their files here are read-only."""
+        return {r[0] for r in self.db.execute(
+            "SELECT child_id FROM transfer t WHERE from_code = ? AND hlc = (SELECT MAX(hlc) FROM transfer "
+            "WHERE child_id = t.child_id)", [self.centre_code])}
 
     # children -----------------------------------------------------------------------
 
@@ -447,13 +506,13 @@ class Workspace:
                 _("Register number {no} is already in use.").format(no=data["register_no"]),
                 field="register_no",
             )
-        clean = self._validated("child", data)
+        clean = self.validated("child", data)
         with self.db.atomic():
             rec = self.records.insert("child", clean, self.user.id)
-            self._audit("create", "child", rec.id, rec.id)
+            self.audit_event("create", "child", rec.id, rec.id)
         self._child_cache[rec.id] = rec.data
         self._name_index = None
-        self._changed("create", "child", rec.id)
+        self.notify_changed("create", "child", rec.id)
         return rec
 
     def resolve_child(self, ref: str) -> str:
@@ -570,15 +629,15 @@ class Workspace:
         if "register_no" in changes and changes["register_no"] != current.data.get("register_no"):
             raise ValidationError(_("The register number cannot be changed."), field="register_no")
         merged = {**current.data, **changes}
-        clean = self._validated("child", merged)
+        clean = self.validated("child", merged)
         with self.db.atomic():
             rec = self.records.update("child", child_id, clean, self.user.id)
-            self._audit("update", "child", child_id, child_id, detail=",".join(sorted(changes)))
+            self.audit_event("update", "child", child_id, child_id, detail=",".join(sorted(changes)))
             if "status" in changes:
-                self._audit("lifecycle", "child", child_id, child_id, detail=changes["status"])
+                self.audit_event("lifecycle", "child", child_id, child_id, detail=changes["status"])
         self._child_cache[child_id] = rec.data
         self._name_index = None
-        self._changed("update", "child", child_id)
+        self.notify_changed("update", "child", child_id)
         return rec
 
     def transition(self, ref: str, new_status: str) -> Record:
@@ -588,7 +647,7 @@ class Workspace:
         """The full identity block, on an explicit, audited action."""
         child_id = self.resolve_child(ref)
         data = self.child_data(child_id)
-        self._audit("reveal_identity", "child", child_id, child_id)
+        self.audit_event("reveal_identity", "child", child_id, child_id)
         return data
 
     def child_file(self, ref: str) -> ChildFile:
@@ -603,7 +662,7 @@ class Workspace:
                 continue
             cf.sections[name] = self.records_for_child(name, child_id)
         if self.can_read_clinical:
-            self._audit("read_clinical", "child", child_id, child_id, detail="file")
+            self.audit_event("read_clinical", "child", child_id, child_id, detail="file")
         legal = cf.sections.get("legal_track") or []
         if legal:
             lt = legal[-1].data
@@ -647,17 +706,17 @@ class Workspace:
         data.setdefault("author_id", self.user.id)
         if session_id is None:
             self._child_row(data.get("child_id") or "")
-            clean = self._validated("session", data)
+            clean = self.validated("session", data)
             with self.db.atomic():
                 rec = self.records.insert("session", clean, self.user.id)
-                self._audit("create", "session", rec.id, clean.get("child_id"))
+                self.audit_event("create", "session", rec.id, clean.get("child_id"))
         else:
             current = self.records.get("session", session_id)
             if current.data.get("status") == "final":
                 raise ValidationError(_("A final session cannot be changed; add an amendment instead."))
-            clean = self._validated("session", {**current.data, **data})
+            clean = self.validated("session", {**current.data, **data})
             rec = self.records.update("session", session_id, clean, self.user.id)
-        self._changed("save", "session", rec.id)
+        self.notify_changed("save", "session", rec.id)
         return rec
 
     def finalise_session(self, session_id: str) -> Record:
@@ -666,11 +725,11 @@ class Workspace:
         if current.data.get("status") == "final":
             raise ValidationError(_("This session is already final."))
         data = {**current.data, "status": "final", "finalised_at": date.today().isoformat()}
-        clean = self._validated("session", data)
+        clean = self.validated("session", data)
         with self.db.atomic():
             rec = self.records.update("session", session_id, clean, self.user.id)
-            self._audit("finalise", "session", session_id, clean.get("child_id"))
-        self._changed("finalise", "session", session_id)
+            self.audit_event("finalise", "session", session_id, clean.get("child_id"))
+        self.notify_changed("finalise", "session", session_id)
         return rec
 
     def amend_session(self, session_id: str, changes: dict) -> Record:
@@ -683,11 +742,11 @@ class Workspace:
         data.pop("id", None)
         data.update({"amends_id": session_id, "status": "final", "author_id": self.user.id,
                      "finalised_at": date.today().isoformat()})
-        clean = self._validated("session", data)
+        clean = self.validated("session", data)
         with self.db.atomic():
             rec = self.records.insert("session", clean, self.user.id)
-            self._audit("create", "session", rec.id, clean.get("child_id"), detail=f"amends {session_id}")
-        self._changed("create", "session", rec.id)
+            self.audit_event("create", "session", rec.id, clean.get("child_id"), detail=f"amends {session_id}")
+        self.notify_changed("create", "session", rec.id)
         return rec
 
     def recent_sessions(self, limit: int = 200, mine: bool = False) -> list[dict]:
@@ -724,17 +783,17 @@ class Workspace:
         today = date.today().isoformat()
         data = {**plan.data, "status": "approved", "approved_by": self.user.id,
                 "approved_at": today, "version_no": version_no}
-        clean = self._validated("plan", data)
-        version = self._validated("plan_version", {
+        clean = self.validated("plan", data)
+        version = self.validated("plan_version", {
             "child_id": plan.data["child_id"], "plan_id": plan_id, "version_no": version_no,
             "snapshot": snapshot, "approved_by": self.user.id, "approved_at": today,
         })
         with self.db.atomic():
             rec = self.records.update("plan", plan_id, clean, self.user.id)
             v = self.records.insert("plan_version", version, self.user.id)
-            self._audit("update", "plan", plan_id, clean["child_id"], detail="approved")
-            self._audit("create", "plan_version", v.id, clean["child_id"])
-        self._changed("update", "plan", plan_id)
+            self.audit_event("update", "plan", plan_id, clean["child_id"], detail="approved")
+            self.audit_event("create", "plan_version", v.id, clean["child_id"])
+        self.notify_changed("update", "plan", plan_id)
         return rec
 
     # users ----------------------------------------------------------------------------
@@ -743,10 +802,10 @@ class Workspace:
         return self.vault.users()
 
     def add_user(self, name: str, role: str, passphrase: str, kdf: KdfParams | None = None) -> User:
-        self._require_admin()
+        self.require_admin()
         with self.db.atomic():
             user = self.vault.add_user(self.ring, name, role, passphrase, kdf or self._kdf_params())
-            self._audit("user_add", detail=f"{name}:{role}")
+            self.audit_event("user_add", detail=f"{name}:{role}")
         return user
 
     def _kdf_params(self) -> KdfParams:
@@ -761,13 +820,13 @@ class Workspace:
     def change_passphrase(self, old: str, new: str) -> None:
         with self.db.atomic():
             self.vault.change_passphrase(self.user.name, old, new)
-            self._audit("passphrase_change", detail=self.user.name)
+            self.audit_event("passphrase_change", detail=self.user.name)
 
     def reset_passphrase(self, name: str, new: str) -> None:
         """After unlocking with the recovery key (or as admin): a new slot for `name`."""
         with self.db.atomic():
             self.vault.reset_passphrase(self.ring, name, new, self._kdf_params())
-            self._audit("recover", detail=name)
+            self.audit_event("recover", detail=name)
 
     def remove_user(self, name: str, progress: Callable[[int, int], None] | None = None,
                     cancelled: Callable[[], bool] | None = None) -> dict[str, str]:
@@ -776,7 +835,7 @@ class Workspace:
         Cancelling (or any failure) rolls the whole transaction back: the user, the keys and
         every record stay exactly as they were.
         """
-        self._require_admin()
+        self.require_admin()
 
         def reseal(ring: KeyRing, mapping: dict[str, str]) -> None:
             from .sync.peers import reseal_identity
@@ -788,17 +847,17 @@ class Workspace:
             with self.db.atomic():
                 rotated = self.vault.remove_user(self.ring, name, self.user.id, reseal)
                 self.audit.ring = self.ring
-                self._audit("user_remove", detail=name)
+                self.audit_event("user_remove", detail=name)
         finally:  # after a rollback the stores must use the keys that are still valid
             self.records.ring = self.ring
             self.audit.ring = self.ring
         return rotated
 
     def regenerate_recovery_key(self) -> str:
-        self._require_admin()
+        self.require_admin()
         with self.db.atomic():
             text = self.vault.regenerate_recovery(self.ring)
-            self._audit("recover", detail="recovery key regenerated")
+            self.audit_event("recover", detail="recovery key regenerated")
         return text
 
     # settings -------------------------------------------------------------------------
@@ -810,13 +869,13 @@ class Workspace:
     def set_setting(self, key: str, value: str, admin_only: bool = True) -> None:
         """Centre settings are plain values that identify no one (idle lock, backup age)."""
         if admin_only:
-            self._require_admin()
+            self.require_admin()
         with self.db.atomic():
             self.db.table("setting").upsert(
                 {"key": key, "value": str(value), "updated_at": now_iso(), "updated_by": self.user.id},
                 pk="key",
             )
-            self._audit("settings", detail=f"{key}={value}")
+            self.audit_event("settings", detail=f"{key}={value}")
 
     @property
     def idle_lock_minutes(self) -> int:
@@ -854,17 +913,17 @@ class Workspace:
 
     def update_centre(self, name: str, province: str = "", centre_type: str | None = None) -> Record:
         """An admin corrects the centre's name, province or type; the code never changes."""
-        self._require_admin()
+        self.require_admin()
         current = self.centre_record()
         changes = {"name": name.strip(), "province": province.strip() or None}
         if centre_type:
             changes["type"] = centre_type
-        clean = self._validated("centre", {**current.data, **changes})
+        clean = self.validated("centre", {**current.data, **changes})
         with self.db.atomic():
             rec = self.records.update("centre", self.centre_id, clean, self.user.id)
             self.db.table("store_meta").upsert({"key": "centre_name", "value": clean["name"]}, pk="key")
             self.db.table("store_meta").upsert({"key": "centre_type", "value": clean["type"]}, pk="key")
-            self._audit("update", "centre", self.centre_id, detail=",".join(sorted(changes)))
+            self.audit_event("update", "centre", self.centre_id, detail=",".join(sorted(changes)))
         self.centre_name = clean["name"]
         return rec
 
@@ -963,6 +1022,16 @@ class Workspace:
             for name in KINDS
         }
 
+    def user_id(self, name: str) -> str:
+        """The id of the user with this name; a translated error if there is none."""
+        return self.vault.user(name).id
+
+    def master_key_for_backups(self) -> bytearray:
+        """The master key, to check a backup file against this vault (admins)."""
+        self.require_admin()
+        _master_id, master, _unlockers = self.vault.master_unlockers(self.ring)
+        return bytearray(master)
+
     def counsellors(self) -> list[User]:
         return [u for u in self.vault.users() if u.role in ("counsellor", "manager")]
 
@@ -981,4 +1050,7 @@ class Workspace:
         return n
 
 
-__all__ = ["ADMIN", "RECORD_TYPES", "ChildFile", "ChildRow", "Workspace"]
+# storage_error and check_passphrase_strength are offered here so the CLI and the window
+# need nothing below the workspace (docs/architecture.md).
+__all__ = ["ADMIN", "RECORD_TYPES", "ChildFile", "ChildRow", "Workspace", "check_passphrase_strength",
+           "storage_error"]

@@ -329,7 +329,7 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
                 colWidths=[width / 2, width / 2], rowHeights=[None, None, 40, None])
     story.append(KeepTogether([sig]))
     write_pdf(out, story, title, ws.centre_name or ws.centre_code, password)
-    ws._audit("print", "child", child_id, child_id,
+    ws.audit_event("print", "child", child_id, child_id,
               detail=f"{kind} report {start}..{end}" + (" full identity" if full_identity else ""))
     return Path(out)
 

@@ -103,7 +103,7 @@ def build(ws, out: Path, start: date | None = None, end: date | None = None, pas
             block.append(chart)
         story.append(KeepTogether(block))
     write_pdf(out, story, title, ws.centre_name or ws.centre_code, password)
-    ws._audit("print", detail=f"centre statistics {stats.start}..{stats.end}" + (f" {centre}" if centre else ""))
+    ws.audit_event("print", detail=f"centre statistics {stats.start}..{stats.end}" + (f" {centre}" if centre else ""))
     return Path(out)
 
 

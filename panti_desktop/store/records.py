@@ -97,7 +97,7 @@ class RecordStore:
         # Called with (kind, child_id) before a local write; raises to refuse it (a transferred case).
         self.write_guard: Callable[[str, str | None], None] | None = None
 
-    def _guard(self, k: Kind, data: dict) -> None:
+    def check_write(self, k: Kind, data: dict) -> None:
         if self.write_guard is not None:
             self.write_guard(k.name, data.get("child_id") if k.per_child else data.get("id"))
 
@@ -182,7 +182,7 @@ class RecordStore:
         k = kind(kind_name)
         record_id = record_id or data.get("id") or new_record_id(k.name)
         data = {**data, "id": record_id}
-        self._guard(k, data)
+        self.check_write(k, data)
         row = self._new_row(k, data, user_id, now_iso())
         self.db.table(k.name).insert(row)
         return self._as_record(k, row, data)
@@ -209,11 +209,11 @@ class RecordStore:
     def update(self, kind_name: str, record_id: str, data: dict, user_id: str) -> Record:
         """Replace a record's fields with `data`, giving it a new version."""
         k = kind(kind_name)
-        row = self._row(k, record_id)
+        row = self.row(k, record_id)
         if row["deleted"]:
             raise NotFound(_("This record has been deleted."))
         data = {**data, "id": record_id}
-        self._guard(k, data)
+        self.check_write(k, data)
         self._next_version(row)
         row.update(
             {
@@ -229,8 +229,8 @@ class RecordStore:
     def delete(self, kind_name: str, record_id: str, user_id: str) -> None:
         """Leave a tombstone: the id and version stay so the delete travels in sync; no content."""
         k = kind(kind_name)
-        row = self._row(k, record_id)
-        self._guard(k, row)
+        row = self.row(k, record_id)
+        self.check_write(k, row)
         self._next_version(row)
         row.update(
             {
@@ -267,7 +267,7 @@ class RecordStore:
 
     # reading ------------------------------------------------------------------------
 
-    def _row(self, k: Kind, record_id: str) -> dict:
+    def row(self, k: Kind, record_id: str) -> dict:
         rows = list(self.db.query(f"SELECT * FROM {k.name} WHERE id = ?", [record_id]))
         if not rows:
             raise NotFound(_("The record was not found."))
@@ -275,7 +275,7 @@ class RecordStore:
 
     def get(self, kind_name: str, record_id: str) -> Record:
         k = kind(kind_name)
-        return self._record(k, self._row(k, record_id))
+        return self._record(k, self.row(k, record_id))
 
     def rows(
         self,

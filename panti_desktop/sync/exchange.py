@@ -386,7 +386,7 @@ def export_changes(ws, peer_code: str, out: Path, progress: Progress | None = No
             records = sum(v for k, v in counts.items() if k in KINDS or k == "conflict")
             _record_bundle(ws, bundle_id, "out", p.code, "changes", seq + 1, digest, prev, base, upto, checkpoint,
                            records, counts)
-            ws._audit("export", detail=f"to {p.code} #{seq + 1}: {records} records")
+            ws.audit_event("export", detail=f"to {p.code} #{seq + 1}: {records} records")
         except BaseException:
             Path(out).unlink(missing_ok=True)
             raise
@@ -436,11 +436,11 @@ def export_child(ws, ref: str, peer_code: str, out: Path, progress: Progress | N
             _record_bundle(ws, bundle_id, "out", p.code, "transfer", seq + 1, digest, prev, None, None, checkpoint,
                            records, counts)
             register_no = ws.db.execute("SELECT register_no FROM child WHERE id = ?", [child_id]).fetchone()[0]
-            ws._audit("export", "child", child_id, child_id, detail=f"case {register_no} transferred to {p.code}")
+            ws.audit_event("export", "child", child_id, child_id, detail=f"case {register_no} transferred to {p.code}")
         except BaseException:
             Path(out).unlink(missing_ok=True)
             raise
-    ws._child_cache.pop(child_id, None)
+    ws.forget_children(child_id)
     return ExportResult(Path(out), bundle_id, p.code, "transfer", seq + 1, records, counts)
 
 
@@ -475,7 +475,7 @@ def export_stats(ws, peer_code: str, out: Path, start: date | None = None, end: 
         try:
             _record_bundle(ws, bundle_id, "out", p.code, "stats", seq + 1, digest, prev, None, None, checkpoint, 0,
                            {"stats": agg["children"]})
-            ws._audit("export", detail=f"statistics {start}..{end} to {p.code} #{seq + 1}")
+            ws.audit_event("export", detail=f"statistics {start}..{end} to {p.code} #{seq + 1}")
         except BaseException:
             Path(out).unlink(missing_ok=True)
             raise
@@ -579,17 +579,16 @@ def import_bundle(ws, path: Path, preview: bool = False, ack_out: Path | None = 
                                {"summary": result.summary(), "warnings": result.warnings})
                 have = set(_received_seqs(ws, sender))
                 result.gaps = [n for n in range(1, max(have) + 1) if n not in have] if have else []
-                ws._audit("import", detail=f"from {sender} #{seq}: {result.summary()}")
+                ws.audit_event("import", detail=f"from {sender} #{seq}: {result.summary()}")
             else:
-                ws._audit("import", detail=f"acknowledgement from {sender}: {result.acked} bundles")
+                ws.audit_event("import", detail=f"acknowledgement from {sender}: {result.acked} bundles")
             if preview:
                 raise _Rollback
     except _Rollback:
         return result
     if compact:
         cases.compact(ws.db)
-    ws._child_cache.clear()
-    ws._name_index = None
+    ws.forget_children()
     if scope != "ack":
         result.ack_path = _write_ack_beside(ws, sender, Path(path), ack_out)
     return result
@@ -745,7 +744,7 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
         _merge_batch(ws, name, pending.pop(name), erased, result, registrations)
     _require_children(ws, result.written_children, erased)
     if transfers_changed:
-        ws._child_cache.clear()
+        ws.forget_children()
     if progress is not None:
         progress(total, total)
     return compact
@@ -1113,7 +1112,7 @@ def resolve_conflict(ws, conflict_id: str, keep: str, merged: dict | None = None
         with ws.db.atomic():
             ws.db.execute("UPDATE sync_flag SET dismissed_at = ?, dismissed_by = ? WHERE id = ?",
                           [now_iso(), ws.user.id, conflict_id])
-            ws._audit("update", "child", flag[0], flag[0], detail=f"not a duplicate of {flag[1]}")
+            ws.audit_event("update", "child", flag[0], flag[0], detail=f"not a duplicate of {flag[1]}")
         return
     found = list(ws.db.query("SELECT * FROM conflict WHERE id = ?", [conflict_id]))
     if not found:
@@ -1126,7 +1125,7 @@ def resolve_conflict(ws, conflict_id: str, keep: str, merged: dict | None = None
     if not ws.can_read(name):
         raise PermissionDenied(_("Your role ({role}) does not allow access to clinical records.").format(role=ws.role))
     theirs = _conflict_version(ws, c)
-    row = ws.records._row(k, c["record_id"])
+    row = ws.records.row(k, c["record_id"])
     mine = _row_version(ws, name, row)
     if keep == "mine":
         chosen_deleted, data = mine.deleted, mine.data
@@ -1134,8 +1133,8 @@ def resolve_conflict(ws, conflict_id: str, keep: str, merged: dict | None = None
         chosen_deleted, data = theirs.deleted, theirs.data
     else:
         chosen_deleted, data = False, {**(mine.data or {}), **(merged or {}), "id": c["record_id"]}
-        data = ws._validated(name, data)
-    ws.records._guard(k, data if not chosen_deleted else row)
+        data = ws.validated(name, data)
+    ws.records.check_write(k, data if not chosen_deleted else row)
     with ws.db.atomic():
         hlc = ws.records.clock.tick()
         vv = joined([mine, theirs])
@@ -1149,9 +1148,9 @@ def resolve_conflict(ws, conflict_id: str, keep: str, merged: dict | None = None
         ws.db.execute(f"INSERT OR REPLACE INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                       [sealed[x] for x in cols])
         ws.db.execute("DELETE FROM conflict WHERE id = ?", [conflict_id])
-        ws._audit("update", name, c["record_id"], c["child_id"], detail=f"conflict resolved: {keep}")
-    ws._child_cache.pop(c["record_id"], None)
-    ws._changed("update", name, c["record_id"])
+        ws.audit_event("update", name, c["record_id"], c["child_id"], detail=f"conflict resolved: {keep}")
+    ws.forget_children(c["record_id"])
+    ws.notify_changed("update", name, c["record_id"])
 
 
 def conflict_count(ws) -> int:

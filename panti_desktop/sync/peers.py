@@ -180,7 +180,7 @@ def read_card(path: Path) -> dict:
 
 def add_peer(ws, path: Path, expected_fingerprint: str | None = None) -> Peer:
     """Trust a centre's contact card. With a fingerprint given, it must match exactly."""
-    ws._require_admin()
+    ws.require_admin()
     card = read_card(path)
     if expected_fingerprint is not None:
         given = "".join(expected_fingerprint.split()).upper()
@@ -192,16 +192,16 @@ def add_peer(ws, path: Path, expected_fingerprint: str | None = None) -> Peer:
         ws.db.table("peer").upsert({"code": card["code"], "name": str(card.get("name") or ""), "role": card["role"],
                                     "signing_key": card["signing_key"], "kem_key": card["kem_key"],
                                     "added_at": now_iso(), "added_by": ws.user.id, "revoked_at": None}, pk="code")
-        ws._audit("settings", detail=f"peer trusted {card['code']} {card['fingerprint']}")
+        ws.audit_event("settings", detail=f"peer trusted {card['code']} {card['fingerprint']}")
     return peer(ws, card["code"])
 
 
 def revoke_peer(ws, code: str) -> Peer:
-    ws._require_admin()
+    ws.require_admin()
     p = peer(ws, code)
     with ws.db.atomic():
         ws.db.execute("UPDATE peer SET revoked_at = ? WHERE code = ?", [now_iso(), p.code])
-        ws._audit("settings", detail=f"peer revoked {p.code}")
+        ws.audit_event("settings", detail=f"peer revoked {p.code}")
     return peer(ws, code)
 
 

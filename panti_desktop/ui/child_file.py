@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain import lifecycle
-from ..domain.records import Child
+from ..domain.records import RECORD_TYPES, Child
 from ..domain.templates import all_templates, find_template
 from ..domain.vocab import (
     LIFECYCLE_STATES,
@@ -43,7 +43,6 @@ from ..domain.vocab import (
 )
 from ..errors import PantiError, PermissionDenied, ValidationError
 from ..i18n import _
-from ..store.kinds import KINDS
 from .common import (
     DateEdit,
     Worker,
@@ -133,8 +132,6 @@ class Section(QWidget):
 
 
 def _kind_title(kind_name: str) -> str:
-    from ..domain.records import RECORD_TYPES
-
     return RECORD_TYPES[kind_name].TITLE.text()
 
 
@@ -423,9 +420,7 @@ class PlanSection(QWidget):
 
         readonly = d.get("status") == "approved"
         plan_defaults = {"plan_id": plan.id}
-        goals = self.ws.records.find("overarching_goal", "plan_id = ?", [plan.id], "created_at")
-        drivers = self.ws.records.find("fit_driver", "plan_id = ?", [plan.id], "created_at")
-        inter = self.ws.records.find("intermediate_goal", "plan_id = ?", [plan.id], "created_at")
+        goals, drivers, inter = self.ws.plan_parts(plan.id)
         choices = {
             "overarching_goal_id": [(g.id, g.data.get("text") or "") for g in goals],
             "driver_id": [(x.id, x.data.get("driver") or "") for x in drivers],
@@ -589,19 +584,14 @@ class HistorySection(QWidget):
         try:
             for e in self.ws.audit_entries(limit=500, child_id=self.child_id):
                 rows.append((e.at.replace("T", " ")[:16], e.user, actions.get(e.action, e.action),
-                             _kind_title(e.kind) if e.kind in KINDS else ""))
+                             _kind_title(e.kind) if e.kind in RECORD_TYPES else ""))
         except PermissionDenied:
-            for name, k in KINDS.items():
-                if (not k.per_child and name != "child") or not self.ws.can_read(name):
-                    continue
-                col = "id" if name == "child" else "child_id"
-                for r in self.ws.db.execute(
-                        f"SELECT created_at, created_by, updated_at, updated_by, deleted FROM {name} WHERE {col} = ?",
-                        [self.child_id]):
-                    rows.append((r[0].replace("T", " ")[:16], self.ws.user_name(r[1]), actions["create"], _kind_title(name)))
-                    if r[2] != r[0]:
-                        rows.append((r[2].replace("T", " ")[:16], self.ws.user_name(r[3]),
-                                     actions["delete" if r[4] else "update"], _kind_title(name)))
+            for created_at, created_by, updated_at, updated_by, deleted, name in self.ws.record_dates(self.child_id):
+                rows.append((created_at.replace("T", " ")[:16], self.ws.user_name(created_by), actions["create"],
+                             _kind_title(name)))
+                if updated_at != created_at:
+                    rows.append((updated_at.replace("T", " ")[:16], self.ws.user_name(updated_by),
+                                 actions["delete" if deleted else "update"], _kind_title(name)))
             rows.sort(reverse=True)
         self.table.set_rows(rows)
         self.table.resizeColumnsToContents()
@@ -801,9 +791,9 @@ class ChildFileWidget(QWidget):
         for name in ("family", "legal_track", "consent", "assessment", "plan", "session", "safety_plan",
                      "diversion", "termination", "follow_up"):
             if ws.can_read(name):
-                n = len(ws.records.rows(name, "child_id = ?", [cid]))
+                n = ws.record_count(name, cid)
                 counts.append(f"{_kind_title(name)}: {n}")
-        if not ws.records.rows("consent", "child_id = ? AND withdrawn_on IS NULL", [cid]):
+        if not ws.has_active_consent(cid):
             warn = QLabel(_("No consent of a parent or guardian is recorded for this child."))
             warn.setObjectName("consentWarning")
             warn.setStyleSheet("color: #b35c00; font-weight: bold;")
@@ -851,7 +841,7 @@ class ChildFileWidget(QWidget):
         edit.setObjectName("editIdentity")
 
         def do_edit() -> None:
-            rec = self.ws.records.get("child", self.child_id)
+            rec = self.ws.child_record(self.child_id)
             dialog = RecordDialog(self.ws, "child", record=rec, parent=self, fields=IDENTITY_FIELDS + PROFILE_FIELDS,
                                   ref_choices={"counsellor_id": self._counsellors})
             if dialog.exec():

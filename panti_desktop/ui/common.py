@@ -40,7 +40,7 @@ from ..dates import long_date, to_date
 from ..domain.vocab import Vocabulary
 from ..errors import PantiError
 from ..i18n import _, current_language
-from ..store.db import storage_error
+from ..workspace import storage_error
 from .tables import RowsTable
 
 log = logging.getLogger(__name__)

@@ -51,7 +51,6 @@ from PySide6.QtWidgets import (
 from ..domain.records import RECORD_TYPES
 from ..errors import PantiError, PermissionDenied, ValidationError
 from ..i18n import _
-from ..store.kinds import KINDS
 from .common import CodeChecks, DateEdit, confirm, fmt_date, set_combo_code, show_error, vocab_combo
 
 SHORT_TEXT = 200  # longer texts get a multi-line field
@@ -530,7 +529,7 @@ class RecordDialog(QDialog):
         try:
             if self.record is None:
                 data = {**self.defaults, **values}
-                if KINDS[self.kind].per_child:
+                if self.ws.per_child(self.kind):
                     data["child_id"] = self.child_id
                 else:
                     data.pop("child_id", None)

@@ -197,7 +197,7 @@ class SessionForm(QWidget):
         for entry in self.data.get("goals") or []:  # goals rated earlier but no longer active
             if entry.get("goal_id") not in known:
                 with contextlib.suppress(PantiError):
-                    active.append(self.ws.records.get("intermediate_goal", entry["goal_id"]))
+                    active.append(self.ws.goal(entry["goal_id"]))
         for goal in active:
             r = GoalRow(goal, goals)
             self.goal_rows.append(r)

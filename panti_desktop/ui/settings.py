@@ -509,10 +509,10 @@ class SettingsPage(QWidget):
     def check_backup(self, path: Path) -> bool:
         from .. import backup
 
-        _master_id, master, _unlockers = self.ws.vault.master_unlockers(self.ws.ring)
+        master = self.ws.master_key_for_backups()
         try:
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            info = backup.verify_backup(path, master=bytearray(master), stage_in=self.ws.data_dir)
+            info = backup.verify_backup(path, master=master, stage_in=self.ws.data_dir)
         except PantiError as exc:
             QApplication.restoreOverrideCursor()
             show_error(self, _("{error} A backup made before the keys were last replaced opens only with the "

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ..domain.vocab import CENTRE_TYPES
 from ..errors import PantiError, ValidationError
 from ..i18n import _
-from ..vault.vault import check_passphrase_strength
+from ..workspace import check_passphrase_strength
 from .common import (
     PassphraseField,
     confirm,
@@ -214,7 +214,7 @@ def save_recovery_kit(parent, ws, text: str, path: Path | None = None) -> Path |
     except (OSError, PantiError) as exc:
         show_error(parent, exc if isinstance(exc, PantiError) else str(exc))
         return None
-    ws._audit("print", detail="recovery kit")
+    ws.audit_event("print", detail="recovery kit")
     return out
 
 

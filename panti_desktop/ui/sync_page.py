@@ -225,9 +225,7 @@ class SendTab(QWidget):
         headquarters may hold thousands)."""
         current = self.child.currentData()
         self.child.clear()
-        gone = {r[0] for r in self.ws.db.execute(
-            "SELECT child_id FROM transfer t WHERE from_code = ? AND hlc = (SELECT MAX(hlc) FROM transfer "
-            "WHERE child_id = t.child_id)", [self.ws.centre_code])}
+        gone = self.ws.handed_on()
         for cid in self.ws.child_ids():
             if cid in gone:
                 continue

@@ -148,8 +148,7 @@ class RecoveryDialog(QDialog):
         lay.addWidget(buttons)
 
     def try_recover(self) -> bool:
-        from ..vault.vault import check_passphrase_strength
-        from ..workspace import Workspace
+        from ..workspace import Workspace, check_passphrase_strength
 
         self.message.clear()
         if self.first.text() != self.second.text():
