@@ -15,7 +15,17 @@ import traceback
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QDate, QLocale, QObject, QRunnable, Qt, QThreadPool, QTranslator, Signal
+from PySide6.QtCore import (
+    QDate,
+    QEventLoop,
+    QLocale,
+    QObject,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    QTranslator,
+    Signal,
+)
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -29,6 +39,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QProgressBar,
     QProgressDialog,
     QPushButton,
     QScrollArea,
@@ -381,6 +392,49 @@ def row(*widgets: QWidget) -> QHBoxLayout:
 
 
 # --- work off the UI thread --------------------------------------------------------------
+
+
+def off_ui_thread(fn: Callable[[], object], busy: QWidget | None = None) -> object:
+    """Run `fn` (key derivation: Argon2id takes about a second by design) in a worker thread
+    while this one keeps painting, and return its result or raise its error.
+
+    Input is held back meanwhile (nothing can be clicked twice); `busy`, when given, is
+    shown for the duration (an indeterminate progress bar)."""
+    loop = QEventLoop()
+    outcome: dict[str, object] = {}
+    worker = Worker(lambda _progress, _cancelled: fn())
+    # The signals are queued to this thread: they arrive inside loop.exec(), never before it.
+    worker.signals.finished.connect(lambda result: (outcome.setdefault("result", result), loop.quit()))
+    worker.signals.failed.connect(lambda exc: (outcome.setdefault("error", exc), loop.quit()))
+    if busy is not None:
+        busy.show()
+    QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+    try:
+        worker.start()
+        loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    finally:
+        QApplication.restoreOverrideCursor()
+        if busy is not None:
+            busy.hide()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome.get("result")
+
+
+def busy_bar(parent: QWidget, text: str) -> QWidget:
+    """A sentence and a moving bar, hidden until `off_ui_thread` shows them."""
+    box = QWidget(parent)
+    box.setObjectName("busy")
+    lay = QHBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.addWidget(QLabel(text, box))
+    bar = QProgressBar(box)
+    bar.setRange(0, 0)  # no known length: it moves to and fro
+    bar.setTextVisible(False)
+    bar.setMaximumHeight(12)
+    lay.addWidget(bar, 1)
+    box.hide()
+    return box
 
 
 class _Signals(QObject):

@@ -31,11 +31,13 @@ from ..i18n import _
 from .common import (
     PassphraseField,
     Worker,
+    busy_bar,
     fmt_date,
     has_module,
     heading,
     make_table,
     message_label,
+    off_ui_thread,
     show_error,
 )
 
@@ -82,6 +84,8 @@ class LockPanel(QWidget):
         lay.addWidget(self.passphrase)
         self.message = message_label(box, "lockMessage")
         lay.addWidget(self.message)
+        self.busy = busy_bar(box, _("Opening the records…"))
+        lay.addWidget(self.busy)
         self.unlock_button = QPushButton(_("&Unlock"), box)
         self.unlock_button.setDefault(True)
         self.quit_button = QPushButton(_("&Quit"), box)
@@ -107,9 +111,9 @@ class LockPanel(QWidget):
         self.passphrase.setFocus()
 
     def try_unlock(self) -> None:
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            self.ws.unlock_again(self.passphrase.text())
+        passphrase = self.passphrase.text()
+        try:  # the key derivation runs beside the window, which keeps painting
+            off_ui_thread(lambda: self.ws.unlock_again(passphrase), self.busy)
         except WrongPassphrase as exc:
             self.message.setText(str(exc))
             self.passphrase.clear()
@@ -118,8 +122,6 @@ class LockPanel(QWidget):
         except PantiError as exc:
             self.message.setText(str(exc))
             return
-        finally:
-            QApplication.restoreOverrideCursor()
         self.passphrase.clear()
         self.unlocked.emit()
 

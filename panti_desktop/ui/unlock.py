@@ -6,7 +6,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -22,10 +21,12 @@ from ..errors import PantiError
 from ..i18n import _
 from .common import (
     PassphraseField,
+    busy_bar,
     heading,
     message_label,
     new_passphrase_rows,
     note_label,
+    off_ui_thread,
 )
 
 
@@ -40,16 +41,6 @@ def _users_combo(data_dir: Path, parent, user_name: str | None) -> QComboBox:
     if user_name:
         combo.setCurrentIndex(max(0, combo.findData(user_name)))
     return combo
-
-
-class _Busy:
-    """A wait cursor while the key derivation runs (about half a second by design)."""
-
-    def __enter__(self):
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-
-    def __exit__(self, *exc):
-        QApplication.restoreOverrideCursor()
 
 
 class UnlockDialog(QDialog):
@@ -74,6 +65,8 @@ class UnlockDialog(QDialog):
         lay.addLayout(form)
         self.message = message_label(self)
         lay.addWidget(self.message)
+        self.busy = busy_bar(self, _("Opening the records…"))
+        lay.addWidget(self.busy)
         self.recover = QPushButton(_("Forgot your passphrase? Use the recovery key…"), self)
         self.recover.setObjectName("recover")
         self.recover.setFlat(True)
@@ -95,9 +88,9 @@ class UnlockDialog(QDialog):
         from ..workspace import Workspace
 
         self.message.clear()
-        try:
-            with _Busy():
-                self.workspace = Workspace.open(self.data_dir, self.user.currentData() or "", self.passphrase.text())
+        name, passphrase = self.user.currentData() or "", self.passphrase.text()
+        try:  # the key derivation runs beside the window, which keeps painting
+            self.workspace = off_ui_thread(lambda: Workspace.open(self.data_dir, name, passphrase), self.busy)
         except PantiError as exc:
             self.message.setText(str(exc))
             self.passphrase.clear()
@@ -142,6 +135,8 @@ class RecoveryDialog(QDialog):
         lay.addLayout(form)
         self.message = message_label(self)
         lay.addWidget(self.message)
+        self.busy = busy_bar(self, _("Opening the records…"))
+        lay.addWidget(self.busy)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.try_recover)
         buttons.rejected.connect(self.reject)
@@ -154,20 +149,22 @@ class RecoveryDialog(QDialog):
         if self.first.text() != self.second.text():
             self.message.setText(_("The two passphrases are not the same."))
             return False
-        name = self.user.currentData() or ""
-        ws = None
-        try:
-            check_passphrase_strength(self.first.text())
-            with _Busy():
-                ws = Workspace.open_with_recovery(self.data_dir, self.key.text(), name)
-                ws.reset_passphrase(name, self.first.text())
-        except PantiError as exc:
-            if ws is not None:
+        name, key, new = self.user.currentData() or "", self.key.text(), self.first.text()
+
+        def recover():
+            ws = Workspace.open_with_recovery(self.data_dir, key, name)
+            try:
+                ws.reset_passphrase(name, new)
+            finally:
                 ws.close()
+            # re-open as the user with the new passphrase: the normal keys of that role
+            return Workspace.open(self.data_dir, name, new)
+
+        try:
+            check_passphrase_strength(new)
+            self.workspace = off_ui_thread(recover, self.busy)
+        except PantiError as exc:
             self.message.setText(str(exc))
             return False
-        ws.close()  # re-open as the user with the new passphrase: the normal keys of that role
-        with _Busy():
-            self.workspace = Workspace.open(self.data_dir, name, self.first.text())
         self.accept()
         return True

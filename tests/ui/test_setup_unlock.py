@@ -136,3 +136,35 @@ def test_the_wizard_module_has_no_dead_recovery_kit_button(qtbot, tmp_path):
     has_reports = wizard_mod.has_module("panti_desktop.reports.recovery_kit")
     assert (wizard.recovery.findChild(type(wizard.button(QWizard.WizardButton.NextButton)), "recoveryKit")
             is not None) == has_reports
+
+
+def test_the_window_keeps_painting_while_the_key_is_derived(qtbot, ws, monkeypatch):
+    """Argon2id runs beside the UI thread: a timer on the UI thread keeps firing and the busy
+    bar shows while it runs; input meanwhile is held back."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    from panti_desktop.vault.kdf import KdfParams
+
+    real = KdfParams.derive
+
+    def slow(self, passphrase):  # a low-spec laptop: the derivation takes a while
+        time.sleep(0.3)
+        return real(self, passphrase)
+
+    monkeypatch.setattr(KdfParams, "derive", slow)
+    dialog = UnlockDialog(ws.data_dir, user_name="admin")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    seen: list[bool] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: seen.append(dialog.busy.isVisible()))
+    timer.start()
+    dialog.passphrase.edit.setText(ADMIN_PASS)
+    assert dialog.try_unlock()
+    timer.stop()
+    assert len(seen) >= 5 and any(seen), seen  # blocked, it would not have fired once
+    assert dialog.workspace is not None and dialog.busy.isHidden()
+    dialog.workspace.close()
