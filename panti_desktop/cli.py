@@ -20,6 +20,7 @@ from . import __version__
 from .errors import PantiError, UsageError
 from .i18n import _, set_language
 from .paths import default_data_dir
+from .reports.registry import REPORTS, cli_name
 
 log = logging.getLogger(__name__)
 
@@ -509,40 +510,34 @@ def _report_password(args) -> str | None:
     return value
 
 
-def cmd_report_child(args) -> int:
+def cmd_report(args) -> int:
+    """Any report of the registry but the Recovery Kit (see reports/registry.py)."""
     from .domain.fields import parse_date
-    from .reports import child_report
 
-    start = parse_date(args.date_from, "from", "--from")
-    end = parse_date(args.date_to, "to", "--to")
+    report = REPORTS[args.report]
+    start = parse_date(getattr(args, "date_from", None), "from", "--from")
+    end = parse_date(getattr(args, "date_to", None), "to", "--to")
+    options: dict = {"password": _report_password(args)}
+    if report.period:
+        options.update(start=start, end=end)
+    if "full_identity" in report.options:
+        options["full_identity"] = args.full_identity
+    if "place" in report.options:
+        options["place"] = args.place
+    if "centre" in report.options:
+        options["centre"] = args.centre.upper() if args.centre else None
     with _open(args) as ws:
-        out = child_report.build(ws, args.ref, Path(args.out), start=start, end=end,
-                                 full_identity=args.full_identity, password=_report_password(args), place=args.place,
-                                 kind=args.kind)
-    print(_("Report written: {path}").format(path=out))
-    return EXIT_OK
-
-
-def cmd_report_centre(args) -> int:
-    from .domain.fields import parse_date
-    from .reports import statistics
-
-    start = parse_date(args.date_from, "from", "--from")
-    end = parse_date(args.date_to, "to", "--to")
-    with _open(args) as ws:
-        out = statistics.build(ws, Path(args.out), start=start, end=end, password=_report_password(args),
-                               centre=args.centre.upper() if args.centre else None)
+        out = report.build(ws, Path(args.out), getattr(args, "ref", None), **options)
     print(_("Report written: {path}").format(path=out))
     return EXIT_OK
 
 
 def cmd_report_recovery_kit(args) -> int:
-    from .reports import recovery_kit
     from .workspace import Workspace
 
     key = _secret("PANTI_RECOVERY_KEY", _("Recovery key: "))
     with Workspace.open_with_recovery(_data_dir(args), key, _user(args)) as ws:  # proves the key is this vault's
-        out = recovery_kit.write(Path(args.out), ws.centre_code, ws.centre_name, key)
+        out = REPORTS["recovery-kit"].build(ws, Path(args.out), recovery_text=key)
         ws.audit_event("print", detail="recovery kit")
     print(_("Report written: {path}").format(path=out))
     return EXIT_OK
@@ -862,35 +857,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help=_("PDF reports")).add_subparsers(
         dest="report_command", metavar="KIND", parser_class=_Parser)
-    s = rep.add_parser("child", help=_("a child's progress report (initials and register number only)"))
-    s.add_argument("ref", metavar="REF")
-    s.add_argument("--from", dest="date_from", metavar="DATE")
-    s.add_argument("--to", dest="date_to", metavar="DATE")
-    s.add_argument("--out", required=True, metavar="FILE")
-    s.add_argument("--full-identity", action="store_true", help=_("include the full identity (recorded in the audit log)"))
-    s.add_argument("--password-env", metavar="VAR", help=_("encrypt the PDF with the password in this variable"))
-    s.add_argument("--place", default="", help=_("place written above the signatures"))
-    s.set_defaults(func=cmd_report_child, kind="progress")
-    for name, helptext in (("court", _("the social report for the probation officer and the court")),
-                           ("termination", _("the termination report with the follow-up schedule"))):
-        s = rep.add_parser(name, help=helptext)
-        s.add_argument("ref", metavar="REF")
+    for report in REPORTS.values():  # one subcommand per report of the registry
+        s = rep.add_parser(cli_name(report), help=report.help_text())
+        if report.scope == "child":
+            s.add_argument("ref", metavar="REF")
+        if report.period:
+            s.add_argument("--from", dest="date_from", metavar="DATE")
+            s.add_argument("--to", dest="date_to", metavar="DATE")
         s.add_argument("--out", required=True, metavar="FILE")
-        s.add_argument("--full-identity", action="store_true",
-                       help=_("include the full identity (recorded in the audit log)"))
-        s.add_argument("--password-env", metavar="VAR", help=_("encrypt the PDF with the password in this variable"))
-        s.add_argument("--place", default="", help=_("place written above the signatures"))
-        s.set_defaults(func=cmd_report_child, kind=name, date_from=None, date_to=None)
-    s = rep.add_parser("centre", help=_("de-identified centre statistics for a period"))
-    s.add_argument("--from", dest="date_from", metavar="DATE")
-    s.add_argument("--to", dest="date_to", metavar="DATE")
-    s.add_argument("--out", required=True, metavar="FILE")
-    s.add_argument("--centre", metavar="CODE", help=_("one centre only (at headquarters); all centres by default"))
-    s.add_argument("--password-env", metavar="VAR", help=_("encrypt the PDF with the password in this variable"))
-    s.set_defaults(func=cmd_report_centre)
-    s = rep.add_parser("recovery-kit", help=_("the Recovery Kit for the safe (needs the recovery key)"))
-    s.add_argument("--out", required=True, metavar="FILE")
-    s.set_defaults(func=cmd_report_recovery_kit)
+        if "full_identity" in report.options:
+            s.add_argument("--full-identity", action="store_true",
+                           help=_("include the full identity (recorded in the audit log)"))
+        if "password" in report.options:
+            s.add_argument("--password-env", metavar="VAR", help=_("encrypt the PDF with the password in this variable"))
+        if "place" in report.options:
+            s.add_argument("--place", default="", help=_("place written above the signatures"))
+        if "centre" in report.options:
+            s.add_argument("--centre", metavar="CODE", help=_("one centre only (at headquarters); all centres by default"))
+        s.set_defaults(func=cmd_report_recovery_kit if report.scope == "recovery" else cmd_report,
+                       report=report.name)
 
     c2 = sub.add_parser("contact", help=_("this centre's contact card for sync")).add_subparsers(
         dest="contact_command", metavar="ACTION", parser_class=_Parser)

@@ -99,9 +99,9 @@ def _checks(r: _Run, tmp: Path) -> None:
             raise RuntimeError(f"verify: {problems[:3]}")
 
     def report() -> None:
-        from .reports import child_report
+        from .reports.registry import REPORTS
 
-        out = child_report.build(state["ws"], state["child"], tmp / "report.pdf")
+        out = REPORTS["progress"].build(state["ws"], tmp / "report.pdf", state["child"])
         data = Path(out).read_bytes()
         if not data.startswith(b"%PDF") or len(data) < 2000:
             raise RuntimeError("the progress report is not a PDF")

@@ -1032,6 +1032,10 @@ class Workspace:
         _master_id, master, _unlockers = self.vault.master_unlockers(self.ring)
         return bytearray(master)
 
+    def check_recovery_key(self, recovery_text: str) -> None:
+        """Raise a translated error unless this is this vault's recovery key."""
+        self.vault.unlock_with_recovery(recovery_text).wipe()
+
     def counsellors(self) -> list[User]:
         return [u for u in self.vault.users() if u.role in ("counsellor", "manager")]
 

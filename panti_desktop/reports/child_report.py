@@ -33,6 +33,7 @@ from ..domain.vocab import (
     TERMINATION_REASONS,
 )
 from ..i18n import _
+from . import registry
 from .common import FONT, content_width, esc, key_values, place_and_date, styles, table, write_pdf
 
 LINE_COLOURS = [colors.HexColor(c) for c in ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
@@ -97,13 +98,6 @@ def _counts_table(title: str, counter: Counter, vocab, width: float, st) -> Tabl
     return table(rows, [width * 0.72, width * 0.28], st=st)
 
 
-TITLES = {
-    "progress": lambda: _("Child Progress Report"),
-    "court": lambda: _("Social Report for the Probation Officer and the Court"),
-    "termination": lambda: _("Termination Report"),
-}
-
-
 def build(ws, ref: str, out: Path, start: date | None = None, end: date | None = None,
           full_identity: bool = False, password: str | None = None, place: str = "",
           narrative: str | None = None, kind: str = "progress") -> Path:
@@ -143,7 +137,7 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
     plan = plans[-1] if plans else None
     families = cf.sections.get("family") or []
 
-    title = TITLES[kind]()
+    title = registry.by_kind(kind).title_text()
     story: list = [Paragraph(esc(title), st["title"]),
                    Paragraph(esc(_("Period: {start} – {end}").format(start=long_date(start), end=long_date(end))),
                              st["body"]), Spacer(1, 8)]

@@ -27,6 +27,7 @@ from ..statistics import (
 )
 from ..store import cases
 from .common import FONT, content_width, esc, styles, table, write_pdf
+from .registry import REPORTS
 
 
 def _bar_chart(t: StatTable, width: float) -> Drawing | None:
@@ -75,7 +76,7 @@ def build(ws, out: Path, start: date | None = None, end: date | None = None, pas
     stats = compute(ws, start, end, centre)
     st = styles()
     width = content_width()
-    title = _("Centre Statistics Report")
+    title = REPORTS["centre"].title_text()
     story: list = [Paragraph(esc(title), st["title"])]
     scope = scope_label(ws, centre)
     if scope:

@@ -43,6 +43,7 @@ from ..domain.vocab import (
 )
 from ..errors import PantiError, PermissionDenied, ValidationError
 from ..i18n import _
+from ..reports.registry import by_kind, child_reports
 from .common import (
     DateEdit,
     Worker,
@@ -866,18 +867,18 @@ class ChildFileWidget(QWidget):
             self.write_progress_report(Path(name), dialog.options())
 
     def write_progress_report(self, path: Path, options: dict, open_after: bool = True) -> Worker:
-        from ..reports import child_report
-
+        """Write the report `options["kind"]` names (progress by default) with the dialog's options."""
         self.save_now()
         ws, child_id = self.ws, self.child_id
+        options = dict(options)
+        report = by_kind(options.pop("kind", "progress"))
 
         def done(out) -> None:
             self.report_written = out
             if open_after:
                 open_file(out)
 
-        return run_busy(self, _("Writing the report…"), lambda: child_report.build(ws, child_id, path, **options),
-                        done)
+        return run_busy(self, _("Writing the report…"), lambda: report.build(ws, path, child_id, **options), done)
 
     # sessions ---------------------------------------------------------------------------
 
@@ -892,7 +893,7 @@ class ChildFileWidget(QWidget):
 
 
 class ReportDialog(QDialog):
-    """The period and the options of a child's progress report."""
+    """Which report on the child (from the registry of reports), its period and its options."""
 
     def __init__(self, parent, register_no: str):
         super().__init__(parent)
@@ -901,9 +902,9 @@ class ReportDialog(QDialog):
         form = QFormLayout(self)
         self.kind = QComboBox(self)
         self.kind.setObjectName("reportKind")
-        self.kind.addItem(_("Progress report"), "progress")
-        self.kind.addItem(_("Social report for the probation officer and the court"), "court")
-        self.kind.addItem(_("Termination report"), "termination")
+        for report in child_reports():
+            self.kind.addItem(report.title_text(), report.kind)
+            self.kind.setItemData(self.kind.count() - 1, report.help_text(), Qt.ItemDataRole.ToolTipRole)
         form.addRow(_("Report"), self.kind)
         self.start = DateEdit(self, optional=False)
         self.start.set_iso(date.today() - timedelta(days=90))
@@ -916,6 +917,8 @@ class ReportDialog(QDialog):
         self.password.setPlaceholderText(_("optional: the PDF opens only with it"))
         form.addRow(_("From"), self.start)
         form.addRow(_("To"), self.end)
+        self.period_note = note_label(_("This report covers the whole case, from intake."), self)
+        form.addRow(self.period_note)
         form.addRow(_("Place"), self.place)
         form.addRow(self.full_identity)
         form.addRow(_("Password"), self.password)
@@ -923,15 +926,29 @@ class ReportDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self._kind_changed()
+
+    @property
+    def report(self):
+        return by_kind(self.kind.currentData())
+
+    def _kind_changed(self) -> None:
+        """A period only for the reports that take one (as on the command line)."""
+        period = self.report.period
+        self.start.setEnabled(period)
+        self.end.setEnabled(period)
+        self.period_note.setVisible(not period)
 
     def options(self) -> dict:
-        return {"start": date.fromisoformat(self.start.iso()), "end": date.fromisoformat(self.end.iso()),
-                "full_identity": self.full_identity.isChecked(), "password": self.password.text() or None,
+        period = {"start": date.fromisoformat(self.start.iso()), "end": date.fromisoformat(self.end.iso())} \
+            if self.report.period else {}
+        return {**period, "full_identity": self.full_identity.isChecked(), "password": self.password.text() or None,
                 "place": self.place.text().strip(), "kind": self.kind.currentData()}
 
     def default_name(self) -> str:
-        prefix = {"progress": "laporan", "court": "laporan-sosial", "termination": "laporan-terminasi"}
-        return f"{prefix[self.kind.currentData()]}-{self.register_no}-{self.end.iso()}.pdf"
+        day = self.end.iso() if self.report.period else date.today()
+        return self.report.file_name(self.register_no, day)
 
 
 def _form_widget(form: QFormLayout) -> QWidget:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from ..errors import PantiError
 from ..i18n import _
+from ..reports.registry import REPORTS
 from .common import DateEdit, Worker, heading, open_file, run_busy, show_error
 
 
@@ -87,14 +88,12 @@ class ReportsPage(QWidget):
 
     def _ask_statistics(self) -> None:
         name, _filter = QFileDialog.getSaveFileName(
-            self, _("Save the statistics report"), f"statistik-{self.ws.centre_code}-{self.end.iso()}.pdf",
+            self, _("Save the statistics report"), REPORTS["centre"].file_name(self.ws.centre_code, self.end.iso()),
             "PDF (*.pdf)")
         if name:
             self.statistics(Path(name))
 
     def statistics(self, path: Path, open_after: bool = True) -> Worker:
-        from ..reports import statistics
-
         start, end = date.fromisoformat(self.start.iso()), date.fromisoformat(self.end.iso())
         password = self.password.text() or None
         centre = self.centre.currentData() if self.centre is not None else None
@@ -106,13 +105,14 @@ class ReportsPage(QWidget):
                 open_file(out)
 
         return run_busy(self, _("Counting and writing the report…"),
-                        lambda: statistics.build(ws, path, start, end, password, centre=centre), done)
+                        lambda: REPORTS["centre"].build(ws, path, start=start, end=end, password=password,
+                                                       centre=centre), done)
 
     # recovery kit --------------------------------------------------------------------------
 
     def _ask_kit(self) -> None:
         name, _filter = QFileDialog.getSaveFileName(self, _("Save the Recovery Kit"),
-                                                    f"recovery-kit-{self.ws.centre_code}.pdf", "PDF (*.pdf)")
+                                                    REPORTS["recovery-kit"].file_name(self.ws.centre_code), "PDF (*.pdf)")
         if name:
             self.recovery_kit(Path(name))
 
@@ -121,7 +121,7 @@ class ReportsPage(QWidget):
 
         text = self.key.text().strip()
         try:
-            self.ws.vault.unlock_with_recovery(text).wipe()  # only this vault's key may be printed
+            self.ws.check_recovery_key(text)  # only this vault's key may be printed
         except PantiError as exc:
             show_error(self, exc)
             return None
