@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from .domain import lifecycle
 from .domain.diversion import diversion_eligibility
-from .domain.records import RECORD_TYPES, Child, record_from_dict
+from .domain.records import RECORD_TYPES, Child, child_sections, record_from_dict
 from .errors import NotFound, PantiError, PermissionDenied, ValidationError, VaultError
 from .i18n import _
 from .store import audit as audit_mod
@@ -34,34 +34,8 @@ from .vault.vault import check_passphrase_strength
 
 log = logging.getLogger(__name__)
 
-# The sections of a child's file, in the order a reader expects them.
-CHILD_SECTIONS = (
-    "family",
-    "caregiver",
-    "legal_track",
-    "consent",
-    "referral",
-    "case_conference",
-    "offence",
-    "victim",
-    "assessment",
-    "plan",
-    "plan_version",
-    "overarching_goal",
-    "fit_driver",
-    "intermediate_goal",
-    "intervention",
-    "session",
-    "weekly_summary",
-    "supervision",
-    "fidelity",
-    "safety_plan",
-    "diversion",
-    "diversion_item",
-    "diversion_supervision",
-    "termination",
-    "follow_up",
-)
+# The sections of a child's file, in the order a reader expects them (`SECTION` of each kind).
+CHILD_SECTIONS = child_sections()
 
 ROLES_THAT_APPROVE = ("manager", "admin")
 IDLE_LOCK_DEFAULT = 5  # minutes

@@ -190,10 +190,30 @@ def normalise(f: dataclasses.Field, value: Any) -> Any:
 
 
 class DomainRecord:
-    """Base of every record dataclass: dict conversion and validation."""
+    """Base of every record dataclass: dict conversion and validation.
+
+    A record kind is declared once, by its dataclass: its fields (types, labels, vocabularies,
+    rules) and the class attributes below. The store (`store/kinds.py`), the forms and lists of
+    the window, the child's file, the CLI and the sync merge all read this declaration."""
 
     KIND: ClassVar[str] = ""
     TITLE: ClassVar[Label] = Label("", "")
+    # The role key that seals its payload: "CASE" (identity, family, legal) or "CLINICAL".
+    ROLE: ClassVar[str] = "CASE"
+    # Plaintext columns beside the sealed payload, only where a query needs them; they must
+    # identify no one (ids, codes, dates, status). Adding one needs a schema migration.
+    INDEX: ClassVar[tuple[str, ...]] = ()
+    # The plaintext columns seals of format 1 and 2 were bound to, when columns were added later.
+    INDEX_V2: ClassVar[tuple[str, ...] | None] = None
+    # The columns a list of these records shows first (empty: every simple field).
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ()
+    # Its place among the sections of a child's file (None: not a section of its own).
+    SECTION: ClassVar[int | None] = None
+
+    @classmethod
+    def per_child(cls) -> bool:
+        """Whether each record belongs to one child (it carries the child's id)."""
+        return "child_id" in cls.field_names()
 
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]

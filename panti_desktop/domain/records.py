@@ -29,6 +29,7 @@ def _title(id_: str, en: str) -> Label:
 class Centre(DomainRecord):
     KIND: ClassVar[str] = "centre"
     TITLE: ClassVar[Label] = _title("Lembaga", "Centre")
+    INDEX: ClassVar[tuple[str, ...]] = ("code",)
     code: str | None = F.text("Kode lembaga", "Centre code", required=True, max_len=12)
     name: str | None = F.text("Nama lembaga", "Centre name", required=True, max_len=200)
     type: str | None = F.code(V.CENTRE_TYPES, "Jenis lembaga", "Centre type", required=True, default="sentra")
@@ -41,6 +42,7 @@ class Centre(DomainRecord):
 class UserProfile(DomainRecord):
     KIND: ClassVar[str] = "user_profile"
     TITLE: ClassVar[Label] = _title("Profil pengguna", "User profile")
+    INDEX: ClassVar[tuple[str, ...]] = ("user_id",)
     user_id: str | None = F.ref("Pengguna", "User", required=True)
     full_name: str | None = F.text("Nama lengkap", "Full name", max_len=200)
     position: str | None = F.text("Jabatan", "Position", max_len=200)
@@ -53,6 +55,7 @@ class AssessmentTemplate(DomainRecord):
 
     KIND: ClassVar[str] = "assessment_template"
     TITLE: ClassVar[Label] = _title("Templat asesmen", "Assessment template")
+    INDEX: ClassVar[tuple[str, ...]] = ("template_id",)
     template_id: str | None = F.text("Kode templat", "Template id", required=True, max_len=80)
     version: int | None = F.integer("Versi", "Version", 1, 10_000, required=True)
     definition: dict = F.mapping("Isi templat", "Template definition")
@@ -67,6 +70,7 @@ class AssessmentTemplate(DomainRecord):
 class Child(DomainRecord):
     KIND: ClassVar[str] = "child"
     TITLE: ClassVar[Label] = _title("Anak", "Child")
+    INDEX: ClassVar[tuple[str, ...]] = ("register_no", "status", "counsellor_id", "intake_date")
     register_no: str | None = F.text("Nomor register", "Register number", max_len=40)
     # identity block: sealed, never listed
     full_name: str | None = F.text("Nama lengkap", "Full name", required=True, max_len=200)
@@ -138,6 +142,8 @@ class Child(DomainRecord):
 class Family(DomainRecord):
     KIND: ClassVar[str] = "family"
     TITLE: ClassVar[Label] = _title("Keluarga", "Family")
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("structure", "household_size", "supervision_capacity", "welfare_register")
+    SECTION: ClassVar[int | None] = 10
     child_id: str | None = F.ref("Anak", "Child", required=True)
     structure: str | None = F.code(V.FAMILY_STRUCTURES, "Struktur keluarga", "Family structure")
     household_size: int | None = F.integer("Jumlah anggota rumah tangga", "Household size", 1, 40)
@@ -152,6 +158,9 @@ class Family(DomainRecord):
 class Caregiver(DomainRecord):
     KIND: ClassVar[str] = "caregiver"
     TITLE: ClassVar[Label] = _title("Pengasuh", "Caregiver")
+    INDEX: ClassVar[tuple[str, ...]] = ("family_id",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("relation", "education", "occupation", "income_band", "primary")
+    SECTION: ClassVar[int | None] = 20
     child_id: str | None = F.ref("Anak", "Child", required=True)
     family_id: str | None = F.ref("Keluarga", "Family")
     relation: str | None = F.code(V.CAREGIVER_RELATIONS, "Hubungan", "Relation", required=True)
@@ -168,6 +177,9 @@ class Caregiver(DomainRecord):
 class LegalTrack(DomainRecord):
     KIND: ClassVar[str] = "legal_track"
     TITLE: ClassVar[Label] = _title("Perkara", "Legal track")
+    INDEX: ClassVar[tuple[str, ...]] = ("stage",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("stage", "referral_source", "threatened_penalty_months", "repeat_offence", "decision_date")
+    SECTION: ClassVar[int | None] = 30
     child_id: str | None = F.ref("Anak", "Child", required=True)
     referral_source: str | None = F.code(V.REFERRAL_SOURCES, "Sumber rujukan", "Referral source")
     letter_no: str | None = F.text("Nomor surat rujukan", "Referral letter number", max_len=100)
@@ -196,6 +208,9 @@ class LegalTrack(DomainRecord):
 class Referral(DomainRecord):
     KIND: ClassVar[str] = "referral"
     TITLE: ClassVar[Label] = _title("Rujukan", "Referral")
+    INDEX: ClassVar[tuple[str, ...]] = ("referred_on",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("referred_on", "direction", "agency", "reason", "outcome")
+    SECTION: ClassVar[int | None] = 50
     child_id: str | None = F.ref("Anak", "Child", required=True)
     direction: str | None = F.code(V.REFERRAL_DIRECTIONS, "Arah", "Direction", required=True, default="outgoing")
     agency: str | None = F.code(V.AGENCIES, "Lembaga", "Agency", required=True)
@@ -209,6 +224,9 @@ class Referral(DomainRecord):
 class CaseConference(DomainRecord):
     KIND: ClassVar[str] = "case_conference"
     TITLE: ClassVar[Label] = _title("Konferensi kasus", "Case conference")
+    INDEX: ClassVar[tuple[str, ...]] = ("held_on",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("held_on", "agencies", "decisions", "next_date")
+    SECTION: ClassVar[int | None] = 60
     child_id: str | None = F.ref("Anak", "Child", required=True)
     held_on: str | None = F.day("Tanggal", "Date", required=True)
     agencies: list = F.codes(V.AGENCIES, "Lembaga yang hadir", "Agencies present")
@@ -221,6 +239,9 @@ class CaseConference(DomainRecord):
 class Consent(DomainRecord):
     KIND: ClassVar[str] = "consent"
     TITLE: ClassVar[Label] = _title("Persetujuan", "Consent")
+    INDEX: ClassVar[tuple[str, ...]] = ("withdrawn_on",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("given_on", "given_by", "relation", "scopes", "withdrawn_on")
+    SECTION: ClassVar[int | None] = 40
     child_id: str | None = F.ref("Anak", "Child", required=True)
     given_by: str | None = F.text("Diberikan oleh", "Given by", required=True, max_len=200)
     relation: str | None = F.code(V.CAREGIVER_RELATIONS, "Hubungan", "Relation", required=True)
@@ -240,6 +261,9 @@ class Consent(DomainRecord):
 class Offence(DomainRecord):
     KIND: ClassVar[str] = "offence"
     TITLE: ClassVar[Label] = _title("Perbuatan", "Offence")
+    ROLE: ClassVar[str] = "CLINICAL"
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("offence_date", "forms", "place", "coercion", "victim_count")
+    SECTION: ClassVar[int | None] = 70
     child_id: str | None = F.ref("Anak", "Child", required=True)
     offence_date: str | None = F.day("Tanggal kejadian", "Date")
     forms: list = F.codes(V.OFFENCE_FORMS, "Bentuk perbuatan", "Form of offence")
@@ -258,6 +282,9 @@ class Victim(DomainRecord):
 
     KIND: ClassVar[str] = "victim"
     TITLE: ClassVar[Label] = _title("Korban", "Victim")
+    ROLE: ClassVar[str] = "CLINICAL"
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("code", "age_band", "relationship", "co_resident", "rj_consent")
+    SECTION: ClassVar[int | None] = 80
     child_id: str | None = F.ref("Anak", "Child", required=True)
     code: str | None = F.text("Kode korban", "Victim code", required=True, max_len=20)
     age_band: str | None = F.code(V.VICTIM_AGE_BANDS, "Kelompok usia", "Age band")
@@ -280,6 +307,9 @@ class Victim(DomainRecord):
 class Assessment(DomainRecord):
     KIND: ClassVar[str] = "assessment"
     TITLE: ClassVar[Label] = _title("Asesmen", "Assessment")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("assessed_on",)
+    SECTION: ClassVar[int | None] = 90
     child_id: str | None = F.ref("Anak", "Child", required=True)
     template_id: str | None = F.text("Templat", "Template", required=True, max_len=80)
     template_version: int | None = F.integer("Versi templat", "Template version", 1, 10_000)
@@ -303,6 +333,9 @@ class Assessment(DomainRecord):
 class Plan(DomainRecord):
     KIND: ClassVar[str] = "plan"
     TITLE: ClassVar[Label] = _title("Rencana intervensi", "Rehabilitation plan")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("status", "review_date")
+    SECTION: ClassVar[int | None] = 100
     child_id: str | None = F.ref("Anak", "Child", required=True)
     status: str | None = F.code(V.PLAN_STATUSES, "Status", "Status", default="draft")
     setting: str | None = F.code(V.PLAN_SETTINGS, "Setting", "Setting")
@@ -328,6 +361,10 @@ class Plan(DomainRecord):
 class PlanVersion(DomainRecord):
     KIND: ClassVar[str] = "plan_version"
     TITLE: ClassVar[Label] = _title("Versi rencana", "Plan version")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("plan_id",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("version_no", "approved_at", "approved_by")
+    SECTION: ClassVar[int | None] = 110
     child_id: str | None = F.ref("Anak", "Child", required=True)
     plan_id: str | None = F.ref("Rencana", "Plan", required=True)
     version_no: int | None = F.integer("Versi", "Version", 1, 1000, required=True)
@@ -340,6 +377,10 @@ class PlanVersion(DomainRecord):
 class OverarchingGoal(DomainRecord):
     KIND: ClassVar[str] = "overarching_goal"
     TITLE: ClassVar[Label] = _title("Tujuan utama", "Overarching goal")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("plan_id",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("text", "stakeholder", "status")
+    SECTION: ClassVar[int | None] = 120
     child_id: str | None = F.ref("Anak", "Child", required=True)
     plan_id: str | None = F.ref("Rencana", "Plan", required=True)
     text: str | None = F.text("Tujuan", "Goal", required=True, max_len=1000)
@@ -351,6 +392,10 @@ class OverarchingGoal(DomainRecord):
 class FitDriver(DomainRecord):
     KIND: ClassVar[str] = "fit_driver"
     TITLE: ClassVar[Label] = _title("Analisis fit", "Fit analysis driver")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("plan_id",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("system", "behaviour", "driver", "is_strength")
+    SECTION: ClassVar[int | None] = 130
     child_id: str | None = F.ref("Anak", "Child", required=True)
     plan_id: str | None = F.ref("Rencana", "Plan", required=True)
     behaviour: str | None = F.text("Perilaku", "Behaviour", required=True, max_len=500)
@@ -364,6 +409,10 @@ class FitDriver(DomainRecord):
 class IntermediateGoal(DomainRecord):
     KIND: ClassVar[str] = "intermediate_goal"
     TITLE: ClassVar[Label] = _title("Tujuan antara", "Intermediate goal")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("plan_id",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("system", "text", "indicator", "target_date", "status")
+    SECTION: ClassVar[int | None] = 140
     child_id: str | None = F.ref("Anak", "Child", required=True)
     plan_id: str | None = F.ref("Rencana", "Plan", required=True)
     overarching_goal_id: str | None = F.ref("Tujuan utama", "Overarching goal")
@@ -379,6 +428,10 @@ class IntermediateGoal(DomainRecord):
 class Intervention(DomainRecord):
     KIND: ClassVar[str] = "intervention"
     TITLE: ClassVar[Label] = _title("Intervensi", "Intervention")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("plan_id",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("type", "description", "frequency", "start_date")
+    SECTION: ClassVar[int | None] = 150
     child_id: str | None = F.ref("Anak", "Child", required=True)
     plan_id: str | None = F.ref("Rencana", "Plan", required=True)
     goal_id: str | None = F.ref("Tujuan antara", "Intermediate goal")
@@ -393,6 +446,10 @@ class Intervention(DomainRecord):
 class Session(DomainRecord):
     KIND: ClassVar[str] = "session"
     TITLE: ClassVar[Label] = _title("Sesi", "Session")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("session_date", "status", "author_id", "amends_id", "setting", "systems")
+    INDEX_V2: ClassVar[tuple[str, ...] | None] = ("session_date", "status", "author_id", "amends_id")
+    SECTION: ClassVar[int | None] = 160
     child_id: str | None = F.ref("Anak", "Child", required=True)
     session_date: str | None = F.day("Tanggal sesi", "Session date", required=True)
     start_time: str | None = F.time_of_day("Jam mulai", "Start time")
@@ -440,6 +497,10 @@ class Session(DomainRecord):
 class WeeklySummary(DomainRecord):
     KIND: ClassVar[str] = "weekly_summary"
     TITLE: ClassVar[Label] = _title("Ringkasan kasus mingguan", "Weekly case summary")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("week_start",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("week_start", "goal_status", "advances", "barriers")
+    SECTION: ClassVar[int | None] = 170
     child_id: str | None = F.ref("Anak", "Child", required=True)
     week_start: str | None = F.day("Minggu mulai", "Week starting", required=True)
     goal_status: str | None = F.text("Status tujuan", "Goal status")
@@ -454,6 +515,10 @@ class WeeklySummary(DomainRecord):
 class Supervision(DomainRecord):
     KIND: ClassVar[str] = "supervision"
     TITLE: ClassVar[Label] = _title("Supervisi", "Supervision")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("held_on",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("held_on", "supervisor", "feedback")
+    SECTION: ClassVar[int | None] = 180
     child_id: str | None = F.ref("Anak", "Child", required=True)
     held_on: str | None = F.day("Tanggal", "Date", required=True)
     supervisor: str | None = F.text("Supervisor", "Supervisor", max_len=200)
@@ -467,6 +532,9 @@ class Supervision(DomainRecord):
 class Fidelity(DomainRecord):
     KIND: ClassVar[str] = "fidelity"
     TITLE: ClassVar[Label] = _title("Fidelitas", "Fidelity")
+    ROLE: ClassVar[str] = "CLINICAL"
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("collected_on", "instrument", "score", "threshold", "below_threshold")
+    SECTION: ClassVar[int | None] = 190
     child_id: str | None = F.ref("Anak", "Child", required=True)
     instrument: str | None = F.text("Instrumen", "Instrument", required=True, max_len=200)
     respondent: str | None = F.text("Responden", "Respondent", max_len=200)
@@ -485,6 +553,10 @@ class Fidelity(DomainRecord):
 class SafetyPlan(DomainRecord):
     KIND: ClassVar[str] = "safety_plan"
     TITLE: ClassVar[Label] = _title("Rencana keselamatan", "Safety plan")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("review_date",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("agreed_on", "review_date", "risk_level", "no_contact")
+    SECTION: ClassVar[int | None] = 200
     child_id: str | None = F.ref("Anak", "Child", required=True)
     agreed_on: str | None = F.day("Tanggal disepakati", "Agreed on")
     review_date: str | None = F.day("Tanggal tinjauan", "Review date")
@@ -506,6 +578,10 @@ class SafetyPlan(DomainRecord):
 class Diversion(DomainRecord):
     KIND: ClassVar[str] = "diversion"
     TITLE: ClassVar[Label] = _title("Diversi / keadilan restoratif", "Diversion / restorative justice")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("stage",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("stage", "offered_on", "victim_consent", "agreement_date", "decree_no")
+    SECTION: ClassVar[int | None] = 210
     child_id: str | None = F.ref("Anak", "Child", required=True)
     stage: str | None = F.code(V.DIVERSION_STAGES, "Tahap", "Stage", required=True, default="offered")
     offered_on: str | None = F.day("Ditawarkan pada", "Offered on")
@@ -543,6 +619,10 @@ class Diversion(DomainRecord):
 class DiversionItem(DomainRecord):
     KIND: ClassVar[str] = "diversion_item"
     TITLE: ClassVar[Label] = _title("Butir kesepakatan", "Agreement item")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("diversion_id", "due_date", "compliance")
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("text", "due_date", "compliance", "checked_on")
+    SECTION: ClassVar[int | None] = 220
     child_id: str | None = F.ref("Anak", "Child", required=True)
     diversion_id: str | None = F.ref("Diversi", "Diversion", required=True)
     text: str | None = F.text("Isi kesepakatan", "Agreement item", required=True, max_len=1000)
@@ -556,6 +636,10 @@ class DiversionItem(DomainRecord):
 class DiversionSupervision(DomainRecord):
     KIND: ClassVar[str] = "diversion_supervision"
     TITLE: ClassVar[Label] = _title("Pengawasan PK", "Probation supervision log")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("diversion_id",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("visited_on", "officer", "compliance", "findings")
+    SECTION: ClassVar[int | None] = 230
     child_id: str | None = F.ref("Anak", "Child", required=True)
     diversion_id: str | None = F.ref("Diversi", "Diversion", required=True)
     visited_on: str | None = F.day("Tanggal", "Date", required=True)
@@ -568,6 +652,10 @@ class DiversionSupervision(DomainRecord):
 class Termination(DomainRecord):
     KIND: ClassVar[str] = "termination"
     TITLE: ClassVar[Label] = _title("Terminasi", "Termination")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("terminated_on",)
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("terminated_on", "reason", "destination", "living_at_home", "in_school_or_work")
+    SECTION: ClassVar[int | None] = 240
     child_id: str | None = F.ref("Anak", "Child", required=True)
     terminated_on: str | None = F.day("Tanggal terminasi", "Date", required=True)
     reason: str | None = F.code(V.TERMINATION_REASONS, "Alasan", "Reason", required=True)
@@ -585,6 +673,10 @@ class Termination(DomainRecord):
 class FollowUp(DomainRecord):
     KIND: ClassVar[str] = "follow_up"
     TITLE: ClassVar[Label] = _title("Bimbingan lanjut", "Follow-up")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("due_date", "done_on")
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("month", "due_date", "done_on", "living_at_home", "new_report")
+    SECTION: ClassVar[int | None] = 250
     child_id: str | None = F.ref("Anak", "Child", required=True)
     month: str | None = F.code(V.FOLLOW_UP_MONTHS, "Bulan ke", "Month", required=True)
     due_date: str | None = F.day("Jadwal", "Due date", required=True)
@@ -606,6 +698,7 @@ class LegalHold(DomainRecord):
 
     KIND: ClassVar[str] = "legal_hold"
     TITLE: ClassVar[Label] = _title("Penahanan hukum (legal hold)", "Legal hold")
+    INDEX: ClassVar[tuple[str, ...]] = ("until", "lifted_on")
     child_id: str | None = F.ref("Anak", "Child", required=True)
     reason: str | None = F.text("Alasan", "Reason", required=True, max_len=1000)
     until: str | None = F.day("Berlaku sampai", "Until", required=True)
@@ -623,6 +716,12 @@ RECORD_TYPES: dict[str, type[DomainRecord]] = {
         SafetyPlan, Diversion, DiversionItem, DiversionSupervision, Termination, FollowUp, LegalHold,
     ]
 }
+
+
+def child_sections() -> tuple[str, ...]:
+    """The kinds that are sections of a child's file, in the order a reader expects them."""
+    return tuple(k for k, cls in sorted(RECORD_TYPES.items(), key=lambda kv: kv[1].SECTION or 0)
+                 if cls.SECTION is not None)
 
 
 def record_from_dict(kind: str, data: dict | None) -> DomainRecord:

@@ -1,7 +1,9 @@
 """Every record kind the store keeps: its table, its sealing role and its plaintext columns.
 
 Plaintext columns exist only where a query needs them and identify no one (ids,
-codes, dates, status). Everything else is inside the sealed payload.
+codes, dates, status). Everything else is inside the sealed payload. They are declared
+with the kind itself (`ROLE`, `INDEX` on its dataclass in domain/records.py); this module
+is the store's reading of that declaration, in the declaration's order (parents first).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..domain.records import RECORD_TYPES
 from ..vault.keyring import CASE, CLINICAL
 
 
@@ -32,43 +35,18 @@ class Kind:
         return self.columns
 
 
-KINDS: dict[str, Kind] = {
-    k.name: k
-    for k in [
-        Kind("centre", CASE, ("code",), per_child=False),
-        Kind("user_profile", CASE, ("user_id",), per_child=False),
-        Kind("assessment_template", CASE, ("template_id",), per_child=False),
-        Kind("child", CASE, ("register_no", "status", "counsellor_id", "intake_date"), per_child=False),
-        Kind("family", CASE),
-        Kind("caregiver", CASE, ("family_id",)),
-        Kind("legal_track", CASE, ("stage",)),
-        Kind("referral", CASE, ("referred_on",)),
-        Kind("case_conference", CASE, ("held_on",)),
-        Kind("consent", CASE, ("withdrawn_on",)),
-        Kind("offence", CLINICAL),
-        Kind("victim", CLINICAL),
-        Kind("assessment", CLINICAL, ("assessed_on",)),
-        Kind("plan", CLINICAL, ("status", "review_date")),
-        Kind("plan_version", CLINICAL, ("plan_id",)),
-        Kind("overarching_goal", CLINICAL, ("plan_id",)),
-        Kind("fit_driver", CLINICAL, ("plan_id",)),
-        Kind("intermediate_goal", CLINICAL, ("plan_id",)),
-        Kind("intervention", CLINICAL, ("plan_id",)),
-        # setting and systems are codes: plaintext so statistics count services without opening sessions
-        Kind("session", CLINICAL, ("session_date", "status", "author_id", "amends_id", "setting", "systems"),
-             index_v2=("session_date", "status", "author_id", "amends_id")),
-        Kind("weekly_summary", CLINICAL, ("week_start",)),
-        Kind("supervision", CLINICAL, ("held_on",)),
-        Kind("fidelity", CLINICAL),
-        Kind("safety_plan", CLINICAL, ("review_date",)),
-        Kind("diversion", CLINICAL, ("stage",)),
-        Kind("diversion_item", CLINICAL, ("diversion_id", "due_date", "compliance")),
-        Kind("diversion_supervision", CLINICAL, ("diversion_id",)),
-        Kind("termination", CLINICAL, ("terminated_on",)),
-        Kind("follow_up", CLINICAL, ("due_date", "done_on")),
-        Kind("legal_hold", CASE, ("until", "lifted_on")),
-    ]
-}
+def _kinds() -> dict[str, Kind]:
+    """The store's view of every record kind, read from its one declaration (domain/records.py)."""
+    out = {}
+    for name, cls in RECORD_TYPES.items():
+        if cls.ROLE not in (CASE, CLINICAL):
+            raise ValueError(f"{name}: sealed under an unknown role {cls.ROLE!r}")
+        out[name] = Kind(name, cls.ROLE, tuple(cls.INDEX), per_child=cls.per_child(),
+                         index_v2=tuple(cls.INDEX_V2) if cls.INDEX_V2 is not None else None)
+    return out
+
+
+KINDS: dict[str, Kind] = _kinds()
 
 # Columns every record table has, outside the sealed payload.
 BASE_COLUMNS = (

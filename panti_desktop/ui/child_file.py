@@ -67,31 +67,9 @@ PROFILE_FIELDS = ["sex", "education", "school_status", "religion", "living_arran
                   "intake_date", "offence_date", "counsellor_id"]
 
 
-# What each record list shows: the columns a reader scans first.
-COLUMNS = {
-    "family": ["structure", "household_size", "supervision_capacity", "welfare_register"],
-    "caregiver": ["relation", "education", "occupation", "income_band", "primary"],
-    "legal_track": ["stage", "referral_source", "threatened_penalty_months", "repeat_offence", "decision_date"],
-    "consent": ["given_on", "given_by", "relation", "scopes", "withdrawn_on"],
-    "referral": ["referred_on", "direction", "agency", "reason", "outcome"],
-    "case_conference": ["held_on", "agencies", "decisions", "next_date"],
-    "offence": ["offence_date", "forms", "place", "coercion", "victim_count"],
-    "victim": ["code", "age_band", "relationship", "co_resident", "rj_consent"],
-    "overarching_goal": ["text", "stakeholder", "status"],
-    "fit_driver": ["system", "behaviour", "driver", "is_strength"],
-    "intermediate_goal": ["system", "text", "indicator", "target_date", "status"],
-    "intervention": ["type", "description", "frequency", "start_date"],
-    "plan_version": ["version_no", "approved_at", "approved_by"],
-    "weekly_summary": ["week_start", "goal_status", "advances", "barriers"],
-    "supervision": ["held_on", "supervisor", "feedback"],
-    "fidelity": ["collected_on", "instrument", "score", "threshold", "below_threshold"],
-    "safety_plan": ["agreed_on", "review_date", "risk_level", "no_contact"],
-    "diversion": ["stage", "offered_on", "victim_consent", "agreement_date", "decree_no"],
-    "diversion_item": ["text", "due_date", "compliance", "checked_on"],
-    "diversion_supervision": ["visited_on", "officer", "compliance", "findings"],
-    "termination": ["terminated_on", "reason", "destination", "living_at_home", "in_school_or_work"],
-    "follow_up": ["month", "due_date", "done_on", "living_at_home", "new_report"],
-}
+def _columns(kind_name: str) -> list[str] | None:
+    """What a list of these records shows first (`LIST_COLUMNS` of the kind; None: every field)."""
+    return list(RECORD_TYPES[kind_name].LIST_COLUMNS) or None
 
 
 def _group(title: str, *widgets: QWidget) -> QGroupBox:
@@ -117,7 +95,7 @@ class Section(QWidget):
             lay.addWidget(intro)
         self.lists = []
         for kind_name, options in kinds:
-            options = {"columns": COLUMNS.get(kind_name), **options}
+            options = {"columns": _columns(kind_name), **options}
             lst = RecordList(ws, kind_name, child_id, **options)
             lst.changed.connect(self.changed.emit)
             self.lists.append(lst)
@@ -430,12 +408,12 @@ class PlanSection(QWidget):
         self.lists = []
         for kind_name in ("overarching_goal", "fit_driver", "intermediate_goal", "intervention"):
             lst = RecordList(self.ws, kind_name, self.child_id, ref_choices=choices, defaults=plan_defaults,
-                             readonly=readonly, columns=COLUMNS[kind_name])
+                             readonly=readonly, columns=_columns(kind_name))
             lst.changed.connect(self._child_changed)
             self.lists.append(lst)
             lay.addWidget(_group(_kind_title(kind_name), lst))
         versions = RecordList(self.ws, "plan_version", self.child_id, readonly=True,
-                              columns=COLUMNS["plan_version"])
+                              columns=_columns("plan_version"))
         lay.addWidget(_group(_("Approved versions"), versions))
         lay.addStretch(1)
 
