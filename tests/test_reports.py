@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from panti_desktop.reports import child_report, recovery_kit
 
-from .conftest import ADMIN_PASS
+from .conftest import ADMIN_PASS, FLOOR
 from .test_cli import run
 
 CHILD = {"full_name": "Rizki Aditya Pratama", "nickname": "Kiki", "birth_date": "2011-04-12",
@@ -191,3 +191,33 @@ def test_court_and_termination_reports(ws, file, tmp_path):
     text = _text(child_report.build(ws, file.id, tmp_path / "t.pdf", kind="termination"))
     assert "Termination Report" in text and "Goals achieved" in text and "30 May 2026" in text
     assert "Tujuan tercapai" in text and "Rizki" not in text
+
+
+def test_a_staff_members_report_names_what_the_role_cannot_read(ws, file, tmp_path):
+    """Staff hold no CLINICAL key: the plan, sessions and safety plan are said to be hidden, never
+    printed as if the child had none; the termination report is refused."""
+    from panti_desktop.errors import PermissionDenied
+    from panti_desktop.workspace import Workspace
+
+    ws.add_record("safety_plan", {"child_id": file.id, "agreed_on": "2026-03-01", "risk_level": "medium"})
+    ws.add_record("termination", {"child_id": file.id, "terminated_on": "2026-04-01", "reason": "goals_achieved"})
+    ws.add_user("yanti", "staff", "yanti passphrase 1", kdf=FLOOR)
+    staff = Workspace.open(ws.data_dir, "yanti", "yanti passphrase 1")
+    try:
+        out = child_report.build(staff, file.id, tmp_path / "staff.pdf", start=date(2026, 3, 1),
+                                 end=date(2026, 3, 31))
+        text = _text(out).replace("\n", " ")
+        assert "There is no rehabilitation plan" not in text and "0 final sessions" not in text
+        assert "No safety plan" not in text
+        assert "leaves out the clinical part of the file" in text
+        assert text.count("Not available to the role Administrative staff") >= 3
+        assert file.data["register_no"] in text  # the case part is still there
+        with pytest.raises(PermissionDenied, match="termination report"):
+            child_report.build(staff, file.id, tmp_path / "t.pdf", kind="termination")
+        assert not (tmp_path / "t.pdf").exists()
+    finally:
+        staff.close()
+    # the same child seen by the admin: everything is there
+    text = _text(child_report.build(ws, file.id, tmp_path / "admin.pdf", start=date(2026, 3, 1),
+                                    end=date(2026, 3, 31)))
+    assert "3 final sessions" in text and "Not available" not in text

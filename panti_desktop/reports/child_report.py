@@ -27,11 +27,13 @@ from ..domain.vocab import (
     LIFECYCLE_STATES,
     PARTICIPANTS,
     RISK_LEVELS,
+    ROLES,
     SESSION_SETTINGS,
     SYSTEMS,
     TERMINATION_DESTINATIONS,
     TERMINATION_REASONS,
 )
+from ..errors import PermissionDenied, ValidationError
 from ..i18n import _
 from . import registry
 from .common import FONT, content_width, esc, key_values, place_and_date, styles, table, write_pdf
@@ -102,8 +104,6 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
           full_identity: bool = False, password: str | None = None, place: str = "",
           narrative: str | None = None, kind: str = "progress") -> Path:
     """A report on one child: "progress" (a period), "court" (Laporan Sosial) or "termination"."""
-    from ..errors import ValidationError
-
     st = styles()
     width = content_width()
     child_id = ws.resolve_child(ref)
@@ -111,6 +111,9 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
     data = cf.child.data
     child = Child.from_dict(data)
     terminations = cf.sections.get("termination") or []
+    if kind == "termination" and "termination" in cf.hidden:
+        raise PermissionDenied(_("The termination report is made from the clinical part of the file, which the "
+                                 "role {role} cannot read.").format(role=ROLES.label(ws.role)))
     if kind == "termination" and not terminations:
         raise ValidationError(_("There is no termination record for this child yet."))
     end = end or date.today()
@@ -153,6 +156,16 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
             (_("Counsellor"), ws.user_name(data.get("counsellor_id")) or "—"),
             (_("Intake date"), long_date(data.get("intake_date")))]
     story.append(key_values(who, width, st))
+    hidden_note = _("Not available to the role {role}: this part of the file is clinical.").format(
+        role=ROLES.label(ws.role))
+    if cf.hidden:  # never print an empty section as if it were empty: say what is left out and why
+        story.append(Spacer(1, 6))
+        story.append(Paragraph(esc(_("This report leaves out the clinical part of the file (plan, sessions, safety "
+                                     "plan, diversion), which the role {role} cannot read.").format(
+            role=ROLES.label(ws.role))), st["body"]))
+
+    def hidden(*kinds: str) -> bool:
+        return any(k in cf.hidden for k in kinds)
 
     def legal_block() -> None:
         story.append(Paragraph(esc(_("Legal track and diversion")), st["h2"]))
@@ -175,7 +188,9 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
             for line in e.basis:
                 story.append(Paragraph(esc("• " + line), st["small"]))
         diversions = cf.sections.get("diversion") or []
-        if diversions:
+        if hidden("diversion"):
+            story.append(Paragraph(esc(_("Diversion") + ": " + hidden_note), st["body"]))
+        elif diversions:
             dv = diversions[-1]
             items = [i for i in cf.sections.get("diversion_item", []) if i.data.get("diversion_id") == dv.id]
             story.append(Paragraph(esc(_("Diversion stage: {stage}").format(
@@ -188,6 +203,9 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
 
     def plan_block(chart: bool) -> None:
         story.append(Paragraph(esc(_("Rehabilitation plan")), st["h2"]))
+        if hidden("plan"):
+            story.append(Paragraph(esc(hidden_note), st["body"]))
+            return
         if plan is None:
             story.append(Paragraph(esc(_("There is no rehabilitation plan yet.")), st["body"]))
             return
@@ -220,6 +238,9 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
 
     def sessions_block(counts: bool) -> None:
         story.append(Paragraph(esc(_("Sessions in the period")), st["h2"]))
+        if hidden("session"):
+            story.append(Paragraph(esc(hidden_note), st["body"]))
+            return
         weeks = max(1, ((end - start).days + 1) / 7)
         minutes = sum(int(s.data.get("duration_minutes") or 0) for s in sessions)
         story.append(Paragraph(esc(_("{n} final sessions, {h:.1f} hours in all, {w:.1f} a week on average.").format(
@@ -250,6 +271,9 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
                                       SUPERVISION_CAPACITIES.label(fd.get("supervision_capacity")) or "—")],
                                     width, st))
         safety = (cf.sections.get("safety_plan") or [None])[-1]
+        if hidden("safety_plan", "session"):
+            story.append(Paragraph(esc(_("Safety plan and incidents") + ": " + hidden_note), st["body"]))
+            return
         if safety is None:
             story.append(Paragraph(esc(_("No safety plan is recorded.")), st["body"]))
         else:
@@ -310,6 +334,8 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
                            st["h2"]))
     last = sessions[-1].data if sessions else {}
     default = terminations[-1].data.get("summary") if kind == "termination" else last.get("advances")
+    if narrative is None and hidden("session"):
+        default = hidden_note
     story.append(Paragraph(esc((narrative if narrative is not None else default) or "—"), st["body"]))
     if last.get("next_steps") and kind == "progress":
         story.append(Paragraph(esc(_("Next steps: {text}").format(text=last["next_steps"])), st["body"]))
