@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from .. import applog
 from ..i18n import _, set_language
 from ..paths import default_data_dir, resource
-from .common import apply_language, show_error
+from .common import apply_language, guard_wheel, show_error
 from .main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     apply_language(app)
+    guard_wheel(app)
     return app
 
 

@@ -17,6 +17,7 @@ from datetime import date
 
 from PySide6.QtCore import (
     QDate,
+    QEvent,
     QEventLoop,
     QLocale,
     QObject,
@@ -28,6 +29,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
     QApplication,
     QCheckBox,
     QComboBox,
@@ -74,6 +77,38 @@ class GettextTranslator(QTranslator):
             return None
         text = _(source_text)
         return text if text != source_text else None
+
+
+class WheelGuard(QObject):
+    """The mouse wheel scrolls the page, not the value of a spin box or list box it passes over.
+
+    Turning the wheel over Pengaturan once changed "warn when the backup is older than" from 7
+    to 3 days. A spin box or combo box takes the wheel only while it has the keyboard focus
+    (clicked or tabbed into); otherwise the wheel goes to the scroll area around it."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if not isinstance(obj, QAbstractSpinBox | QComboBox):
+            return False
+        if event.type() == QEvent.Type.Polish and obj.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+            obj.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel alone no longer focuses it
+            return False
+        if event.type() != QEvent.Type.Wheel or obj.hasFocus():
+            return False
+        area = obj.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            vertical = abs(event.angleDelta().y()) >= abs(event.angleDelta().x())
+            bar = area.verticalScrollBar() if vertical else area.horizontalScrollBar()
+            QApplication.sendEvent(bar, event)
+        return True
+
+
+def guard_wheel(app: QApplication) -> None:
+    """Install the `WheelGuard` once for the whole application."""
+    if not getattr(app, "_panti_wheel_guard", None):
+        app._panti_wheel_guard = WheelGuard(app)
+        app.installEventFilter(app._panti_wheel_guard)
 
 
 def qt_locale() -> QLocale:

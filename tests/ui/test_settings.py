@@ -243,3 +243,36 @@ def test_passphrase_dialogs_show_only_their_own_fields(qtbot):
     assert change.current.isVisible() and not change.name.isVisible() and not change.role.isVisible()
     assert new_user.name.isVisible() and new_user.role.isVisible() and not new_user.current.isVisible()
     assert all(d.first.isVisible() and d.second.isVisible() for d in (change, new_user))
+
+
+def test_the_wheel_scrolls_the_page_and_leaves_an_unfocused_setting_alone(qtbot, ws):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    from panti_desktop.ui.app import make_app
+
+    make_app()  # installs the wheel guard, as the real start does
+    page = SettingsPage(ws)
+    qtbot.addWidget(page)
+    page.resize(1024, 600)
+    page.show()
+    qtbot.waitExposed(page)
+    spin = page.backup_age
+    before = spin.value()
+
+    def wheel(widget, steps: int) -> None:
+        centre = QPointF(widget.rect().center())
+        event = QWheelEvent(centre, QPointF(widget.mapToGlobal(widget.rect().center())), QPoint(0, 0),
+                            QPoint(0, -120 * steps), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                            Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(widget, event)
+
+    page.setFocus()
+    wheel(spin, 3)
+    assert spin.value() == before and not spin.hasFocus()  # unfocused: the value stays
+    page.activateWindow()
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    wheel(spin, 1)
+    assert spin.value() == before - 1  # clicked or tabbed into: the wheel changes it
