@@ -21,13 +21,14 @@ from PySide6.QtCore import (
     QEventLoop,
     QLocale,
     QObject,
+    QRegularExpression,
     QRunnable,
     Qt,
     QThreadPool,
     QTranslator,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSpinBox,
@@ -174,6 +175,55 @@ class DateEdit(QDateEdit):
             self.setDate(NULL_DATE)
             return
         super().keyPressEvent(event)
+
+
+def normal_time(text: str) -> str | None:
+    """What a person types for a time of day, as HH:MM: "1430", "14.30", "14:30" → "14:30";
+    "930" → "09:30"; "9" → "09:00"; "" → None. Anything else comes back as typed, for the
+    record's own check to refuse with its sentence."""
+    text = (text or "").strip().replace(".", ":")
+    if not text:
+        return None
+    digits = text.replace(":", "")
+    if ":" in text:
+        hours, _sep, minutes = text.partition(":")
+    elif len(digits) <= 2:
+        hours, minutes = digits, "0"
+    else:
+        hours, minutes = digits[:-2], digits[-2:]
+    if not (hours.isdigit() and minutes.isdigit() and len(hours) <= 2 and len(minutes) <= 2):
+        return text
+    h, m = int(hours), int(minutes)
+    if h > 23 or m > 59 or (":" in text and len(minutes) != 2):
+        return text
+    return f"{h:02d}:{m:02d}"
+
+
+class TimeEdit(QLineEdit):
+    """A time of day typed like a clock: "1430" or "14:30"; empty is allowed and is not 00:00.
+
+    A plain line: Tab leaves it, Ctrl+A selects it, digits are never appended after a
+    placeholder dash (QTimeEdit trapped the keyboard on all three). The text becomes HH:MM when
+    the field is left."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setValidator(QRegularExpressionValidator(QRegularExpression(r"^[0-9]{0,2}[:.]?[0-9]{0,2}$"), self))
+        self.setPlaceholderText(_("HH:MM"))
+        self.setMaxLength(5)
+        self.setMaximumWidth(120)
+        self.editingFinished.connect(self._tidy)
+
+    def _tidy(self) -> None:
+        value = normal_time(self.text())
+        if value is not None and value != self.text():
+            self.setText(value)
+
+    def value(self) -> str | None:
+        return normal_time(self.text())
+
+    def set_value(self, value: str | None) -> None:
+        self.setText(value or "")
 
 
 # --- vocabularies ------------------------------------------------------------------------

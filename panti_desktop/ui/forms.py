@@ -13,7 +13,6 @@ becomes 60, an empty field None or []); the domain still has the last word.
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from PySide6.QtCore import (
@@ -51,7 +50,16 @@ from PySide6.QtWidgets import (
 from ..domain.records import RECORD_TYPES
 from ..errors import PantiError, PermissionDenied, ValidationError
 from ..i18n import _
-from .common import CodeChecks, DateEdit, confirm, fmt_date, set_combo_code, show_error, vocab_combo
+from .common import (
+    CodeChecks,
+    DateEdit,
+    TimeEdit,
+    confirm,
+    fmt_date,
+    set_combo_code,
+    show_error,
+    vocab_combo,
+)
 
 SHORT_TEXT = 200  # longer texts get a multi-line field
 LABEL_MIN, LABEL_MAX = 110, 240  # label column width (px)
@@ -66,7 +74,6 @@ _INPUT_EVENTS = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, Q
                  QEvent.Type.Wheel, QEvent.Type.KeyPress, QEvent.Type.KeyRelease)
 _INT_RE = QRegularExpression(r"^-?\d*$")
 _FLOAT_RE = QRegularExpression(r"^-?\d*([.,]\d*)?$")
-_TIME_RE = QRegularExpression(r"^\d{0,2}(:\d{0,2})?$")
 
 
 def _fields(kind: str) -> dict[str, dataclasses.Field]:
@@ -220,11 +227,7 @@ class RecordForm(QWidget):
             w.dateChanged.connect(self._emit_changed)
             return w
         if kind == "time":
-            w = QLineEdit(self)
-            w.setValidator(QRegularExpressionValidator(_TIME_RE, w))
-            w.setPlaceholderText(_("HH:MM"))
-            w.setMaxLength(5)
-            w.setMaximumWidth(120)
+            w = TimeEdit(self)
             w.textChanged.connect(self._emit_changed)
             return w
         if kind in ("int", "float"):
@@ -303,10 +306,7 @@ class RecordForm(QWidget):
         if kind == "date":
             return w.iso()
         if kind == "time":
-            text = w.text().strip()
-            if re.fullmatch(r"\d:\d\d", text):
-                text = "0" + text
-            return text or None
+            return w.value()
         if kind in ("int", "float"):
             return _parse_number(w.text(), kind)
         if kind in ("bool", "code", "ref"):
@@ -336,7 +336,7 @@ class RecordForm(QWidget):
         elif kind == "date":
             w.set_iso(value)
         elif kind == "time":
-            w.setText("" if value is None else str(value))
+            w.set_value(None if value is None else str(value))
         elif kind in ("int", "float"):
             w.setText(_number_text(value))
         elif kind == "bool":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QTime, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +40,7 @@ from ..i18n import _
 from .common import (
     CodeChecks,
     DateEdit,
+    TimeEdit,
     confirm,
     fmt_date,
     scroll_area,
@@ -149,11 +149,8 @@ class SessionForm(QWidget):
         form = QFormLayout(when)
         self.date = DateEdit(when, optional=False)
         self.date.setObjectName("session_date")
-        self.start = QTimeEdit(when)
+        self.start = TimeEdit(when)
         self.start.setObjectName("start_time")
-        self.start.setDisplayFormat("HH:mm")
-        self.start.setSpecialValueText("—")
-        self.start.setMinimumTime(QTime(0, 0))
         self.duration = QSpinBox(when)
         self.duration.setObjectName("duration_minutes")
         self.duration.setRange(0, 600)
@@ -250,7 +247,7 @@ class SessionForm(QWidget):
 
         # any edit marks the form dirty and restarts the autosave timer
         self.date.dateChanged.connect(self._edited)
-        self.start.timeChanged.connect(self._edited)
+        self.start.textChanged.connect(self._edited)
         self.duration.valueChanged.connect(self._edited)
         self.setting.currentIndexChanged.connect(self._edited)
         for checks in (self.participants, self.systems, self.interventions):
@@ -267,8 +264,7 @@ class SessionForm(QWidget):
 
     def _load(self, d: dict) -> None:
         self.date.set_iso(d.get("session_date"))
-        t = d.get("start_time")
-        self.start.setTime(QTime.fromString(t, "HH:mm") if t else QTime(0, 0))
+        self.start.set_value(d.get("start_time"))
         self.duration.setValue(int(d.get("duration_minutes") or 0))
         set_combo_code(self.setting, d.get("setting") or "home")
         self.participants.set_codes(d.get("participants"))
@@ -282,11 +278,10 @@ class SessionForm(QWidget):
             edit.setPlainText(d.get(name) or "")
 
     def values(self) -> dict:
-        start = self.start.time()
         return {
             "child_id": self.child_id,
             "session_date": self.date.iso(),
-            "start_time": None if start == QTime(0, 0) else start.toString("HH:mm"),
+            "start_time": self.start.value(),
             "duration_minutes": self.duration.value() or None,
             "setting": self.setting.currentData(),
             "participants": self.participants.codes(),

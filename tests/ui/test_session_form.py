@@ -145,3 +145,26 @@ def test_a_full_disk_keeps_the_typed_draft_and_says_so(qtbot, ws, child):
     qtbot.keyClicks(form.texts["notes"], "Catatan: ")
     qtbot.waitUntil(lambda: not form.is_dirty)
     assert ws.get_record("session", form.session_id).data["notes"] == ("Catatan: " + text).strip()
+
+
+def test_the_start_time_types_like_a_clock_and_tab_leaves_it(qtbot, ws, child):
+    """Typed by keyboard alone: "1430", Tab to the duration, "90"; empty is not midnight."""
+    from panti_desktop.ui.common import normal_time
+
+    form = SessionForm(ws, child.id)
+    qtbot.addWidget(form)
+    form.show()
+    form.activateWindow()
+    form.start.setFocus()
+    qtbot.waitUntil(form.start.hasFocus)
+    assert form.values()["start_time"] is None  # empty, not 00:00
+    qtbot.keyClick(form.start, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(form.start, "1430")
+    qtbot.keyClick(form.start, Qt.Key.Key_Tab)
+    assert form.duration.hasFocus() and form.start.text() == "14:30"
+    qtbot.keyClicks(form.duration, "90")
+    assert form.values()["start_time"] == "14:30" and form.values()["duration_minutes"] == 90
+    form.start.set_value("00:00")
+    assert form.values()["start_time"] == "00:00"  # a session at midnight can be recorded
+    assert [normal_time(t) for t in ("930", "9", "14.30", "", "2560", "7:5")] == \
+        ["09:30", "09:00", "14:30", None, "2560", "7:5"]
