@@ -69,12 +69,17 @@ class Dashboard(QWidget):
 
         d = self.ws.dashboard(today)
         if d.backup_overdue:
+            # Only admins have Settings → Backup: a manager is told whom to ask, not where to click.
+            if self.ws.role == "admin":
+                todo = _("Make a backup in Settings → Backup.")
+            else:
+                todo = _("Ask an administrator to make a backup.")
             if d.last_backup:
-                text = _("The last verified backup is from {date}, more than {n} days ago. Make a backup in "
-                         "Settings → Backup.").format(date=fmt_date(d.last_backup[:10]), n=self.ws.backup_max_age_days)
+                text = _("The last verified backup is from {date}, more than {n} days ago.").format(
+                    date=fmt_date(d.last_backup[:10]), n=self.ws.backup_max_age_days) + " " + todo
             else:
                 text = _("This centre has no verified backup yet. Until one is made, this laptop holds the only "
-                         "copy of every child's file: make one in Settings → Backup.")
+                         "copy of every child's file.") + " " + todo
             warn = QLabel(text, self.inner)
             warn.setObjectName("backupWarning")
             warn.setWordWrap(True)

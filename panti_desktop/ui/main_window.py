@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 
 from ..domain.vocab import SESSION_STATUSES
 from ..errors import PantiError, WrongPassphrase
-from ..i18n import _
+from ..i18n import _, current_language, set_language
 from .common import (
     PassphraseField,
     Worker,
+    apply_language,
     busy_bar,
     fmt_date,
     has_module,
@@ -63,6 +64,7 @@ class IdleWatcher(QObject):
 class LockPanel(QWidget):
     unlocked = Signal()
     quit_requested = Signal()
+    switch_requested = Signal()
 
     def __init__(self, ws, parent=None):
         super().__init__(parent)
@@ -88,10 +90,14 @@ class LockPanel(QWidget):
         lay.addWidget(self.busy)
         self.unlock_button = QPushButton(_("&Unlock"), box)
         self.unlock_button.setDefault(True)
+        self.switch_button = QPushButton(_("S&witch user"), box)
+        self.switch_button.setObjectName("switchUser")
+        self.switch_button.setToolTip(_("Someone else at this laptop: open the records under another name."))
         self.quit_button = QPushButton(_("&Quit"), box)
         buttons = QHBoxLayout()
         buttons.addWidget(self.unlock_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.switch_button)
         buttons.addWidget(self.quit_button)
         lay.addLayout(buttons)
         outer = QVBoxLayout(self)
@@ -101,6 +107,7 @@ class LockPanel(QWidget):
         self.unlock_button.clicked.connect(self.try_unlock)
         self.passphrase.edit.returnPressed.connect(self.try_unlock)
         self.quit_button.clicked.connect(self.quit_requested.emit)
+        self.switch_button.clicked.connect(self.switch_requested.emit)
 
     def prepare(self) -> None:
         self.info.setText(_("The window was locked and the keys were removed from memory. "
@@ -173,11 +180,8 @@ class MainWindow(QMainWindow):
         self.resize(1280, 760)
         self.outer = QStackedWidget(self)
         self.setCentralWidget(self.outer)
-        self.lock_panel = LockPanel(ws, self)
-        self.lock_panel.unlocked.connect(self._after_unlock)
-        self.lock_panel.quit_requested.connect(self.close)
+        self._new_lock_panel()
         self._build()
-        self.outer.addWidget(self.lock_panel)
 
         self.idle_timer = QTimer(self)
         self.idle_timer.setSingleShot(True)
@@ -282,13 +286,40 @@ class MainWindow(QMainWindow):
         self._build()
         self.setWindowTitle(_("Panti — {centre}").format(centre=self.ws.centre_name or self.ws.centre_code))
         self.lock_panel.deleteLater()
-        self.lock_panel = LockPanel(self.ws, self)
-        self.lock_panel.unlocked.connect(self._after_unlock)
-        self.lock_panel.quit_requested.connect(self.close)
-        self.outer.addWidget(self.lock_panel)
+        self._new_lock_panel()
         for child_id in dict.fromkeys(reopen):
             self.open_child(child_id, switch=False)
         self.show_page(current)
+
+    def _new_lock_panel(self) -> None:
+        self.lock_panel = LockPanel(self.ws, self)
+        self.lock_panel.unlocked.connect(self._after_unlock)
+        self.lock_panel.quit_requested.connect(self.close)
+        self.lock_panel.switch_requested.connect(self.switch_user)
+        self.outer.addWidget(self.lock_panel)
+
+    def switch_user(self) -> bool:
+        """Another person at the shared laptop. The drafts were saved and the keys wiped when the
+        window locked; this user's open files close, and the records open under the name and
+        passphrase given in the unlock dialog. Cancelled, the window stays locked."""
+        from .unlock import UnlockDialog
+
+        dialog = UnlockDialog(self.ws.data_dir, self)
+        if not dialog.exec() or dialog.workspace is None:
+            return False
+        for i in range(self.children_tabs.count() - 1, 0, -1):  # nothing of the last user stays open
+            widget = self.children_tabs.widget(i)
+            self.children_tabs.removeTab(i)
+            widget.deleteLater()
+        old, self.ws = self.ws, dialog.workspace
+        old.close()
+        set_language(self.ws.user_language() or current_language())
+        apply_language(QApplication.instance())
+        self.rebuild()
+        self.outer.setCurrentWidget(self.content)
+        self.set_idle_minutes(self.ws.idle_lock_minutes)
+        self.show_page("dashboard")
+        return True
 
     # child files and sessions --------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QListWidget, QPushButton
+from PySide6.QtWidgets import QLabel, QListWidget, QPushButton
 
 from panti_desktop.i18n import set_language
 from panti_desktop.ui.children import ChildrenModel, ChildrenPage
@@ -268,3 +268,38 @@ def test_recovery_kit_from_the_wizard_helper(qtbot, ws, tmp_path):
 
     out = save_recovery_kit(None, ws, ws.recovery_text, tmp_path / "kit.pdf")
     assert out.exists() and ws.audit_entries(limit=1)[0].detail == "recovery kit"
+
+
+def test_switch_user_from_the_lock_screen(qtbot, window, team_ws, child, monkeypatch):
+    """On the shared laptop the next person switches user: the admin's draft was saved at the lock,
+    the admin's files close, and the window opens as the counsellor; cancelling stays locked."""
+    from panti_desktop.ui.unlock import UnlockDialog
+
+    ws = team_ws
+    tab = window.open_child(child.id)
+    form = tab.open_session()
+    form.texts["notes"].setPlainText("Catatan admin")
+    window.lock()
+    assert ws.is_locked  # locked: keys wiped, draft saved
+    monkeypatch.setattr(UnlockDialog, "exec", lambda dialog: 0)
+    window.lock_panel.findChild(QPushButton, "switchUser").click()
+    assert window.is_locked and window.ws is ws  # cancelled: still locked, same user
+
+    def as_siti(dialog):
+        dialog.user.setCurrentIndex(dialog.user.findData("siti"))
+        dialog.passphrase.edit.setText("siti passphrase 1")
+        return dialog.try_unlock()
+
+    monkeypatch.setattr(UnlockDialog, "exec", as_siti)
+    window.lock_panel.findChild(QPushButton, "switchUser").click()
+    assert not window.is_locked and window.ws is not ws and window.ws.user.name == "siti"
+    assert window.children_tabs.count() == 1  # the admin's child file is closed
+    assert window.page_keys[window.nav.currentRow()] == "dashboard"
+    assert "siti" in window.dashboard.inner.findChild(QLabel).text()
+    window.lock()  # the new user locks and unlocks with her own passphrase
+    window.lock_panel.passphrase.edit.setText("siti passphrase 1")
+    window.lock_panel.try_unlock()
+    assert not window.is_locked
+    drafts = [s for s in window.ws.recent_sessions(limit=10) if s["status"] == "draft"]
+    assert drafts and drafts[0]["author_id"] != window.ws.user.id  # the admin's draft was kept
+    window.ws.close()

@@ -276,3 +276,21 @@ def test_the_wheel_scrolls_the_page_and_leaves_an_unfocused_setting_alone(qtbot,
     qtbot.waitUntil(spin.hasFocus)
     wheel(spin, 1)
     assert spin.value() == before - 1  # clicked or tabbed into: the wheel changes it
+
+
+def test_a_managers_backup_banner_points_where_a_manager_can_go(qtbot, team_ws):
+    from panti_desktop.ui.dashboard import Dashboard
+
+    from .conftest import open_as
+
+    manager = open_as(team_ws, "mira", "mira passphrase 1")
+    try:
+        dash = Dashboard(manager)
+        qtbot.addWidget(dash)
+        text = dash.inner.findChild(QLabel, "backupWarning").text()
+        assert "Ask an administrator" in text and "Settings → Backup" not in text
+    finally:
+        manager.close()
+    admin_dash = Dashboard(team_ws)
+    qtbot.addWidget(admin_dash)
+    assert "Settings → Backup" in admin_dash.inner.findChild(QLabel, "backupWarning").text()
