@@ -129,3 +129,25 @@ def test_the_start_after_an_abnormal_end_says_so_and_counts_the_drafts(qtbot, ws
     applog.end_session(ws.data_dir)
     assert applog.begin_session(ws.data_dir) == []
     applog.end_session(ws.data_dir)
+
+
+def test_qts_file_dialog_speaks_indonesian(qtbot, tmp_path):
+    """Qt ships no Indonesian catalogue: its file dialog's own words come from ours."""
+    from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton
+
+    set_language("id")
+    try:
+        app_mod.make_app()
+        dialog = QFileDialog(None, "Simpan laporan", str(tmp_path))
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        labels = {w.objectName(): w.text() for w in dialog.findChildren(QLabel)}
+        assert labels["lookInLabel"] == "&Cari di:" and labels["fileTypeLabel"] == "&Jenis berkas:"
+        assert labels["fileNameLabel"] == "&Nama berkas:"
+        texts = " ".join(b.text() for b in dialog.findChildren(QPushButton))
+        assert "Simpan" in texts and "Batal" in texts and "Save" not in texts
+    finally:
+        set_language("en")
+        app_mod.apply_language(app_mod.QApplication.instance())
