@@ -43,6 +43,7 @@ class Card(QFrame):
 class Dashboard(QWidget):
     open_child = Signal(str)
     open_session = Signal(str, str)  # child id, session id
+    open_section = Signal(str, str)  # child id, section of the child's file (e.g. "plan")
 
     MAX_ITEMS = 8
 
@@ -108,10 +109,11 @@ class Dashboard(QWidget):
 
         lists = [
             (_("Session drafts to finish"), d.drafts, "session"),
-            (_("Plans waiting for your approval"), d.plans_to_approve, None),
-            (_("Plan reviews due or overdue"), d.plans_due, None),
-            (_("Follow-ups due"), d.follow_ups_due, None),
-            (_("Diversion agreement items due"), d.diversion_items_due, None),
+            # each item opens what it names: the session, or the section of the file that holds it
+            (_("Plans waiting for your approval"), d.plans_to_approve, "plan"),
+            (_("Plan reviews due or overdue"), d.plans_due, "plan"),
+            (_("Follow-ups due"), d.follow_ups_due, "termination"),
+            (_("Diversion agreement items due"), d.diversion_items_due, "diversion"),
             (_("New referrals"), d.new_referrals, None),
         ]
         n = 0
@@ -153,5 +155,7 @@ class Dashboard(QWidget):
         child_id, record_id, kind = targets[row]
         if kind == "session":
             self.open_session.emit(child_id, record_id)
+        elif kind:
+            self.open_section.emit(child_id, kind)
         else:
             self.open_child.emit(child_id)

@@ -247,6 +247,7 @@ class MainWindow(QMainWindow):
 
         self.dashboard.open_child.connect(self.open_child)
         self.dashboard.open_session.connect(self.open_session)
+        self.dashboard.open_section.connect(self.open_section)
         self.children_page.open_child.connect(self.open_child)
         if self.sessions_page is not None:
             self.sessions_page.open_session.connect(self.open_session)
@@ -345,6 +346,12 @@ class MainWindow(QMainWindow):
             self.show_page("children")
             self.children_tabs.setCurrentIndex(i)
         return self.children_tabs.widget(i)
+
+    def open_section(self, child_id: str, section: str) -> None:
+        """A child's file at one section (the plan waiting for approval, the follow-ups due…)."""
+        widget = self.open_child(child_id)
+        if widget is not None and section in getattr(widget, "section_keys", []):
+            widget.show_section(section)
 
     def open_session(self, child_id: str, session_id: str) -> None:
         widget = self.open_child(child_id)

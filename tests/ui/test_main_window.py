@@ -303,3 +303,16 @@ def test_switch_user_from_the_lock_screen(qtbot, window, team_ws, child, monkeyp
     drafts = [s for s in window.ws.recent_sessions(limit=10) if s["status"] == "draft"]
     assert drafts and drafts[0]["author_id"] != window.ws.user.id  # the admin's draft was kept
     window.ws.close()
+
+
+def test_a_dashboard_item_opens_what_it_names(qtbot, window, ws, child):
+    """A plan waiting for approval opens the child's plan, not the file's summary."""
+    plan = ws.add_record("plan", {"child_id": child.id, "status": "draft", "start_date": "2026-02-10",
+                                  "review_date": "2026-05-10"})
+    ws.submit_plan(plan.id)
+    window.dashboard.refresh()
+    lists = {lst.parentWidget().findChild(QLabel).text(): lst for lst in window.dashboard.inner.findChildren(QListWidget)}
+    waiting = next(lst for title, lst in lists.items() if title.startswith("Plans waiting for your approval"))
+    waiting.itemActivated.emit(waiting.item(0))
+    tab = window.children_tabs.currentWidget()
+    assert tab.child_id == child.id and tab.section_keys[tab.sections.currentRow()] == "plan"
