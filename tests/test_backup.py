@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from panti_desktop import backup, demo
+from panti_desktop.backup import durable, pinned, service
+from panti_desktop.backup.check import _integrity
 from panti_desktop.errors import IntegrityError, PantiError, WrongPassphrase
 from panti_desktop.workspace import Workspace
 
@@ -20,7 +22,7 @@ from .test_cli import run
 @pytest.fixture(autouse=True)
 def _home(tmp_path, monkeypatch):
     """A verify without a data folder stages in the default one: here, not the tester's home."""
-    monkeypatch.setattr(backup, "default_data_dir", lambda: tmp_path / "home")
+    monkeypatch.setattr(service, "default_data_dir", lambda: tmp_path / "home")
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +34,12 @@ def centre(tmp_path_factory):
     info = backup.create_backup(ws, d / "stick")
     yield ws, key, info, d
     ws.close()
+
+
+def _set_chunk(monkeypatch, size: int) -> None:
+    """The chunk size is read where the header counts the chunks and where they are written."""
+    for module in (service, durable):
+        monkeypatch.setattr(module, "CHUNK", size)
 
 
 def _chunk_offsets(path: Path) -> list[int]:
@@ -154,10 +162,10 @@ def test_a_full_disk_leaves_no_backup_that_looks_complete(centre, tmp_path, monk
     def full(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(backup.os, "fsync", full)
+    monkeypatch.setattr(durable.os, "fsync", full)
     with pytest.raises(OSError):
         backup.create_backup(ws, stick / "second.pantibak")
-    monkeypatch.setattr(backup.os, "fsync", real_fsync)
+    monkeypatch.setattr(durable.os, "fsync", real_fsync)
     assert sorted(p.name for p in stick.iterdir()) == [good.path.name]
     backup.verify_backup(good.path, passphrase=ADMIN_PASS)
 
@@ -199,7 +207,7 @@ def test_only_an_admin_makes_backups(centre):
 
 def test_a_backup_is_one_state_while_the_centre_keeps_writing(tmp_path, monkeypatch):
     """The backup reads the database file itself: writes and checkpoints during it change nothing in it."""
-    monkeypatch.setattr(backup, "CHUNK", 64 * 1024)  # many chunks: many writes while it reads
+    _set_chunk(monkeypatch, 64 * 1024)  # many chunks: many writes while it reads
     ws, _key = Workspace.init(tmp_path / "vault", "LIV", "Sentra Hidup", "admin", ADMIN_PASS, kdf=FLOOR)
     demo.generate(ws, children=25, seed=8)
     ids = ws.child_ids()
@@ -251,14 +259,14 @@ def test_the_database_file_stays_open_on_posix_and_is_closed_on_windows(tmp_path
     """POSIX: closing a descriptor would drop SQLite's locks. Windows: an open handle would block a restore."""
     db = tmp_path / "centre.db"
     db.write_bytes(b"SQLite format 3\0")
-    with backup._raw_file(db) as fd:
+    with pinned._raw_file(db) as fd:
         assert os.read(fd, 6) == b"SQLite"
     if os.name != "nt":
         os.fstat(fd)  # still open
-        with backup._raw_file(db) as again:
+        with pinned._raw_file(db) as again:
             assert again == fd  # one per file
-    monkeypatch.setattr(backup.os, "name", "nt")
-    with backup._raw_file(db) as fd_nt:
+    monkeypatch.setattr(pinned.os, "name", "nt")
+    with pinned._raw_file(db) as fd_nt:
         pass
     monkeypatch.undo()
     with pytest.raises(OSError):
@@ -286,7 +294,7 @@ def test_the_split_integrity_check_finds_an_index_that_does_not_match_its_table(
     def check(n: int) -> str | None:
         conns = [sqlite3.connect(db_file, check_same_thread=False) for _ in range(n)]
         try:
-            return backup._integrity(conns)
+            return _integrity(conns)
         finally:
             for c in conns:
                 c.close()
@@ -319,8 +327,8 @@ def test_a_centre_database_with_a_broken_index_gets_no_backup(tmp_path):
 def test_a_backup_reads_the_file_without_positioned_reads(centre, tmp_path, monkeypatch):
     """Windows has no `preadv`: the seek-and-read path gives the same, verifiable backup."""
     ws, _key, _info, _d = centre
-    monkeypatch.setattr(backup, "CHUNK", 16 * 1024)
-    monkeypatch.delattr(backup.os, "preadv", raising=False)
+    _set_chunk(monkeypatch, 16 * 1024)
+    monkeypatch.delattr(pinned.os, "preadv", raising=False)
     info = backup.create_backup(ws, tmp_path / "stick")
     assert backup.verify_backup(info.path, passphrase=ADMIN_PASS).counts == info.counts
 
@@ -332,13 +340,13 @@ def test_verify_decrypts_inside_the_data_folder_and_leaves_nothing(centre, tmp_p
 
     ws, _key, info, _d = centre
     seen = []
-    real = backup._decrypt_to
+    real = service._decrypt_to
 
     def spy(path, out, *args, **kwargs):
         seen.append(Path(out))
         return real(path, out, *args, **kwargs)
 
-    monkeypatch.setattr(backup, "_decrypt_to", spy)
+    monkeypatch.setattr(service, "_decrypt_to", spy)
     stale = ws.data_dir / ".verify-killed"  # what a verify killed halfway leaves
     stale.mkdir()
     (stale / "centre.db").write_bytes(b"x" * 100)
@@ -360,15 +368,15 @@ def test_verify_decrypts_inside_the_data_folder_and_leaves_nothing(centre, tmp_p
 @pytest.fixture
 def small_segments(monkeypatch):
     """Small chunks and flushed parts, so the demo centre's backup has many of both."""
-    monkeypatch.setattr(backup, "CHUNK", 16 * 1024)
-    monkeypatch.setattr(backup, "SEGMENT", 64 * 1024)
+    _set_chunk(monkeypatch, 16 * 1024)
+    monkeypatch.setattr(durable, "SEGMENT", 64 * 1024)
 
 
 def test_the_read_back_runs_beside_the_writing_and_reads_what_is_on_the_device(centre, tmp_path, monkeypatch,
                                                                              small_segments):
     ws, _key, _info, _d = centre
     flushed, read_while_writing = [], []
-    real_flush, real_wait = backup._flush, backup._Durable.wait_for
+    real_flush, real_wait = durable._flush, durable._Durable.wait_for
 
     def flush(f, start, end):
         real_flush(f, start, end)
@@ -379,8 +387,8 @@ def test_the_read_back_runs_beside_the_writing_and_reads_what_is_on_the_device(c
         if not self.done:
             read_while_writing.append(end)
 
-    monkeypatch.setattr(backup, "_flush", flush)
-    monkeypatch.setattr(backup._Durable, "wait_for", wait_for)
+    monkeypatch.setattr(durable, "_flush", flush)
+    monkeypatch.setattr(durable._Durable, "wait_for", wait_for)
     info = backup.create_backup(ws, tmp_path / "stick")
     assert len(flushed) > 5 and len(read_while_writing) > 5  # it did not wait for the end
     assert all(end <= max(flushed) for end in read_while_writing)
@@ -389,7 +397,7 @@ def test_the_read_back_runs_beside_the_writing_and_reads_what_is_on_the_device(c
 
 def _on_flush(monkeypatch, n: int, before=None, after=None) -> None:
     """Run `before` / `after` around the n-th flush of a backup's parts."""
-    real, calls = backup._flush, []
+    real, calls = durable._flush, []
 
     def flush(f, start, end):
         calls.append(end)
@@ -399,7 +407,7 @@ def _on_flush(monkeypatch, n: int, before=None, after=None) -> None:
         if len(calls) == n and after is not None:
             after(f, start, end)
 
-    monkeypatch.setattr(backup, "_flush", flush)
+    monkeypatch.setattr(durable, "_flush", flush)
 
 
 def test_a_stick_that_loses_a_flushed_byte_gets_no_backup(centre, tmp_path, monkeypatch, small_segments):

@@ -163,13 +163,14 @@ def test_rotation_deletes_backups_holding_an_erased_case_first(ws, ended, tmp_pa
     from itertools import count
 
     from panti_desktop import backup
+    from panti_desktop.backup import service
 
     for kind in ("termination", "follow_up", "consent", "legal_hold"):
         retention.set_years(ws, kind, 5)
     folder = tmp_path / "stick"
     folder.mkdir()
     n = count(1)  # a backup's name has the time to the second: give each its own
-    monkeypatch.setattr(backup, "backup_name", lambda code: f"panti-{code}-2026112{next(n)}-000000.pantibak")
+    monkeypatch.setattr(service, "backup_name", lambda code: f"panti-{code}-2026112{next(n)}-000000.pantibak")
 
     def made(k: int):
         return [backup.create_backup(ws, folder, keep=5).path for _i in range(k)]
