@@ -1,6 +1,6 @@
 """De-identified centre statistics: the counts of a period, shared by the statistics report
 (`reports/statistics.py`, which prints them) and the statistics bundle for headquarters
-(`sync/exchange.py`, which sends them). No PDF library is needed to count.
+(`sync/export.py`, which sends them). No PDF library is needed to count.
 
 The numbers come from the decrypted records of children served in the period: intake on
 or before its end, and not ended before its start. Counts below `SMALL` are suppressed when

@@ -9,6 +9,7 @@ import pytest
 
 from panti_desktop import retention
 from panti_desktop.errors import PantiError, PermissionDenied
+from panti_desktop.sync import common, importing
 from panti_desktop.sync import exchange as X
 from panti_desktop.workspace import Workspace
 
@@ -46,8 +47,8 @@ def test_records_travel_to_headquarters_and_back_is_a_no_op(sites, tmp_path):
 
 def test_an_import_lands_whether_or_not_it_may_leave_the_write_ahead_log(sites, tmp_path, monkeypatch):
     a, _b, hq = sites
-    monkeypatch.setattr(X, "ROLLBACK_JOURNAL_RECORDS", 1)  # merged as a large bundle is
-    used, real = [], X.rollback_journal
+    monkeypatch.setattr(importing, "ROLLBACK_JOURNAL_RECORDS", 1)  # merged as a large bundle is
+    used, real = [], importing.rollback_journal
 
     @contextlib.contextmanager
     def spy(db):
@@ -55,7 +56,7 @@ def test_an_import_lands_whether_or_not_it_may_leave_the_write_ahead_log(sites, 
             used.append(journal)
             yield journal
 
-    monkeypatch.setattr(X, "rollback_journal", spy)
+    monkeypatch.setattr(importing, "rollback_journal", spy)
     c = child(a)
     first = send(a, hq, tmp_path)
     other = sqlite3.connect(hq.data_dir / "centre.db")  # a second reader keeps the import in WAL
@@ -194,7 +195,7 @@ def test_a_final_session_wins_over_a_concurrent_draft_without_a_conflict(sites, 
     assert final.data["status"] == "final" and final.data["notes"] == "Draf pertama"
     # the losing draft is not thrown away: it is kept, sealed, as history
     kept = list(hq.db.query("SELECT * FROM conflict WHERE record_id = ?", [s.id]))
-    assert len(kept) == 1 and X._conflict_version(hq, kept[0]).data["notes"] == "Diubah di kantor pusat"
+    assert len(kept) == 1 and common._conflict_version(hq, kept[0]).data["notes"] == "Diubah di kantor pusat"
 
 
 def test_a_missing_bundle_is_shown_and_can_be_imported_later(sites, tmp_path):
@@ -239,7 +240,7 @@ def test_versions_from_a_clock_ahead_keep_the_receiver_ahead_after_a_restart(sit
     the receiver still numbers its own new changes above them, so they are sent and win."""
     import time
 
-    monkeypatch.setattr(X, "BATCH", 1)  # every version merged as it arrives, before the clock saw the rest
+    monkeypatch.setattr(importing, "BATCH", 1)  # every version merged as it arrives, before the clock saw the rest
 
     _a, b, a = sites  # a centre a year fast, and headquarters
     year = 365 * 24 * 3600 * 1000
@@ -288,7 +289,7 @@ def test_duplicates_are_found_across_batches_reading_the_vault_once(sites, tmp_p
     child(a, "Agus Salim", "2010-01-02")
     child(a, "Dedi Kurnia", "2013-07-08")
     child(a, "Agus Salim", "2010-01-02")  # like one two batches before it, in the same bundle
-    monkeypatch.setattr(X, "BATCH", 2)
+    monkeypatch.setattr(importing, "BATCH", 2)
     opened, real = [], hq.records.open_row
 
     def spy(k, row):

@@ -16,8 +16,8 @@ import pytest
 from panti_desktop.errors import PantiError
 from panti_desktop.sync import bundle as B
 from panti_desktop.sync import exchange as X
+from panti_desktop.sync import importing, peers
 from panti_desktop.sync import lines as L
-from panti_desktop.sync import peers
 
 from .conftest import ADMIN_PASS
 from .test_sync import child, make_site, trust_all
@@ -178,17 +178,18 @@ KILLER = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
     from panti_desktop.sync import exchange as X
+    from panti_desktop.sync import importing
     from panti_desktop.workspace import Workspace
 
-    merge = X._merge_batch
+    merge = importing._merge_batch
     def merge_then_die(ws, *args, **kwargs):
         merge(ws, *args, **kwargs)
         ws.db.conn.execute("PRAGMA cache_spill=ON")
         ws.db.conn.execute("PRAGMA cache_size=10")  # the changed pages go to the file before the commit
         ws.db.conn.execute("SELECT COUNT(*) FROM audit").fetchone()
         os.kill(os.getpid(), signal.SIGKILL)  # power cut after rows were written, before commit
-    X._merge_batch = merge_then_die
-    X.ROLLBACK_JOURNAL_RECORDS = 1  # merged as a large bundle is, in a rollback journal
+    importing._merge_batch = merge_then_die
+    importing.ROLLBACK_JOURNAL_RECORDS = 1  # merged as a large bundle is, in a rollback journal
     ws = Workspace.open(Path(sys.argv[1]), "admin", sys.argv[3])
     X.import_bundle(ws, Path(sys.argv[2]))
 """)
@@ -260,7 +261,7 @@ def test_records_of_a_child_the_bundle_does_not_carry_are_refused(sites, tmp_pat
     counts = {k: n for k, n in B.read_header(good)["counts"].items() if k != "child"}
     orphans = _resigned(a, hq, good, tmp_path / "orphans.pantisync", counts, keep=lambda o: o.get("k") != "child")
     if large:  # merged in a rollback journal
-        monkeypatch.setattr(X, "ROLLBACK_JOURNAL_RECORDS", 1)
+        monkeypatch.setattr(importing, "ROLLBACK_JOURNAL_RECORDS", 1)
     before, content = _files(hq), _dump(hq.data_dir / "centre.db")
     message = _refused(hq, orphans)
     assert "child" in message or "anak" in message
@@ -275,7 +276,7 @@ def test_a_large_bundle_refused_while_merged_leaves_every_table_as_it_was(sites,
     good = tmp_path / "good.pantisync"
     X.export_changes(a, "HQ", good)
     lying = _resigned(a, hq, good, tmp_path / "lying.pantisync", {**B.read_header(good)["counts"], "family": 2})
-    monkeypatch.setattr(X, "ROLLBACK_JOURNAL_RECORDS", 1)  # merged in a rollback journal
+    monkeypatch.setattr(importing, "ROLLBACK_JOURNAL_RECORDS", 1)  # merged in a rollback journal
     before = _dump(hq.data_dir / "centre.db")
     assert "header" in _refused(hq, lying) or "kepala" in _refused(hq, lying)
     assert _dump(hq.data_dir / "centre.db") == before

@@ -11,6 +11,7 @@ from panti_desktop.bench import _session_like
 from panti_desktop.errors import Cancelled, IntegrityError, PantiError
 from panti_desktop.store.kinds import KINDS
 from panti_desktop.sync import exchange as X
+from panti_desktop.sync import importing
 from panti_desktop.sync import reader as R
 
 from .conftest import make_site, trust_all
@@ -151,15 +152,15 @@ def test_cancelled_or_with_its_reader_killed_an_import_changes_nothing(sites, tm
 def test_large_bundles_and_their_previews_are_read_beside_and_small_ones_here(sites, tmp_path, monkeypatch):
     a, _here, beside = sites
     a.register_child({"full_name": "Budi", "birth_date": "2011-03-04", "intake_date": "2026-01-05"})
-    used, real = [], X.R.lines_read_beside
+    used, real = [], R.lines_read_beside
 
     def spy(ws, opened):
         used.append(opened.header["records"])
         return real(ws, opened)
 
-    monkeypatch.setattr(X.R, "lines_read_beside", spy)
+    monkeypatch.setattr(R, "lines_read_beside", spy)
     X.import_bundle(beside, X.export_changes(a, "HQB", tmp_path / "1.pantisync").path)
-    monkeypatch.setattr(X, "READ_BESIDE_RECORDS", 2)
+    monkeypatch.setattr(importing, "READ_BESIDE_RECORDS", 2)
     a.register_child({"full_name": "Agus", "birth_date": "2012-03-04", "intake_date": "2026-01-05"})
     X.import_bundle(beside, X.export_changes(a, "HQB", tmp_path / "2.pantisync").path, preview=True)
     res = X.import_bundle(beside, X.export_changes(a, "HQB", tmp_path / "3.pantisync").path)

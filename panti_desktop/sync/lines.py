@@ -1,7 +1,8 @@
 """The line format of a sync bundle's payload: a record version ⇄ one JSON line.
 
-Shared by the merge (`exchange.py`) and the reading process that parses and seals the
-lines of a large bundle beside it (`reader.py`); neither imports the other's privates.
+Shared by the export, the merge (`export.py`, `importing.py`) and the reading process that
+parses and seals the lines of a large bundle beside it (`reader.py`); the merge and the
+reader do not import each other's privates.
 A line that cannot be read refuses the whole bundle with one translated sentence.
 """
 

@@ -56,7 +56,7 @@ def _read(conn, spec: dict) -> None:
     from . import lines as L
     from .bundle import OpenedBundle
 
-    gc.disable()  # millions of short-lived objects, as in the merge (see exchange._bulk)
+    gc.disable()  # millions of short-lived objects, as in the merge (see common._bulk)
     set_language(spec["language"])
     ring = KeyRing()
     try:
