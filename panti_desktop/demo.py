@@ -25,6 +25,7 @@ from .domain import lifecycle
 from .domain.records import record_from_dict
 from .domain.templates import find_template
 from .errors import PantiError
+from .i18n import _
 from .store.ids import new_id
 
 DEMO_PASSPHRASE = "demo-passphrase-2026"
@@ -472,3 +473,15 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
         progress("children", children, children)
     ws.audit_event("demo", detail=f"{children} children, seed {seed}")
     return ws.record_counts()
+
+
+def script_note(what: str, path: str = "") -> str:
+    """What `scripts/demo` tells the person who runs it, in their language (PANTI_LANG, else Indonesian)."""
+    notes = {
+        "users": lambda: _("Demo users: admin (administrator), hendra (manager), dewi / agus / rina (counsellors), "
+                           "yanti (staff).") + "\n" + _("Passphrase of every demo user: {passphrase}").format(
+            passphrase=DEMO_PASSPHRASE),
+        "no-display": lambda: _("No display found: showing the caseload on the command line instead of the window."),
+        "creating": lambda: _("Creating the demo centre in {path}…").format(path=path),
+    }
+    return notes[what]()

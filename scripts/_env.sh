@@ -22,9 +22,19 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
 spec="."
 [ -n "${1:-}" ] && spec=".[$1]"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e "$spec" 2>&1 \
-    | grep -v -e '^WARNING: Location' -e 'is ignored' || true
-.venv/bin/python -c 'import panti_desktop' || { echo "installation failed" >&2; exit 1; }
+# pip's progress and build warnings go to a log; one line says what happens (PANTI_LANG: id or en).
+if [ "${PANTI_LANG:-id}" = en ]; then
+    echo "Installing panti-desktop into .venv (details: .venv/install.log)…"
+else
+    echo "Memasang panti-desktop ke .venv (rincian: .venv/install.log)…"
+fi
+if ! .venv/bin/python -m pip install --disable-pip-version-check -e "$spec" > .venv/install.log 2>&1 \
+        || ! .venv/bin/python -c 'import panti_desktop' 2>>.venv/install.log; then
+    tail -n 20 .venv/install.log >&2
+    if [ "${PANTI_LANG:-id}" = en ]; then echo "The installation failed (see .venv/install.log)." >&2
+    else echo "Pemasangan gagal (lihat .venv/install.log)." >&2; fi
+    exit 1
+fi
 
 # Qt needs a few system libraries a minimal Debian may lack; install them when Qt cannot load.
 _apt() {
