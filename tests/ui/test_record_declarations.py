@@ -27,7 +27,7 @@ def test_every_kind_has_one_declaration_that_the_store_reads():
         names = set(cls.field_names())
         assert set(cls.INDEX) <= names, f"{name}: a plaintext column that is no field"
         assert set(cls.LIST_COLUMNS) <= names, f"{name}: a list column that is no field"
-    assert CHILD_SECTIONS == child_sections() and CHILD_SECTIONS[:3] == ("family", "caregiver", "legal_track")
+    assert child_sections() == CHILD_SECTIONS and CHILD_SECTIONS[:3] == ("family", "caregiver", "legal_track")
     assert all(RECORD_TYPES[s].per_child() for s in CHILD_SECTIONS)
 
 
