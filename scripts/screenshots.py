@@ -81,7 +81,7 @@ def sync_shots(tmp: Path, save) -> None:
     from panti_desktop import demo
     from panti_desktop.sync import exchange as X
     from panti_desktop.sync import peers as P
-    from panti_desktop.ui.sync_page import SyncPage
+    from panti_desktop.ui.sync import SyncPage
     from panti_desktop.workspace import Workspace
 
     root = tmp / "sync"

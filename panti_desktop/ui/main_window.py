@@ -237,8 +237,8 @@ class MainWindow(QMainWindow):
             from .reports_page import ReportsPage
 
             self._add_page("reports", _("Reports"), ReportsPage(self.ws, self))
-        if has_module("panti_desktop.ui.sync_page"):
-            from .sync_page import SyncPage
+        if has_module("panti_desktop.ui.sync"):
+            from .sync import SyncPage
 
             self._add_page("sync", _("Sync"), SyncPage(self.ws, self))
         self._add_page("settings", _("Settings"), self.settings_page)

@@ -82,7 +82,7 @@ def test_identity_is_shown_only_on_request_and_audited(qtbot, window, ws, child)
 
 
 def test_lifecycle_offers_only_allowed_transitions(qtbot, window, ws, child, monkeypatch):
-    monkeypatch.setattr("panti_desktop.ui.child_file.confirm", lambda *a: True)
+    monkeypatch.setattr("panti_desktop.ui.child_file.widget.confirm", lambda *a: True)
     tab = window.open_child(child.id)
     offered = [a.data() for a in tab.status_menu.actions()]
     assert "initial_engagement" in offered and "closed" not in offered and "intervention" not in offered
@@ -192,7 +192,7 @@ def test_register_a_child_from_the_list(qtbot, window, ws, monkeypatch):
 
 def test_create_submit_and_approve_a_plan(qtbot, team_ws, child, monkeypatch):
     _auto_dialog(monkeypatch, lambda d: d.form.set_value("review_date", "2027-01-10"))
-    monkeypatch.setattr("panti_desktop.ui.child_file.confirm", lambda *a: True)
+    monkeypatch.setattr("panti_desktop.ui.child_file.plan.confirm", lambda *a: True)
     siti = open_as(team_ws, "siti", "siti passphrase 1")
     w = MainWindow(siti)
     qtbot.addWidget(w)

@@ -6,8 +6,7 @@ import pytest
 
 from panti_desktop.sync import exchange as X
 from panti_desktop.sync import peers as P
-from panti_desktop.ui import sync_page
-from panti_desktop.ui.sync_page import SyncPage
+from panti_desktop.ui.sync import SyncPage
 
 from ..conftest import make_site
 from ..test_sync import child, send
@@ -19,7 +18,8 @@ WAIT = 30_000
 @pytest.fixture
 def errors(monkeypatch):
     seen: list = []
-    monkeypatch.setattr(sync_page, "show_error", lambda parent, e, *a: seen.append(e))
+    for module in ("page", "centres", "send", "receive", "conflicts", "peers"):  # each looks up show_error
+        monkeypatch.setattr(f"panti_desktop.ui.sync.{module}.show_error", lambda parent, e, *a: seen.append(e))
     return seen
 
 
@@ -101,7 +101,7 @@ def test_a_case_transfer_and_a_gap(qtbot, sites, tmp_path, monkeypatch):
     assert page.send.transfer.isEnabled() and not page.send.stats.isEnabled()
     page.send.transfer.setChecked(True)
     page.send.child.setCurrentIndex(page.send.child.findData(c.id))
-    monkeypatch.setattr(sync_page, "confirm", lambda *a: True)
+    monkeypatch.setattr("panti_desktop.ui.sync.send.confirm", lambda *a: True)
     page.send.export_to(tmp_path / "out")
     qtbot.waitUntil(lambda: page.send.last_result is not None, timeout=WAIT)
     assert a.transferred_away(c.id) == "SB"

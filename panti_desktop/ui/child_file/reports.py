@@ -1,0 +1,78 @@
+"""The dialog that chooses a report on the child (from the registry of reports), its period and options."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+)
+
+from ...i18n import _
+from ...reports.registry import by_kind, child_reports
+from ..common import DateEdit, note_label
+
+
+class ReportDialog(QDialog):
+    """Which report on the child (from the registry of reports), its period and its options."""
+
+    def __init__(self, parent, register_no: str):
+        super().__init__(parent)
+        self.register_no = register_no
+        self.setWindowTitle(_("Progress report"))
+        form = QFormLayout(self)
+        self.kind = QComboBox(self)
+        self.kind.setObjectName("reportKind")
+        for report in child_reports():
+            self.kind.addItem(report.title_text(), report.kind)
+            self.kind.setItemData(self.kind.count() - 1, report.help_text(), Qt.ItemDataRole.ToolTipRole)
+        form.addRow(_("Report"), self.kind)
+        self.start = DateEdit(self, optional=False)
+        self.start.set_iso(date.today() - timedelta(days=90))
+        self.end = DateEdit(self, optional=False)
+        self.place = QLineEdit(self)
+        self.place.setPlaceholderText(_("e.g. Jakarta"))
+        self.full_identity = QCheckBox(_("Include the full identity (recorded in the audit log)"), self)
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(_("optional: the PDF opens only with it"))
+        form.addRow(_("From"), self.start)
+        form.addRow(_("To"), self.end)
+        self.period_note = note_label(_("This report covers the whole case, from intake."), self)
+        form.addRow(self.period_note)
+        form.addRow(_("Place"), self.place)
+        form.addRow(self.full_identity)
+        form.addRow(_("Password"), self.password)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self._kind_changed()
+
+    @property
+    def report(self):
+        return by_kind(self.kind.currentData())
+
+    def _kind_changed(self) -> None:
+        """A period only for the reports that take one (as on the command line)."""
+        period = self.report.period
+        self.start.setEnabled(period)
+        self.end.setEnabled(period)
+        self.period_note.setVisible(not period)
+
+    def options(self) -> dict:
+        period = {"start": date.fromisoformat(self.start.iso()), "end": date.fromisoformat(self.end.iso())} \
+            if self.report.period else {}
+        return {**period, "full_identity": self.full_identity.isChecked(), "password": self.password.text() or None,
+                "place": self.place.text().strip(), "kind": self.kind.currentData()}
+
+    def default_name(self) -> str:
+        day = self.end.iso() if self.report.period else date.today()
+        return self.report.file_name(self.register_no, day)

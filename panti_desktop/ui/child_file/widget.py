@@ -1,0 +1,238 @@
+"""The child's file: header with status and actions (change status, reports), the list of sections
+on the left and the chosen section on the right; it assembles the section modules."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...domain import lifecycle
+from ...domain.records import Child
+from ...domain.vocab import LIFECYCLE_STATES
+from ...errors import PantiError
+from ...i18n import _
+from ...reports.registry import by_kind
+from ..common import Worker, confirm, fmt_date, has_module, open_file, run_busy, show_error
+from .assessment import AssessmentSection
+from .common import _kind_title
+from .history import HistorySection
+from .lists import Section
+from .overview import OverviewPages
+from .plan import PlanSection
+from .reports import ReportDialog
+from .sessions import SessionsSection
+
+
+class ChildFileWidget(OverviewPages, QWidget):
+    """Header with status and actions, section list on the left, the section on the right."""
+
+    changed = Signal()
+
+    def __init__(self, ws, child_id: str, parent=None):
+        super().__init__(parent)
+        self.ws = ws
+        self.child_id = ws.resolve_child(child_id)
+        self.cf = ws.child_file(self.child_id)
+        self.identity_shown = False
+        lay = QVBoxLayout(self)
+        self.header = QLabel(self)
+        self.header.setObjectName("childHeader")
+        f = self.header.font()
+        f.setPointSize(14)
+        f.setBold(True)
+        self.header.setFont(f)
+        top = QHBoxLayout()
+        top.addWidget(self.header, 1)
+        self.status_button = QToolButton(self)
+        self.status_button.setObjectName("statusButton")
+        self.status_button.setText(_("Change status"))
+        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.status_menu = QMenu(self.status_button)
+        self.status_button.setMenu(self.status_menu)
+        top.addWidget(self.status_button)
+        if ws.can_read_clinical and has_module("panti_desktop.reports.child_report"):
+            self.report_button = QPushButton(_("Reports (PDF)…"), self)
+            self.report_button.setObjectName("progressReport")
+            self.report_button.clicked.connect(self.progress_report)
+            top.addWidget(self.report_button)
+        lay.addLayout(top)
+        self.subheader = QLabel(self)
+        self.subheader.setStyleSheet("color: #444;")
+        lay.addWidget(self.subheader)
+
+        body = QHBoxLayout()
+        self.sections = QListWidget(self)
+        self.sections.setObjectName("sections")
+        self.sections.setFixedWidth(230)
+        self.sections.setStyleSheet("QListWidget::item { padding: 5px 6px; }")
+        self.sections.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.stack = QStackedWidget(self)
+        body.addWidget(self.sections)
+        body.addWidget(self.stack, 1)
+        lay.addLayout(body, 1)
+        self.section_keys: list[str] = []
+        self.section_widgets: dict[str, QWidget] = {}
+        self._build_sections()
+        self.sections.currentRowChanged.connect(self._show_section)
+        self.sections.setCurrentRow(0)
+        self._update_header()
+
+    # header -----------------------------------------------------------------------------
+
+    def child(self) -> Child:
+        return Child.from_dict(self.ws.child_data(self.child_id))
+
+    def tab_title(self) -> str:
+        d = self.ws.child_data(self.child_id)
+        return f"{d.get('register_no')} {self.child().initials()}"
+
+    def _update_header(self) -> None:
+        d = self.ws.child_data(self.child_id)
+        c = self.child()
+        name = d.get("full_name") if self.identity_shown else c.initials()
+        self.header.setText(f"{name} · {d.get('register_no')}")
+        age = c.age_on(date.today())
+        parts = [LIFECYCLE_STATES.label(d.get("status"))]
+        if age is not None:
+            parts.append(_("{age} years").format(age=age))
+        if d.get("counsellor_id"):
+            parts.append(_("Counsellor: {name}").format(name=self.ws.user_name(d["counsellor_id"])))
+        if d.get("intake_date"):
+            parts.append(_("Intake: {date}").format(date=fmt_date(d["intake_date"])))
+        self.subheader.setText("  ·  ".join(parts))
+        self.status_menu.clear()
+        for state in lifecycle.allowed_next(d.get("status")):
+            action = self.status_menu.addAction(LIFECYCLE_STATES.label(state))
+            action.setData(state)
+            action.triggered.connect(lambda _c=False, s=state: self.transition(s))
+        self.status_button.setEnabled(bool(self.status_menu.actions()))
+
+    def transition(self, state: str) -> None:
+        if not confirm(self, _("Change status"), _("Move this case to “{state}”?").format(
+                state=LIFECYCLE_STATES.label(state))):
+            return
+        try:
+            self.ws.transition(self.child_id, state)
+        except PantiError as exc:
+            show_error(self, exc)
+            return
+        self._update_header()
+        self._refresh("overview")
+        self.changed.emit()
+
+    # sections ---------------------------------------------------------------------------
+
+    def _add(self, key: str, title: str, widget: QWidget) -> None:
+        self.section_keys.append(key)
+        self.section_widgets[key] = widget
+        self.stack.addWidget(widget)
+        self.sections.addItem(title)  # its key is section_keys[row]
+        if hasattr(widget, "changed"):
+            widget.changed.connect(self._section_changed)
+
+    def _build_sections(self) -> None:
+        ws, cid = self.ws, self.child_id
+        counsellors = [(u.id, u.name) for u in ws.counsellors()]
+        families = [(r.id, _kind_title("family") + " " + fmt_date(r.created_at[:10]))
+                    for r in ws.records_for_child("family", cid)]
+        self._add("overview", _("Overview"), self._overview())
+        self._add("identity", _("Identity"), self._identity_page(counsellors))
+        self._add("family", _("Family and caregivers"), Section(ws, cid, [
+            ("family", {}), ("caregiver", {"ref_choices": {"family_id": families}})]))
+        self._add("legal", _("Legal track"), Section(ws, cid, [("legal_track", {})]))
+        self._add("consent", _("Consent"), Section(ws, cid, [("consent", {})]))
+        self._add("referrals", _("Referrals and case conferences"), Section(ws, cid, [
+            ("referral", {}), ("case_conference", {})]))
+        if ws.can_read_clinical:
+            self._add("offence", _("Offence and victims"), Section(ws, cid, [("offence", {}), ("victim", {})]))
+            self._add("assessment", _("Assessments"), AssessmentSection(ws, cid))
+            self._add("plan", _("Rehabilitation plan"), PlanSection(ws, cid))
+            self._add("sessions", _("Sessions"), SessionsSection(ws, cid))
+            self._add("weekly", _("Weekly summaries and supervision"), Section(ws, cid, [
+                ("weekly_summary", {"defaults": {"author_id": ws.user.id}}), ("supervision", {}), ("fidelity", {})]))
+            self._add("safety", _("Safety plan"), Section(ws, cid, [("safety_plan", {})]))
+            diversions = [(r.id, _("Diversion") + " " + fmt_date(r.data.get("offered_on")))
+                          for r in ws.records_for_child("diversion", cid)]
+            self._add("diversion", _("Diversion"), Section(ws, cid, [
+                ("diversion", {}), ("diversion_item", {"ref_choices": {"diversion_id": diversions}}),
+                ("diversion_supervision", {"ref_choices": {"diversion_id": diversions}})]))
+            self._add("termination", _("Termination and follow-up"), Section(ws, cid, [
+                ("termination", {}), ("follow_up", {})]))
+        self._add("history", _("History of changes"), HistorySection(ws, cid))
+
+    def _show_section(self, row: int) -> None:
+        if row >= 0:
+            self.stack.setCurrentIndex(row)
+
+    def show_section(self, key: str) -> QWidget:
+        self.sections.setCurrentRow(self.section_keys.index(key))
+        return self.section_widgets[key]
+
+    def _section_changed(self) -> None:
+        self._update_header()
+        self._refresh("overview")
+        self.changed.emit()
+
+    def _refresh(self, key: str) -> None:
+        widget = self.section_widgets.get(key)
+        if key == "overview" and widget is not None:
+            i = self.section_keys.index("overview")
+            new = self._overview()
+            self.stack.insertWidget(i, new)
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+            self.section_widgets["overview"] = new
+            self.stack.setCurrentIndex(self.sections.currentRow())
+        elif widget is not None and hasattr(widget, "refresh"):
+            widget.refresh()
+
+    # reports ----------------------------------------------------------------------------
+
+    def progress_report(self) -> None:
+        dialog = ReportDialog(self, self.ws.child_data(self.child_id).get("register_no") or "")
+        if not dialog.exec():
+            return
+        from PySide6.QtWidgets import QFileDialog
+
+        name, _filter = QFileDialog.getSaveFileName(self, _("Save the progress report"),
+                                                    dialog.default_name(), "PDF (*.pdf)")
+        if name:
+            self.write_progress_report(Path(name), dialog.options())
+
+    def write_progress_report(self, path: Path, options: dict, open_after: bool = True) -> Worker:
+        """Write the report `options["kind"]` names (progress by default) with the dialog's options."""
+        self.save_now()
+        ws, child_id = self.ws, self.child_id
+        options = dict(options)
+        report = by_kind(options.pop("kind", "progress"))
+
+        def done(out) -> None:
+            self.report_written = out
+            if open_after:
+                open_file(out)
+
+        return run_busy(self, _("Writing the report…"), lambda: report.build(ws, path, child_id, **options), done)
+
+    # sessions ---------------------------------------------------------------------------
+
+    def open_session(self, session_id: str | None = None):
+        section = self.show_section("sessions")
+        return section.open_form(session_id)
+
+    def save_now(self) -> None:
+        section = self.section_widgets.get("sessions")
+        if section is not None:
+            section.save_now()
