@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QMessageBox,
     QProgressBar,
     QProgressDialog,
@@ -343,6 +344,14 @@ def make_table(headers: list[str], parent: QWidget | None = None, name: str = ""
                stretch: bool = False) -> RowsTable:
     """A read-only, row-selecting list with compact rows: every list in the app looks alike."""
     return RowsTable(headers, parent, name, stretch)
+
+
+def notify(widget: QWidget, text: str, seconds: int = 10) -> None:
+    """Say in the main window's status bar that something was done (a file written, a status
+    changed): every such action answers, without a dialog to click away."""
+    window = widget.window()
+    if isinstance(window, QMainWindow):
+        window.statusBar().showMessage(text, seconds * 1000)
 
 
 def scroll_area(widget: QWidget) -> QScrollArea:

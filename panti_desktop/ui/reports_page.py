@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from ..errors import PantiError
 from ..i18n import _
 from ..reports.registry import REPORTS
-from .common import DateEdit, Worker, heading, open_file, run_busy, show_error
+from .common import DateEdit, Worker, heading, notify, open_file, run_busy, show_error
 
 
 class ReportsPage(QWidget):
@@ -101,6 +101,7 @@ class ReportsPage(QWidget):
 
         def done(out) -> None:
             self.last_report = out
+            notify(self, _("Report written: {path}").format(path=out))
             if open_after:
                 open_file(out)
 

@@ -316,3 +316,25 @@ def test_a_dashboard_item_opens_what_it_names(qtbot, window, ws, child):
     waiting.itemActivated.emit(waiting.item(0))
     tab = window.children_tabs.currentWidget()
     assert tab.child_id == child.id and tab.section_keys[tab.sections.currentRow()] == "plan"
+
+
+def test_submitting_and_approving_a_plan_and_writing_a_report_say_so(qtbot, team_ws, child, monkeypatch, tmp_path):
+    from datetime import date
+
+    _auto_dialog(monkeypatch, lambda d: d.form.set_value("review_date", "2027-01-10"))
+    monkeypatch.setattr("panti_desktop.ui.child_file.plan.confirm", lambda *a: True)
+    w = MainWindow(team_ws)
+    qtbot.addWidget(w)
+    tab = w.open_child(child.id)
+    plan_section = tab.show_section("plan")
+    plan_section.start_plan()
+    plan_section.inner.findChild(QPushButton, "submitPlan").click()
+    assert "submitted" in w.statusBar().currentMessage()
+    plan_section.inner.findChild(QPushButton, "approvePlan").click()
+    assert "approved" in w.statusBar().currentMessage()
+    worker = tab.write_progress_report(tmp_path / "r.pdf", {"start": date(2026, 1, 1), "end": date.today(),
+                                                            "full_identity": False, "password": None, "place": ""},
+                                       open_after=False)
+    with qtbot.waitSignal(worker.signals.finished, timeout=20_000):
+        pass
+    qtbot.waitUntil(lambda: str(tmp_path / "r.pdf") in w.statusBar().currentMessage())

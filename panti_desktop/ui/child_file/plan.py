@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from ...domain.vocab import PLAN_STATUSES
 from ...errors import PantiError
 from ...i18n import _
-from ..common import confirm, fmt_date, scroll_area, show_error
+from ..common import confirm, fmt_date, notify, scroll_area, show_error
 from .common import _columns, _group, _kind_title
 
 
@@ -145,6 +145,7 @@ class PlanSection(QWidget):
             show_error(self, exc)
             return
         self._child_changed()
+        notify(self, _("The plan was submitted; a manager approves it from the dashboard."))
 
     def approve(self) -> None:
         if not confirm(self, _("Approve plan"), _("Approve this plan? The approved content is kept as a version.")):
@@ -155,6 +156,7 @@ class PlanSection(QWidget):
             show_error(self, exc)
             return
         self._child_changed()
+        notify(self, _("The plan was approved; the approved content is kept as a version."))
 
     def revise(self) -> None:
         """An approved plan stays as its version; the working copy goes back to draft."""

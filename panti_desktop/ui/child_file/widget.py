@@ -25,7 +25,7 @@ from ...domain.vocab import LIFECYCLE_STATES
 from ...errors import PantiError
 from ...i18n import _
 from ...reports.registry import by_kind
-from ..common import Worker, confirm, fmt_date, has_module, open_file, run_busy, show_error
+from ..common import Worker, confirm, fmt_date, has_module, notify, open_file, run_busy, show_error
 from .assessment import AssessmentSection
 from .common import _kind_title
 from .history import HistorySection
@@ -221,6 +221,7 @@ class ChildFileWidget(OverviewPages, QWidget):
 
         def done(out) -> None:
             self.report_written = out
+            notify(self, _("Report written: {path}").format(path=out))
             if open_after:
                 open_file(out)
 
