@@ -29,8 +29,8 @@ class ReportsPage(QWidget):
         self.ws = ws
         lay = QVBoxLayout(self)
         lay.addWidget(heading(_("Reports"), self))
-        hint = QLabel(_("A child's progress report is made from the child's file (“Progress report (PDF)…”). "
-                        "Every report is recorded in the audit log and shows no child's name."), self)
+        hint = QLabel(_("A child's reports are made from the child's file (“{button}”). Every report is recorded in "
+                        "the audit log and shows no child's name.").format(button=_("Reports (PDF)…")), self)
         hint.setWordWrap(True)
         lay.addWidget(hint)
 

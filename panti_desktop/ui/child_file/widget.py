@@ -76,7 +76,9 @@ class ChildFileWidget(OverviewPages, QWidget):
         body = QHBoxLayout()
         self.sections = QListWidget(self)
         self.sections.setObjectName("sections")
-        self.sections.setFixedWidth(230)
+        # as wide as its longest title ("Ringkasan mingguan dan supervisi"), so none is cut
+        fm = self.sections.fontMetrics()
+        self.sections.setFixedWidth(max(230, fm.horizontalAdvance(_("Weekly summaries and supervision")) + 40))
         self.sections.setStyleSheet("QListWidget::item { padding: 5px 6px; }")
         self.sections.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget(self)
