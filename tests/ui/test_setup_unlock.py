@@ -168,3 +168,24 @@ def test_the_window_keeps_painting_while_the_key_is_derived(qtbot, ws, monkeypat
     assert len(seen) >= 5 and any(seen), seen  # blocked, it would not have fired once
     assert dialog.workspace is not None and dialog.busy.isHidden()
     dialog.workspace.close()
+
+
+def test_unlock_by_keyboard_alone(qtbot, ws):
+    """The dialog opens with the cursor in the passphrase; a wrong one and Enter says so and
+    keeps the cursor there; the right one and Enter opens the records. Shift+Tab reaches the name."""
+    dialog = UnlockDialog(ws.data_dir)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.passphrase.edit.hasFocus)
+    qtbot.keyClicks(dialog.passphrase.edit, "not the passphrase")
+    qtbot.keyClick(dialog.passphrase.edit, Qt.Key.Key_Return)
+    assert dialog.workspace is None and "wrong" in dialog.message.text().lower()
+    assert dialog.passphrase.edit.hasFocus() and dialog.passphrase.text() == ""
+    qtbot.keyClick(dialog.passphrase.edit, Qt.Key.Key_Backtab)
+    assert dialog.user.hasFocus()
+    qtbot.keyClick(dialog.user, Qt.Key.Key_Tab)
+    qtbot.keyClicks(dialog.passphrase.edit, ADMIN_PASS)
+    qtbot.keyClick(dialog.passphrase.edit, Qt.Key.Key_Return)
+    assert dialog.workspace is not None and dialog.result() == dialog.DialogCode.Accepted
+    dialog.workspace.close()
