@@ -13,6 +13,7 @@ from datetime import datetime
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
     QFormLayout,
     QGridLayout,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -67,6 +69,9 @@ class GoalRow(QWidget):
         self.rating.setObjectName(f"rating_{goal.id}")
         self.note = QLineEdit(self)
         self.note.setPlaceholderText(_("What changed for this goal?"))
+        self.note.setMinimumWidth(160)
+        self.rating.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.rating.setMinimumContentsLength(12)
         lay.addWidget(text, 0, 0, 1, 2)
         lay.addWidget(self.rating, 1, 0)
         lay.addWidget(self.note, 1, 1)
@@ -83,6 +88,27 @@ class GoalRow(QWidget):
         r = entry.get("rating")
         set_combo_code(self.rating, None if r is None else str(r))
         self.note.setText(entry.get("note") or "")
+
+
+class GrowingText(QPlainTextEdit):
+    """A text box as wide as the form that grows with what is written (up to a screenful), so a
+    sentence never hides behind a scroll bar of its own."""
+
+    MAX_LINES = 18
+
+    def __init__(self, parent=None, lines: int = 2):
+        super().__init__(parent)
+        self.min_lines = lines
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().documentLayout().documentSizeChanged.connect(lambda _size: self._fit())
+        self._fit()
+
+    def _fit(self) -> None:
+        lines = max(self.min_lines, min(self.MAX_LINES, int(self.document().size().height()) + 1))
+        height = self.fontMetrics().lineSpacing() * lines + 2 * self.frameWidth() + 10
+        if self.height() != height:
+            self.setFixedHeight(height)
 
 
 class SessionForm(QWidget):
@@ -139,7 +165,9 @@ class SessionForm(QWidget):
         outer.addLayout(head)
 
         inner = QWidget()
-        cols = QHBoxLayout(inner)
+        # Side by side where there is room; one column on a small laptop (1024×600), so that
+        # nothing needs a horizontal scroll bar (see resizeEvent).
+        self.cols = cols = QBoxLayout(QBoxLayout.Direction.LeftToRight, inner)
         left = QVBoxLayout()
         right = QVBoxLayout()
         cols.addLayout(left, 1)
@@ -204,18 +232,22 @@ class SessionForm(QWidget):
         right.addWidget(goals)
 
         notes = QGroupBox(_("What happened"), inner)
-        nform = QFormLayout(notes)
+        nlay = QVBoxLayout(notes)
         self.texts: dict[str, QPlainTextEdit] = {}
-        for name in TEXT_FIELDS:
-            edit = QPlainTextEdit(notes)
+        for name in TEXT_FIELDS:  # label above, the box full width, growing with what is written
+            edit = GrowingText(notes, lines=6 if name == "notes" else 2)
             edit.setObjectName(name)
             edit.setTabChangesFocus(True)
-            edit.setFixedHeight(62 if name != "notes" else 110)
             self.texts[name] = edit
-            nform.addRow(Session.field_label(name), edit)
+            label = QLabel(Session.field_label(name), notes)
+            label.setBuddy(edit)
+            nlay.addWidget(label)
+            nlay.addWidget(edit)
         right.addWidget(notes)
         right.addStretch(1)
-        outer.addWidget(scroll_area(inner), 1)
+        self.scroll = scroll_area(inner)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(self.scroll, 1)
 
         bottom = QHBoxLayout()
         self.status = QLabel(self)
@@ -259,6 +291,15 @@ class SessionForm(QWidget):
         for edit in self.texts.values():
             edit.textChanged.connect(self._edited)
         self.setFocusProxy(self.texts["notes"] if self.session_id else self.date)
+
+    TWO_COLUMNS_FROM = 860  # px of form width: below it the columns stack
+
+    def resizeEvent(self, event) -> None:
+        wide = event.size().width() >= self.TWO_COLUMNS_FROM
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.cols.direction() != direction:
+            self.cols.setDirection(direction)
+        super().resizeEvent(event)
 
     # values -----------------------------------------------------------------------------
 

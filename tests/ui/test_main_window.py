@@ -338,3 +338,41 @@ def test_submitting_and_approving_a_plan_and_writing_a_report_say_so(qtbot, team
     with qtbot.waitSignal(worker.signals.finished, timeout=20_000):
         pass
     qtbot.waitUntil(lambda: str(tmp_path / "r.pdf") in w.statusBar().currentMessage())
+
+
+def _horizontal_bars(widget) -> list[str]:
+    """Visible horizontal scroll bars of forms and pages (lists may scroll sideways by design)."""
+    from PySide6.QtWidgets import QAbstractItemView, QScrollArea
+
+    return [type(a).__name__ + ":" + (a.widget().objectName() or type(a.widget()).__name__)
+            for a in widget.findChildren(QScrollArea)
+            if a.isVisible() and a.horizontalScrollBar().isVisible() and not isinstance(a, QAbstractItemView)]
+
+
+def test_nothing_needs_a_horizontal_scroll_bar_at_1024_by_600(qtbot, team_ws, child):
+    """The small laptop: every page, the child's file and the session form fit sideways."""
+    from PySide6.QtWidgets import QApplication
+
+    ws = team_ws
+    ws.add_record("plan", {"child_id": child.id, "status": "approved", "start_date": "2026-02-10",
+                           "review_date": "2027-05-10"})
+    w = MainWindow(ws)
+    qtbot.addWidget(w)
+    w.resize(1024, 600)
+    w.show()
+    qtbot.waitExposed(w)
+    for key in w.page_keys:
+        w.show_page(key)
+        QApplication.processEvents()
+        assert _horizontal_bars(w) == [], key
+    tab = w.open_child(child.id)
+    for key in tab.section_keys:
+        tab.show_section(key)
+        QApplication.processEvents()
+        assert _horizontal_bars(w) == [], key
+    form = tab.open_session()
+    form.texts["notes"].setPlainText("Kunjungan rumah: ibu dan anak hadir. " * 20)
+    QApplication.processEvents()
+    assert _horizontal_bars(w) == [] and not tab.sections.isVisible()
+    assert form.texts["notes"].width() > 0.8 * form.scroll.viewport().width()  # notes use the whole width
+    assert form.texts["notes"].height() > 6 * form.texts["notes"].fontMetrics().lineSpacing()  # and grow

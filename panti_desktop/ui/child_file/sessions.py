@@ -15,6 +15,7 @@ class SessionsSection(QWidget):
     """The child's sessions, newest first; logging opens the session form in place."""
 
     changed = Signal()
+    writing = Signal(bool)  # a session form is open (the file's section list makes room for it)
 
     def __init__(self, ws, child_id: str, parent=None):
         super().__init__(parent)
@@ -76,6 +77,7 @@ class SessionsSection(QWidget):
         self.form.amend_requested.connect(lambda sid: self.open_form(amend_of=sid))
         self.form_layout.addWidget(self.form, 1)
         self.stack.setCurrentWidget(self.form_holder)
+        self.writing.emit(True)
         self.form.setFocus()
         return self.form
 
@@ -83,6 +85,7 @@ class SessionsSection(QWidget):
         self.save_now()
         self.refresh()
         self.stack.setCurrentIndex(0)
+        self.writing.emit(False)
 
     def save_now(self) -> None:
         if self.form is not None and getattr(self.form, "is_dirty", False):

@@ -162,7 +162,10 @@ class ChildFileWidget(OverviewPages, QWidget):
             self._add("offence", _("Offence and victims"), Section(ws, cid, [("offence", {}), ("victim", {})]))
             self._add("assessment", _("Assessments"), AssessmentSection(ws, cid))
             self._add("plan", _("Rehabilitation plan"), PlanSection(ws, cid))
-            self._add("sessions", _("Sessions"), SessionsSection(ws, cid))
+            sessions = SessionsSection(ws, cid)
+            # writing a session on a small laptop: the section list steps aside until "back to the list"
+            sessions.writing.connect(lambda on: self.sections.setVisible(not on))
+            self._add("sessions", _("Sessions"), sessions)
             self._add("weekly", _("Weekly summaries and supervision"), Section(ws, cid, [
                 ("weekly_summary", {"defaults": {"author_id": ws.user.id}}), ("supervision", {}), ("fidelity", {})]))
             self._add("safety", _("Safety plan"), Section(ws, cid, [("safety_plan", {})]))
