@@ -62,6 +62,7 @@ def _language_from(argv: Sequence[str]) -> str | None:
 
 def _translate_argparse(lang: str) -> None:
     """argparse's own messages ("the following arguments are required") come from our catalogue."""
+    # only this function binds argparse to the catalogue
     import gettext
 
     from ..i18n import DOMAIN
@@ -95,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_("Cancelled."), file=sys.stderr)
         return EXIT_FAILED
     except sqlite3.DatabaseError as exc:  # met on a connection of its own (import, backup)
+        # the workspace loads only to map a storage error
         from ..workspace import storage_error
 
         mapped = storage_error(exc)

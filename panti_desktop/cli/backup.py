@@ -17,6 +17,7 @@ def _backup_secrets(args) -> dict:
 
 
 def cmd_backup(args) -> int:
+    # the backup code (store, cryptography) loads only for this command
     from .. import backup
 
     if not args.out:
@@ -32,6 +33,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_backup_verify(args) -> int:
+    # the backup code (store, cryptography) loads only for this command
     from .. import backup
 
     info = backup.verify_backup(Path(args.file), **_backup_secrets(args), stage_in=_data_dir(args))
@@ -43,6 +45,7 @@ def cmd_backup_verify(args) -> int:
 
 
 def cmd_restore(args) -> int:
+    # the backup code (store, cryptography) loads only for this command
     from .. import backup
     from ..workspace import Workspace
 

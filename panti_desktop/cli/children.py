@@ -22,6 +22,7 @@ from .common import (
 
 
 def cmd_demo(args) -> int:
+    # the demo generator and the workspace load only for this command
     from .. import demo
     from ..workspace import Workspace
 
@@ -119,6 +120,7 @@ def cmd_child_show(args) -> int:
                 },
             })
             return EXIT_OK
+        # the record types load only for the printed view
         from ..domain.records import Child
 
         child = Child.from_dict(cf.child.data)
@@ -160,9 +162,11 @@ def _parse_assignments(items: Sequence[str]) -> dict:
 
 
 def cmd_child_update(args) -> int:
+    # the record types load only for this command
     from ..domain.records import RECORD_TYPES
 
     changes = _parse_assignments(args.assignments)
+    # only to list the child's fields
     import dataclasses
 
     known = {f.name for f in dataclasses.fields(RECORD_TYPES["child"])}

@@ -56,6 +56,7 @@ def _user(args) -> str:
 
 
 def _open(args):
+    # the workspace (store, cryptography) loads only when a command runs
     from ..workspace import Workspace
 
     user = _user(args)
@@ -86,6 +87,7 @@ def _print_recovery(text: str) -> None:
 
 
 def _status_label(code: str) -> str:
+    # the vocabularies load only when a label is printed
     from ..domain.vocab import LIFECYCLE_STATES
 
     return LIFECYCLE_STATES.label(code) if code in LIFECYCLE_STATES else code

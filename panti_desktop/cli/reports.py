@@ -22,6 +22,7 @@ def _report_password(args) -> str | None:
 
 def cmd_report(args) -> int:
     """Any report of the registry but the Recovery Kit (see reports/registry.py)."""
+    # the field parsers load only when a report runs
     from ..domain.fields import parse_date
 
     report = REPORTS[args.report]
@@ -43,6 +44,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_report_recovery_kit(args) -> int:
+    # the workspace (store, cryptography) loads only when a command runs
     from ..workspace import Workspace
 
     key = _secret("PANTI_RECOVERY_KEY", _("Recovery key: "))

@@ -18,6 +18,7 @@ def _retention_due_now(item) -> str:
 
 
 def cmd_retention_list(args) -> int:
+    # retention (store, cryptography) loads only for this command
     from .. import retention
 
     with _open(args) as ws:
@@ -38,6 +39,7 @@ def cmd_retention_list(args) -> int:
                         "{kinds}.").format(no=i.register_no,
                                            kinds=", ".join(retention.kind_label(k) for k in i.kinds_due)))
                 print(_("The rest is kept: {kinds}.").format(kinds=retention.kept_text(i)))
+        # the backup code loads only for this note
         from ..backup import backups_holding_erased
 
         holding = backups_holding_erased(ws)
@@ -51,6 +53,7 @@ def cmd_retention_list(args) -> int:
 
 
 def cmd_retention_hold(args) -> int:
+    # retention (store, cryptography) loads only for this command
     from .. import retention
     from ..domain.fields import parse_date
 
@@ -62,6 +65,7 @@ def cmd_retention_hold(args) -> int:
 
 
 def cmd_retention_erase(args) -> int:
+    # retention (store, cryptography) loads only for this command
     from .. import retention
 
     with _open(args) as ws:
@@ -77,6 +81,7 @@ def cmd_retention_erase(args) -> int:
 
 
 def cmd_retention_rules(args) -> int:
+    # retention (store, cryptography) loads only for this command
     from .. import retention
 
     with _open(args) as ws:

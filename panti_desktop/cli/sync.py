@@ -10,6 +10,7 @@ from .common import EXIT_OK, _open, _Parser, _print_json, _progress_printer, _ta
 
 
 def cmd_contact_export(args) -> int:
+    # the sync code (store, cryptography) loads only for this command
     from ..sync import peers
 
     with _open(args) as ws:
@@ -21,6 +22,7 @@ def cmd_contact_export(args) -> int:
 
 
 def cmd_peer_add(args) -> int:
+    # the sync code (store, cryptography) loads only for this command
     from ..sync import peers
 
     card = peers.read_card(Path(args.file))
@@ -36,6 +38,7 @@ def cmd_peer_add(args) -> int:
 
 
 def cmd_peer_list(args) -> int:
+    # the sync code (store, cryptography) loads only for this command
     from ..sync import peers
 
     with _open(args) as ws:
@@ -50,6 +53,7 @@ def cmd_peer_list(args) -> int:
 
 
 def cmd_peer_revoke(args) -> int:
+    # the sync code (store, cryptography) loads only for this command
     from ..sync import peers
 
     with _open(args) as ws:
@@ -59,6 +63,7 @@ def cmd_peer_revoke(args) -> int:
 
 
 def cmd_export(args) -> int:
+    # the date parser and the sync code load only for this command
     from ..domain.fields import parse_date
     from ..sync import exchange
 
@@ -88,6 +93,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
+    # the sync code (store, cryptography) loads only for this command
     from ..sync import exchange
 
     with _open(args) as ws:
@@ -124,6 +130,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_conflicts_list(args) -> int:
+    # the sync code (store, cryptography) loads only for this command
     from ..sync import exchange
 
     with _open(args) as ws:
@@ -146,6 +153,7 @@ def cmd_conflicts_list(args) -> int:
 
 
 def cmd_conflicts_resolve(args) -> int:
+    # the sync code (store, cryptography) loads only for this command
     from ..sync import exchange
 
     with _open(args) as ws:
@@ -155,6 +163,7 @@ def cmd_conflicts_resolve(args) -> int:
 
 
 def cmd_sync_status(args) -> int:
+    # the sync code (store, cryptography) loads only for this command
     from ..sync import exchange
 
     with _open(args) as ws:
@@ -174,6 +183,7 @@ def cmd_sync_status(args) -> int:
 
 
 def cmd_sync_centres(args) -> int:
+    # the sync code (store, cryptography) loads only for this command
     from ..sync import hq
 
     with _open(args) as ws:

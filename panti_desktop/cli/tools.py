@@ -9,16 +9,19 @@ from .common import EXIT_OK, _data_dir
 
 def cmd_gui(args) -> int:
     """The desktop window (first-run wizard or unlock, then the main window)."""
+    # PySide6 is optional: look for it before importing Qt
     import importlib.util
 
     if importlib.util.find_spec("PySide6") is None:
         raise PantiError(_("The desktop window needs PySide6: pip install 'panti-desktop[gui]'."))
+    # Qt loads only for the window
     from ..ui.app import run
 
     return run(data_dir=_data_dir(args), lang=args.lang)
 
 
 def cmd_bench(args) -> int:
+    # the benchmark loads only for this command
     from .. import bench
 
     bench.run(args.scale, children=args.children, sessions_per_child=args.sessions_per_child,

@@ -17,6 +17,7 @@ from .common import (
 
 
 def cmd_init(args) -> int:
+    # the workspace (store, cryptography) loads only when a command runs
     from ..workspace import Workspace
 
     passphrase = _secret("PANTI_PASSPHRASE", _("New passphrase for {user}: ").format(user=args.admin), confirm=True)
@@ -46,6 +47,7 @@ def cmd_user_add(args) -> int:
 
 
 def cmd_user_passwd(args) -> int:
+    # the workspace (store, cryptography) loads only when a command runs
     from ..workspace import Workspace
 
     old = _secret("PANTI_PASSPHRASE", _("Current passphrase: "))
@@ -68,6 +70,7 @@ def cmd_user_remove(args) -> int:
 
 
 def cmd_user_list(args) -> int:
+    # the workspace (store, cryptography) loads only when a command runs
     from ..workspace import Workspace
 
     users = Workspace.list_users(_data_dir(args))
@@ -80,6 +83,7 @@ def cmd_user_list(args) -> int:
 
 
 def cmd_recover(args) -> int:
+    # the workspace (store, cryptography) loads only when a command runs
     from ..workspace import Workspace
 
     key = _secret("PANTI_RECOVERY_KEY", _("Recovery key: "))
@@ -93,6 +97,7 @@ def cmd_recover(args) -> int:
 
 
 def _role_label(code: str) -> str:
+    # the vocabularies load only when a label is printed
     from ..domain.vocab import ROLES
 
     return ROLES.label(code) if code in ROLES else code
