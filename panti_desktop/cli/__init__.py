@@ -1,0 +1,115 @@
+"""The command line: every operation an admin scripts, over the same workspace as the GUI.
+
+Exit codes: 0 success, 1 a refused or failed operation, 2 a usage error. Errors are
+one translated sentence on stderr, never a traceback.
+
+One module per command group, each with the `cmd_*` functions and a `register(sub)` that adds
+its parsers: vault (init, user, recover), children (demo, child), audit (verify, audit),
+backup (backup, restore), retention, reports, sync (contact, peer, export, import, conflicts,
+sync) and tools (gui, bench). common.py holds what they share; group modules import it and
+never each other. This module builds the parser from the groups and runs a command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import PantiError, UsageError
+from ..i18n import _, set_language
+from . import audit, backup, children, reports, retention, sync, tools, vault
+from .common import EXIT_FAILED, EXIT_USAGE, _Parser
+from .tools import cmd_gui
+
+log = logging.getLogger(__name__)
+
+
+# --- parser ----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="panti-desktop", description=_("Encrypted case records for child rehabilitation centres."))
+    p.add_argument("--version", action="version", version=f"panti-desktop {__version__}")
+    p.add_argument("--data-dir", metavar="DIR", help=_("the centre's data folder (default: PANTI_HOME or the platform data folder)"))
+    p.add_argument("--user", metavar="NAME", help=_("who you are (default: PANTI_USER)"))
+    p.add_argument("--lang", choices=["id", "en"], help=_("language of messages (default: id)"))
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    # each group adds its commands; this order is the order of --help
+    vault.register(sub)
+    children.register(sub)
+    audit.register(sub)
+    backup.register(sub)
+    retention.register(sub)
+    reports.register(sub)
+    sync.register(sub)
+    tools.register(sub)
+    return p
+
+
+def _language_from(argv: Sequence[str]) -> str | None:
+    for i, a in enumerate(argv):
+        if a == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def _translate_argparse(lang: str) -> None:
+    """argparse's own messages ("the following arguments are required") come from our catalogue."""
+    # only this function binds argparse to the catalogue
+    import gettext
+
+    from ..i18n import DOMAIN
+    from ..paths import resource
+
+    gettext.bindtextdomain(DOMAIN, str(resource("locale")))
+    gettext.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = lang
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = set_language(_language_from(argv))
+    _translate_argparse(lang)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            if getattr(args, "command", None) is None:
+                return cmd_gui(args)  # no command: the desktop window
+            parser.print_help()
+            return EXIT_USAGE
+        return args.func(args)
+    except UsageError as exc:
+        print(f"panti-desktop: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PantiError as exc:
+        print(f"panti-desktop: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(_("Cancelled."), file=sys.stderr)
+        return EXIT_FAILED
+    except sqlite3.DatabaseError as exc:  # met on a connection of its own (import, backup)
+        # the workspace loads only to map a storage error
+        from ..workspace import storage_error
+
+        mapped = storage_error(exc)
+        if mapped is None:
+            raise
+        log.warning("storage error: %s", exc)
+        print(f"panti-desktop: {mapped}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        log.debug("OS error", exc_info=True)
+        print(
+            "panti-desktop: "
+            + _("The operation failed: {error}").format(error=exc.strerror or exc),
+            file=sys.stderr,
+        )
+        return EXIT_FAILED

@@ -1,0 +1,217 @@
+"""Children's files: `demo` (a realistic demo centre) and `child list|show|add|update`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from ..errors import UsageError
+from ..i18n import _
+from .common import (
+    EXIT_OK,
+    _data_dir,
+    _open,
+    _Parser,
+    _print_json,
+    _print_recovery,
+    _status_label,
+    _table,
+)
+
+
+def cmd_demo(args) -> int:
+    # the demo generator and the workspace load only for this command
+    from .. import demo
+    from ..workspace import Workspace
+
+    data_dir = _data_dir(args)
+    if not Workspace.exists(data_dir):
+        user = args.user or os.environ.get("PANTI_USER") or "admin"
+        passphrase = os.environ.get("PANTI_PASSPHRASE") or demo.DEMO_PASSPHRASE
+        ws, recovery_text = Workspace.init(
+            data_dir, "DEMO", "Sentra Demo Handayani", user, passphrase, centre_type="sentra",
+            province="DKI Jakarta",
+        )
+        _print_recovery(recovery_text)
+        if not os.environ.get("PANTI_PASSPHRASE"):
+            print(_("Demo vault: user {user}, passphrase {passphrase}").format(user=user, passphrase=passphrase))
+    else:
+        ws = _open(args)
+    with ws:
+        def progress(stage: str, done: int, total: int) -> None:
+            if sys.stderr.isatty():
+                print(f"\r{stage}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
+
+        counts = demo.generate(ws, args.children, args.sessions_per_child, args.seed, progress=progress)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        print(
+            _("Demo data: {children} children, {sessions} sessions in {path}.").format(
+                children=counts.get("child", 0), sessions=counts.get("session", 0), path=data_dir
+            )
+        )
+        if not args.quiet:
+            _print_child_list(ws, limit=args.show)
+    return EXIT_OK
+
+
+def _print_child_list(ws, ids: list[str] | None = None, limit: int | None = None) -> None:
+    ids = ws.child_ids() if ids is None else ids
+    shown = ids if limit is None else ids[:limit]
+    rows = []
+    for child_id in shown:
+        r = ws.child_row(child_id)
+        rows.append([r.register_no, r.initials, "" if r.age is None else str(r.age), _status_label(r.status),
+                     ws.user_name(r.counsellor_id), r.last_session or "-", r.next_review or "-"])
+    print(_table(rows, [_("Register no."), _("Initials"), _("Age"), _("Status"), _("Counsellor"),
+                        _("Last session"), _("Next review")]))
+    if len(shown) < len(ids):
+        print(_("… and {n} more children.").format(n=len(ids) - len(shown)))
+
+
+def cmd_child_list(args) -> int:
+    with _open(args) as ws:
+        counsellor_id = None
+        if args.counsellor:
+            counsellor_id = ws.user_id(args.counsellor)
+        if args.search:
+            ids = ws.search_children(args.search, args.status, counsellor_id)
+        else:
+            ids = ws.child_ids(args.status, counsellor_id)
+        if args.json:
+            out = []
+            for child_id in ids:
+                r = ws.child_row(child_id)
+                out.append({
+                    "id": r.id, "register_no": r.register_no, "initials": r.initials, "age": r.age,
+                    "status": r.status, "counsellor": ws.user_name(r.counsellor_id),
+                    "intake_date": r.intake_date, "last_session": r.last_session, "next_review": r.next_review,
+                    "consent": r.consent,
+                })
+            _print_json(out)
+        else:
+            _print_child_list(ws, ids, args.limit)
+    return EXIT_OK
+
+
+def _record_json(rec) -> dict:
+    return {
+        **rec.data,
+        "_version": rec.version,
+        "_created_at": rec.created_at,
+        "_updated_at": rec.updated_at,
+    }
+
+
+def cmd_child_show(args) -> int:
+    with _open(args) as ws:
+        cf = ws.child_file(args.ref)
+        elig = cf.eligibility
+        if args.json:
+            _print_json({
+                "id": cf.child.id,
+                "child": _record_json(cf.child),
+                "sections": {k: [_record_json(r) for r in v] for k, v in cf.sections.items()},
+                "hidden_sections": cf.hidden,
+                "diversion_eligibility": None if elig is None else {
+                    "eligible": elig.eligible, "basis": list(elig.basis),
+                },
+            })
+            return EXIT_OK
+        # the record types load only for the printed view
+        from ..domain.records import Child
+
+        child = Child.from_dict(cf.child.data)
+        d = cf.child.data
+        print(f"{d.get('register_no')}  {child.initials()}  ({_status_label(d.get('status') or '')})")
+        print(_("Age: {age}").format(age=child.age_on(__import__('datetime').date.today())))
+        print(_("Intake date: {date}").format(date=d.get("intake_date") or "-"))
+        print(_("Counsellor: {name}").format(name=ws.user_name(d.get("counsellor_id")) or "-"))
+        print()
+        for name, recs in cf.sections.items():
+            if recs:
+                print(f"  {name}: {len(recs)}")
+        if cf.hidden:
+            print(_("Not shown (your role has no access): {sections}").format(sections=", ".join(cf.hidden)))
+        if elig is not None:
+            print()
+            print(_("Diversion eligibility:"), elig.summary())
+            for line in elig.basis:
+                print("  - " + line)
+    return EXIT_OK
+
+
+def _parse_assignments(items: Sequence[str]) -> dict:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise UsageError(_("Write each change as FIELD=VALUE: {item}").format(item=item))
+        key, value = item.split("=", 1)
+        key = key.strip()
+        value = value.strip()
+        if value.startswith(("[", "{")) or value in ("true", "false", "null"):
+            try:
+                out[key] = json.loads(value)
+                continue
+            except json.JSONDecodeError:
+                pass
+        out[key] = None if value == "" else value
+    return out
+
+
+def cmd_child_update(args) -> int:
+    # the record types load only for this command
+    from ..domain.records import RECORD_TYPES
+
+    changes = _parse_assignments(args.assignments)
+    # only to list the child's fields
+    import dataclasses
+
+    known = {f.name for f in dataclasses.fields(RECORD_TYPES["child"])}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise UsageError(_("Unknown field: {fields}").format(fields=", ".join(unknown)))
+    with _open(args) as ws:
+        rec = ws.update_child(args.ref, changes)
+    print(_("Child {no} was updated.").format(no=rec.data.get("register_no")))
+    return EXIT_OK
+
+
+def cmd_child_add(args) -> int:
+    with _open(args) as ws:
+        rec = ws.register_child(_parse_assignments(args.assignments))
+    print(_("Child registered with register number {no}.").format(no=rec.data.get("register_no")))
+    return EXIT_OK
+
+
+def register(sub) -> None:
+    """Add demo and child to the top-level commands."""
+    s = sub.add_parser("demo", help=_("fill the vault with a realistic demo centre (creates it if missing)"))
+    s.add_argument("--children", type=int, default=50)
+    s.add_argument("--sessions-per-child", type=int)
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--show", type=int, default=20, help=_("how many children to print afterwards"))
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(func=cmd_demo)
+
+    c = sub.add_parser("child", help=_("children's files")).add_subparsers(dest="child_command", metavar="ACTION", parser_class=_Parser)
+    s = c.add_parser("list", help=_("the caseload"))
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--status")
+    s.add_argument("--counsellor", metavar="NAME")
+    s.add_argument("--search", metavar="TEXT", help=_("name, nickname or register number"))
+    s.add_argument("--limit", type=int)
+    s.set_defaults(func=cmd_child_list)
+    s = c.add_parser("show", help=_("one child's file"))
+    s.add_argument("ref", metavar="REF")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_child_show)
+    s = c.add_parser("add", help=_("register a child: FIELD=VALUE ..."))
+    s.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
+    s.set_defaults(func=cmd_child_add)
+    s = c.add_parser("update", help=_("change fields of a child: REF FIELD=VALUE ..."))
+    s.add_argument("ref", metavar="REF")
+    s.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
+    s.set_defaults(func=cmd_child_update)

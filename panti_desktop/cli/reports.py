@@ -1,0 +1,80 @@
+"""PDF reports: `report KIND`, one subcommand per report of reports/registry.py."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import UsageError
+from ..i18n import _
+from ..reports.registry import REPORTS, cli_name
+from .common import EXIT_OK, _data_dir, _open, _Parser, _secret, _user
+
+
+def _report_password(args) -> str | None:
+    if not args.password_env:
+        return None
+    value = os.environ.get(args.password_env)
+    if not value:
+        raise UsageError(_("The environment variable {var} holds no password.").format(var=args.password_env))
+    return value
+
+
+def cmd_report(args) -> int:
+    """Any report of the registry but the Recovery Kit (see reports/registry.py)."""
+    # the field parsers load only when a report runs
+    from ..domain.fields import parse_date
+
+    report = REPORTS[args.report]
+    start = parse_date(getattr(args, "date_from", None), "from", "--from")
+    end = parse_date(getattr(args, "date_to", None), "to", "--to")
+    options: dict = {"password": _report_password(args)}
+    if report.period:
+        options.update(start=start, end=end)
+    if "full_identity" in report.options:
+        options["full_identity"] = args.full_identity
+    if "place" in report.options:
+        options["place"] = args.place
+    if "centre" in report.options:
+        options["centre"] = args.centre.upper() if args.centre else None
+    with _open(args) as ws:
+        out = report.build(ws, Path(args.out), getattr(args, "ref", None), **options)
+    print(_("Report written: {path}").format(path=out))
+    return EXIT_OK
+
+
+def cmd_report_recovery_kit(args) -> int:
+    # the workspace (store, cryptography) loads only when a command runs
+    from ..workspace import Workspace
+
+    key = _secret("PANTI_RECOVERY_KEY", _("Recovery key: "))
+    with Workspace.open_with_recovery(_data_dir(args), key, _user(args)) as ws:  # proves the key is this vault's
+        out = REPORTS["recovery-kit"].build(ws, Path(args.out), recovery_text=key)
+        ws.audit_event("print", detail="recovery kit")
+    print(_("Report written: {path}").format(path=out))
+    return EXIT_OK
+
+
+def register(sub) -> None:
+    """Add report, with one subcommand per report of the registry, to the top-level commands."""
+    rep = sub.add_parser("report", help=_("PDF reports")).add_subparsers(
+        dest="report_command", metavar="KIND", parser_class=_Parser)
+    for report in REPORTS.values():  # one subcommand per report of the registry
+        s = rep.add_parser(cli_name(report), help=report.help_text())
+        if report.scope == "child":
+            s.add_argument("ref", metavar="REF")
+        if report.period:
+            s.add_argument("--from", dest="date_from", metavar="DATE")
+            s.add_argument("--to", dest="date_to", metavar="DATE")
+        s.add_argument("--out", required=True, metavar="FILE")
+        if "full_identity" in report.options:
+            s.add_argument("--full-identity", action="store_true",
+                           help=_("include the full identity (recorded in the audit log)"))
+        if "password" in report.options:
+            s.add_argument("--password-env", metavar="VAR", help=_("encrypt the PDF with the password in this variable"))
+        if "place" in report.options:
+            s.add_argument("--place", default="", help=_("place written above the signatures"))
+        if "centre" in report.options:
+            s.add_argument("--centre", metavar="CODE", help=_("one centre only (at headquarters); all centres by default"))
+        s.set_defaults(func=cmd_report_recovery_kit if report.scope == "recovery" else cmd_report,
+                       report=report.name)
