@@ -14,6 +14,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from datetime import date
+from typing import ClassVar
 
 from PySide6.QtCore import (
     QDate,
@@ -22,9 +23,7 @@ from PySide6.QtCore import (
     QLocale,
     QObject,
     QRegularExpression,
-    QRunnable,
     Qt,
-    QThreadPool,
     QTranslator,
     Signal,
 )
@@ -489,23 +488,32 @@ def row(*widgets: QWidget) -> QHBoxLayout:
 
 
 def off_ui_thread(fn: Callable[[], object], busy: QWidget | None = None) -> object:
-    """Run `fn` (key derivation: Argon2id takes about a second by design) in a worker thread
-    while this one keeps painting, and return its result or raise its error.
+    """Run `fn` (key derivation: Argon2id takes about a second by design) in a thread beside
+    this one, which keeps painting, and return its result or raise its error.
 
     Input is held back meanwhile (nothing can be clicked twice); `busy`, when given, is
-    shown for the duration (an indeterminate progress bar)."""
+    shown for the duration (a moving bar)."""
     loop = QEventLoop()
     outcome: dict[str, object] = {}
-    worker = Worker(lambda _progress, _cancelled: fn())
-    # The signals are queued to this thread: they arrive inside loop.exec(), never before it.
-    worker.signals.finished.connect(lambda result: (outcome.setdefault("result", result), loop.quit()))
-    worker.signals.failed.connect(lambda exc: (outcome.setdefault("error", exc), loop.quit()))
+    done = _Signals()  # lives on this thread; the worker's emit is queued here, inside loop.exec()
+    done.finished.connect(loop.quit)
+
+    def work() -> None:
+        try:
+            outcome["result"] = fn()
+        except BaseException as exc:
+            outcome["error"] = exc
+        finally:
+            done.finished.emit(None)
+
+    thread = threading.Thread(target=work, name="panti-key", daemon=True)
     if busy is not None:
         busy.show()
     QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
     try:
-        worker.start()
+        thread.start()
         loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        thread.join()
     finally:
         QApplication.restoreOverrideCursor()
         if busy is not None:
@@ -537,21 +545,27 @@ class _Signals(QObject):
     failed = Signal(object)
 
 
-class Worker(QRunnable):
-    """Run `fn(progress, cancelled)` in the thread pool.
+class Worker:
+    """Run `fn(progress, cancelled)` in a thread of its own.
 
     `progress(done, total)` reports to the UI; `cancelled()` is true once `cancel()` was
     called. Results and errors come back as signals on the UI thread.
+
+    A plain Python thread, not a QRunnable in Qt's pool: the pool deletes a finished runnable
+    in its own thread while Python may still hold, and later delete, the same object. That
+    race crashed the process now and then (a segmentation fault after an unlock). Here each
+    worker is kept until its thread has ended and is then let go on the UI thread.
     """
 
     _running = 0
     _count_lock = threading.Lock()
+    _alive: ClassVar[set[Worker]] = set()
 
     def __init__(self, fn: Callable[[Callable[[int, int], None], Callable[[], bool]], object]):
-        super().__init__()
         self.fn = fn
-        self.signals = _Signals()
+        self.signals = _Signals()  # lives on the UI thread: what the thread emits is queued there
         self._cancel = False
+        self._thread: threading.Thread | None = None
 
     @classmethod
     def busy(cls) -> bool:
@@ -563,8 +577,6 @@ class Worker(QRunnable):
         self._cancel = True
 
     def run(self) -> None:
-        with Worker._count_lock:
-            Worker._running += 1
         try:
             result = self.fn(self.signals.progress.emit, lambda: self._cancel)
         except BaseException as exc:
@@ -575,6 +587,18 @@ class Worker(QRunnable):
             with Worker._count_lock:
                 Worker._running -= 1
 
+    def _ended(self, *_args) -> None:
+        """On the UI thread, after the result arrived: wait out the thread's last lines, let go."""
+        if self._thread is not None:
+            self._thread.join()
+        Worker._alive.discard(self)
+
     def start(self) -> Worker:
-        QThreadPool.globalInstance().start(self)
+        with Worker._count_lock:
+            Worker._running += 1
+        Worker._alive.add(self)
+        self.signals.finished.connect(self._ended)
+        self.signals.failed.connect(self._ended)
+        self._thread = threading.Thread(target=self.run, name="panti-worker", daemon=True)
+        self._thread.start()
         return self
