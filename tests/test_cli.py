@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -183,3 +185,36 @@ def test_bench_prints_every_operation_with_its_ratio(tmp_path):
     assert "child progress report, 200 sessions" in r.stdout and "centre statistics over" in r.stdout
     assert "restore a backup" in r.stdout
     assert list(tmp_path.iterdir()) == []  # the temporary vaults are gone
+
+
+def test_child_show_speaks_the_chosen_language(centre):
+    """The printed view names sections and dates as a person reads them; --json keeps stable keys."""
+    d, _ = centre
+    staff = {"PANTI_USER": "budi", "PANTI_PASSPHRASE": "budi-passphrase-1"}
+    ref = json.loads(run(["child", "list", "--json"], staff, d, check=0).stdout)[0]["register_no"]
+    text = run(["child", "show", ref], staff, d, check=0).stdout  # Indonesian by default
+    assert "Keluarga" in text and "family" not in text and "legal_track" not in text
+    assert "Sesi" in text  # among the sections the role cannot read
+    assert re.search(r"\d{4}-\d{2}-\d{2}", text) is None  # long dates, not ISO
+    english = run(["--lang", "en", "child", "show", ref], staff, d, check=0).stdout
+    assert "Family" in english and "Session" in english
+
+
+def test_a_missing_library_is_one_sentence_not_a_traceback(tmp_path):
+    """reportlab removed from an installation: `report` says what is missing, exit 1."""
+    code = textwrap.dedent("""
+        import sys
+        sys.modules["reportlab"] = None  # as if it were not installed
+        from panti_desktop.cli import main
+        sys.exit(main(["--lang", "en", "--data-dir", sys.argv[1], "report", "centre", "--out", "x.pdf"]))
+    """)
+    env = {**os.environ, "PANTI_USER": "admin", "PANTI_PASSPHRASE": ADMIN_PASS}
+    from panti_desktop.workspace import Workspace
+
+    from .conftest import FLOOR
+
+    Workspace.init(tmp_path / "v", "TST", "Sentra Uji", "admin", ADMIN_PASS, kdf=FLOOR)[0].close()
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "v")], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "A part of Panti is not installed (reportlab" in done.stderr

@@ -95,6 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("Cancelled."), file=sys.stderr)
         return EXIT_FAILED
+    except ModuleNotFoundError as exc:  # an installation without a library it needs
+        log.debug("missing module", exc_info=True)
+        print("panti-desktop: " + _("A part of Panti is not installed ({module}). Install Panti again with its "
+                                    "installer, or: pip install panti-desktop").format(module=exc.name or exc),
+              file=sys.stderr)
+        return EXIT_FAILED
     except sqlite3.DatabaseError as exc:  # met on a connection of its own (import, backup)
         # the workspace loads only to map a storage error
         from ..workspace import storage_error

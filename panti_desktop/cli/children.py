@@ -121,20 +121,27 @@ def cmd_child_show(args) -> int:
             })
             return EXIT_OK
         # the record types load only for the printed view
-        from ..domain.records import Child
+        from datetime import date
+
+        from ..dates import long_date
+        from ..domain.records import RECORD_TYPES, Child
+
+        def title(kind: str) -> str:  # what a person reads: "Keluarga", not "family"
+            return RECORD_TYPES[kind].TITLE.text() if kind in RECORD_TYPES else kind
 
         child = Child.from_dict(cf.child.data)
         d = cf.child.data
         print(f"{d.get('register_no')}  {child.initials()}  ({_status_label(d.get('status') or '')})")
-        print(_("Age: {age}").format(age=child.age_on(__import__('datetime').date.today())))
-        print(_("Intake date: {date}").format(date=d.get("intake_date") or "-"))
+        print(_("Age: {age}").format(age=child.age_on(date.today())))
+        print(_("Intake date: {date}").format(date=long_date(d.get("intake_date")) or "-"))
         print(_("Counsellor: {name}").format(name=ws.user_name(d.get("counsellor_id")) or "-"))
         print()
         for name, recs in cf.sections.items():
             if recs:
-                print(f"  {name}: {len(recs)}")
+                print(f"  {title(name)}: {len(recs)}")
         if cf.hidden:
-            print(_("Not shown (your role has no access): {sections}").format(sections=", ".join(cf.hidden)))
+            print(_("Not shown (your role has no access): {sections}").format(
+                sections=", ".join(title(k) for k in cf.hidden)))
         if elig is not None:
             print()
             print(_("Diversion eligibility:"), elig.summary())

@@ -322,6 +322,10 @@ def show_error(parent: QWidget | None, error: BaseException | str, title: str | 
         error = storage_error(error) or error  # the disk or another program: a sentence, not a traceback
     if isinstance(error, PantiError):
         box.setText(str(error))
+    elif isinstance(error, ModuleNotFoundError):  # an installation without a library it needs
+        box.setText(_("A part of Panti is not installed ({module}). Install Panti again with its installer, or: "
+                      "pip install panti-desktop").format(module=error.name or error))
+        log.error("missing module", exc_info=error)
     elif isinstance(error, BaseException):
         box.setText(_("An unexpected error occurred. Nothing already saved was lost."))
         box.setDetailedText("".join(traceback.format_exception(error)))

@@ -151,3 +151,15 @@ def test_qts_file_dialog_speaks_indonesian(qtbot, tmp_path):
     finally:
         set_language("en")
         app_mod.apply_language(app_mod.QApplication.instance())
+
+
+def test_a_missing_library_in_the_window_is_one_sentence(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from panti_desktop.ui import common
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append((box.text(), box.detailedText())) or 0)
+    common.show_error(None, ModuleNotFoundError("No module named 'reportlab'", name="reportlab"))
+    assert shown == [("A part of Panti is not installed (reportlab). Install Panti again with its installer, or: "
+                      "pip install panti-desktop", "")]
