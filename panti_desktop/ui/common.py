@@ -13,7 +13,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar
 
 from PySide6.QtCore import (
@@ -138,6 +138,20 @@ def has_module(name: str) -> bool:
 def fmt_date(value: str | date | None, lang: str | None = None, short: bool = False) -> str:
     """`2026-11-22` → "22 November 2026" (or "22 Nov 2026" when short); "" when empty."""
     return long_date(value, lang, short)
+
+
+def fmt_when(iso: str | None) -> str:
+    """A stored moment ("2026-12-02T03:38:12+00:00") as this laptop's local time, the way people
+    read it: "2 Desember 2026 10:38"; "" when empty."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return f"{fmt_date(moment.date())} {moment:%H:%M}"
 
 
 class DateEdit(QDateEdit):

@@ -38,6 +38,7 @@ from .common import (
     message_label,
     new_passphrase_rows,
     note_label,
+    notify,
     run_with_progress,
     scroll_area,
     show_error,
@@ -446,7 +447,14 @@ class SettingsPage(QWidget):
         self.backup_age.setRange(1, 365)
         self.backup_age.setValue(self.ws.backup_max_age_days)
         form.addRow(_("Warn when the last backup is older than (days)"), self.backup_age)
-        form.addRow(button_row(box, [(_("&Make a backup now"), "makeBackup", self.start_backup),
+        self.backup_saved = QLabel("", box)  # "Saved." after the button; cleared on the next change
+        self.backup_saved.setObjectName("backupSaved")
+        self.backup_saved.setStyleSheet("color: #1b5e20;")
+        form.addRow(self.backup_saved)
+        for signal in (self.backup_folder.textChanged, self.backup_keep.valueChanged, self.backup_age.valueChanged):
+            signal.connect(lambda *_a: self.backup_saved.setText(""))
+        form.addRow(button_row(box, [(_("Save these settings"), "saveBackupSettings", self.save_backup_settings),
+                                     (_("&Make a backup now"), "makeBackup", self.start_backup),
                                      (_("Check a backup file…"), "checkBackup", self._check_backup)]))
         form.addRow(note_label(_("A backup is encrypted as a whole: it opens only with an administrator's passphrase "
                                  "or the recovery key. To restore one, use: panti-desktop restore FILE."), box))
@@ -459,6 +467,24 @@ class SettingsPage(QWidget):
         if folder:
             self.backup_folder.setText(folder)
 
+    def save_backup_settings(self, quiet: bool = False) -> bool:
+        """Store the destination, how many backups to keep and the warning age (also done before
+        each backup); says so unless `quiet`."""
+        values = (("backup_folder", self.backup_folder.text().strip()),
+                  ("backup_keep", str(self.backup_keep.value())),
+                  ("backup_max_age_days", str(self.backup_age.value())))
+        try:
+            for key, value in values:
+                if self.ws.setting(key) != value:
+                    self.ws.set_setting(key, value)
+        except PantiError as exc:
+            show_error(self, exc)
+            return False
+        if not quiet:
+            notify(self, _("The backup settings were saved."))
+            self.backup_saved.setText(_("Saved."))
+        return True
+
     def start_backup(self) -> Worker | None:
         from .. import backup
 
@@ -466,13 +492,7 @@ class SettingsPage(QWidget):
         if not folder:
             show_error(self, _("Choose the folder to write the backup to first."))
             return None
-        try:
-            for key, value in (("backup_folder", folder), ("backup_keep", str(self.backup_keep.value())),
-                               ("backup_max_age_days", str(self.backup_age.value()))):
-                if self.ws.setting(key) != value:
-                    self.ws.set_setting(key, value)
-        except PantiError as exc:
-            show_error(self, exc)
+        if not self.save_backup_settings(quiet=True):
             return None
         main = self.window()
         if hasattr(main, "save_all"):

@@ -376,3 +376,14 @@ def test_nothing_needs_a_horizontal_scroll_bar_at_1024_by_600(qtbot, team_ws, ch
     assert _horizontal_bars(w) == [] and not tab.sections.isVisible()
     assert form.texts["notes"].width() > 0.8 * form.scroll.viewport().width()  # notes use the whole width
     assert form.texts["notes"].height() > 6 * form.texts["notes"].fontMetrics().lineSpacing()  # and grow
+
+
+def test_the_history_of_a_file_shows_local_long_dates(qtbot, window, ws, child):
+    import re
+
+    tab = window.open_child(child.id)
+    history = tab.show_section("history")
+    history.refresh()
+    text = " ".join(history.table.text(r, 0) for r in range(history.table.rowCount()))
+    assert history.table.rowCount() > 0 and re.search(r"\d{4}-\d{2}-\d{2}", text) is None
+    assert re.fullmatch(r"\d{1,2} \w+ \d{4} \d{2}:\d{2}", history.table.text(0, 0))

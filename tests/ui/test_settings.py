@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QLabel
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton
 
 from panti_desktop.errors import UnknownUser
 from panti_desktop.ui import settings as settings_mod
@@ -294,3 +294,17 @@ def test_a_managers_backup_banner_points_where_a_manager_can_go(qtbot, team_ws):
     admin_dash = Dashboard(team_ws)
     qtbot.addWidget(admin_dash)
     assert "Settings → Backup" in admin_dash.inner.findChild(QLabel, "backupWarning").text()
+
+
+def test_backup_settings_are_saved_by_their_own_button(qtbot, ws, tmp_path):
+    page = SettingsPage(ws)
+    qtbot.addWidget(page)
+    page.backup_folder.setText(str(tmp_path / "usb"))
+    page.backup_keep.setValue(4)
+    page.backup_age.setValue(10)
+    assert ws.setting("backup_keep") != "4"  # nothing is stored by typing alone
+    page.findChild(QPushButton, "saveBackupSettings").click()
+    assert (ws.setting("backup_folder"), ws.backup_keep, ws.backup_max_age_days) == (str(tmp_path / "usb"), 4, 10)
+    assert page.backup_saved.text() == "Saved."
+    page.backup_keep.setValue(5)
+    assert page.backup_saved.text() == ""  # a change not yet saved is not called saved

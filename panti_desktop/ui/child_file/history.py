@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from ...domain.records import RECORD_TYPES
 from ...errors import PermissionDenied
 from ...i18n import _
-from ..common import make_table
+from ..common import fmt_when, make_table
 from .common import _kind_title
 
 
@@ -28,18 +28,17 @@ class HistorySection(QWidget):
                    "read_clinical": _("read the clinical file"), "reveal_identity": _("showed the identity"),
                    "finalise": _("finalised"), "lifecycle": _("changed the status"), "print": _("printed"),
                    "export": _("exported"), "import": _("imported")}
-        rows = []
+        rows = []  # (stored moment, who, what, record type): sorted on the moment, shown as local time
         try:
             for e in self.ws.audit_entries(limit=500, child_id=self.child_id):
-                rows.append((e.at.replace("T", " ")[:16], e.user, actions.get(e.action, e.action),
+                rows.append((e.at, e.user, actions.get(e.action, e.action),
                              _kind_title(e.kind) if e.kind in RECORD_TYPES else ""))
         except PermissionDenied:
             for created_at, created_by, updated_at, updated_by, deleted, name in self.ws.record_dates(self.child_id):
-                rows.append((created_at.replace("T", " ")[:16], self.ws.user_name(created_by), actions["create"],
-                             _kind_title(name)))
+                rows.append((created_at, self.ws.user_name(created_by), actions["create"], _kind_title(name)))
                 if updated_at != created_at:
-                    rows.append((updated_at.replace("T", " ")[:16], self.ws.user_name(updated_by),
+                    rows.append((updated_at, self.ws.user_name(updated_by),
                                  actions["delete" if deleted else "update"], _kind_title(name)))
             rows.sort(reverse=True)
-        self.table.set_rows(rows)
+        self.table.set_rows([[fmt_when(at), *rest] for at, *rest in rows])
         self.table.resizeColumnsToContents()

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from ...i18n import _
-from ..common import DateEdit, fmt_date
+from ..common import DateEdit, fmt_when
 
 
 def _role_text(role: str) -> str:
@@ -21,7 +21,7 @@ def _scope_text(scope: str) -> str:
 
 
 def _when(iso: str | None) -> str:
-    return fmt_date(iso[:10]) + " " + iso[11:16] if iso else ""
+    return fmt_when(iso)
 
 
 def _period(parent: QWidget, name: str) -> tuple[QHBoxLayout, DateEdit, DateEdit]:
