@@ -415,8 +415,10 @@ class Workspace:
 
     def record_count(self, kind_name: str, child_id: str, where: str = "") -> int:
         """How many live records of a kind a child has (plaintext columns only, nothing opened)."""
+        k = kind(kind_name)
         self._require_kind(kind_name)
-        return len(self.records.rows(kind_name, "child_id = ?" + (f" AND ({where})" if where else ""), [child_id]))
+        return self.db.execute(f"SELECT COUNT(*) FROM {k.name} WHERE deleted = 0 AND child_id = ?"
+                               + (f" AND ({where})" if where else ""), [child_id]).fetchone()[0]
 
     def has_active_consent(self, child_id: str) -> bool:
         """Whether a parent's or guardian's consent is recorded and not withdrawn."""
@@ -452,9 +454,7 @@ class Workspace:
 
     def handed_on(self) -> set[str]:
         """Children whose latest transfer was from this centre: their files here are read-only."""
-        return {r[0] for r in self.db.execute(
-            "SELECT child_id FROM transfer t WHERE from_code = ? AND hlc = (SELECT MAX(hlc) FROM transfer "
-            "WHERE child_id = t.child_id)", [self.centre_code])}
+        return cases.handed_on(self.db, self.centre_code)
 
     # children -----------------------------------------------------------------------
 

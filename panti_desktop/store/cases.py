@@ -74,6 +74,13 @@ def transferred_away(db, centre_code: str, child_id: str | None) -> str | None:
     return None
 
 
+def handed_on(db, centre_code: str) -> set[str]:
+    """Every child whose latest transfer was from this centre (`transferred_away` for all at once)."""
+    return {r[0] for r in db.execute(
+        "SELECT child_id FROM transfer t WHERE from_code = ? AND hlc = (SELECT MAX(hlc) FROM transfer "
+        "WHERE child_id = t.child_id)", [centre_code])}
+
+
 # --- ended cases, erasure, compaction -------------------------------------------------------
 
 
