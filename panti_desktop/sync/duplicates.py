@@ -9,25 +9,14 @@ shows its flags, and a manager dismisses them there.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 
+from ..domain.names import similar_names
 from ..errors import IntegrityError
 from ..store.records import now_iso
 from .merge import Version
 
-
-def _fold(text: str | None) -> str:
-    return " ".join("".join(ch for ch in (text or "").lower() if ch.isalnum() or ch.isspace()).split())
-
-
-def similar_names(a: str | None, b: str | None) -> bool:
-    fa, fb = _fold(a), _fold(b)
-    if not fa or not fb:
-        return False
-    if fa == fb or fa in fb or fb in fa:
-        return True
-    return difflib.SequenceMatcher(None, fa, fb).ratio() >= 0.8
+__all__ = ["similar_names"]
 
 
 class _Registrations:
