@@ -32,7 +32,7 @@ from ..domain.records import RECORD_TYPES, record_from_dict
 from ..errors import PantiError, PermissionDenied, ValidationError
 from ..i18n import _, ngettext
 from ..store.hlc import version_string
-from ..store.ids import new_record_id
+from ..store.ids import record_id as new_record_id
 from ..store.records import now_iso
 from . import columns as C
 from .sheets import Sheet, read_sheet
@@ -324,9 +324,9 @@ def _read_row(ctx: _Context, sheet: Sheet, assigned: dict[int, str], plan: RowPl
                 data[kind][name] = C.cell_text(value)
             else:
                 data[kind][name] = value
-            cls = RECORD_TYPES[kind]
-            f = next(f for f in cls.__dataclass_fields__.values() if f.name == name)
-            data[kind][name] = normalise(f, data[kind][name])
+            if name in data[kind]:
+                f = RECORD_TYPES[kind].__dataclass_fields__[name]
+                data[kind][name] = normalise(f, data[kind][name])
         except C.CellError as exc:
             problem(str(exc))
         except ValidationError as exc:
