@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import sqlite3
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -244,9 +245,14 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
         return data["id"]
 
     def flush() -> None:
-        with ws.db.atomic():
-            for kind in list(batches):
-                ws.bulk_insert(kind, batches.pop(kind))
+        try:
+            with ws.db.atomic():
+                for kind in list(batches):
+                    ws.bulk_insert(kind, batches.pop(kind))
+        except sqlite3.IntegrityError:
+            # a seed makes the same ids every time: its children are here already
+            raise PantiError(_("This vault already holds the demo children of seed {seed}; nothing was added. "
+                               "Add more with another seed (--seed).").format(seed=seed)) from None
 
     for n in range(children):
         rng = g.rng

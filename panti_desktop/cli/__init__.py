@@ -4,7 +4,8 @@ Exit codes: 0 success, 1 a refused or failed operation, 2 a usage error. Errors 
 one translated sentence on stderr, never a traceback.
 
 One module per command group, each with the `cmd_*` functions and a `register(sub)` that adds
-its parsers: vault (init, user, recover), children (demo, child), audit (verify, audit),
+its parsers: vault (init, user, recover), children (demo, child), records (record), registers
+(import-register, export-sheet), audit (verify, audit),
 backup (backup, restore), retention, reports, sync (contact, peer, export, import, conflicts,
 sync) and tools (gui, bench). common.py holds what they share; group modules import it and
 never each other. This module builds the parser from the groups and runs a command.
@@ -13,6 +14,7 @@ never each other. This module builds the parser from the groups and runs a comma
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sqlite3
@@ -22,8 +24,8 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import PantiError, UsageError
 from ..i18n import _, set_language
-from . import audit, backup, children, reports, retention, sync, tools, vault
-from .common import EXIT_FAILED, EXIT_USAGE, _Parser
+from . import audit, backup, children, records, registers, reports, retention, sync, tools, vault
+from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _Parser
 from .tools import cmd_gui
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     # each group adds its commands; this order is the order of --help
     vault.register(sub)
     children.register(sub)
+    records.register(sub)
+    registers.register(sub)
     audit.register(sub)
     backup.register(sub)
     retention.register(sub)
@@ -111,6 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.warning("storage error: %s", exc)
         print(f"panti-desktop: {mapped}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:
+        # the reader went away (`child show … | head`): end quietly, as other Unix tools do;
+        # stdout goes to nothing so the interpreter's last flush does not fail again
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except OSError as exc:
         log.debug("OS error", exc_info=True)
         print(

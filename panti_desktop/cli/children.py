@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
+import argparse
 import os
 import sys
-from collections.abc import Sequence
 
-from ..errors import UsageError
 from ..i18n import _
 from .common import (
     EXIT_OK,
     _data_dir,
     _open,
+    _parse_assignments,
     _Parser,
     _print_json,
     _print_recovery,
+    _refuse_unknown_fields,
     _status_label,
     _table,
 )
@@ -39,6 +39,7 @@ def cmd_demo(args) -> int:
             print(_("Demo vault: user {user}, passphrase {passphrase}").format(user=user, passphrase=passphrase))
     else:
         ws = _open(args)
+    held = len(ws.child_ids())
     with ws:
         def progress(stage: str, done: int, total: int) -> None:
             if sys.stderr.isatty():
@@ -47,6 +48,8 @@ def cmd_demo(args) -> int:
         counts = demo.generate(ws, args.children, args.sessions_per_child, args.seed, progress=progress)
         if sys.stderr.isatty():
             print(file=sys.stderr)
+        if held:
+            print(_("The vault held {held} children already; the demo children were added to them.").format(held=held))
         print(
             _("Demo data: {children} children, {sessions} sessions in {path}.").format(
                 children=counts.get("child", 0), sessions=counts.get("session", 0), path=data_dir
@@ -69,6 +72,17 @@ def _print_child_list(ws, ids: list[str] | None = None, limit: int | None = None
                         _("Last session"), _("Next review")]))
     if len(shown) < len(ids):
         print(_("… and {n} more children.").format(n=len(ids) - len(shown)))
+
+
+def _count(text: str) -> int:
+    """A count given on the command line: a whole number, zero or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("“{value}” is not a whole number").format(value=text)) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(_("“{value}” is negative; give 0 or more").format(value=text))
+    return value
 
 
 def cmd_child_list(args) -> int:
@@ -150,36 +164,9 @@ def cmd_child_show(args) -> int:
     return EXIT_OK
 
 
-def _parse_assignments(items: Sequence[str]) -> dict:
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise UsageError(_("Write each change as FIELD=VALUE: {item}").format(item=item))
-        key, value = item.split("=", 1)
-        key = key.strip()
-        value = value.strip()
-        if value.startswith(("[", "{")) or value in ("true", "false", "null"):
-            try:
-                out[key] = json.loads(value)
-                continue
-            except json.JSONDecodeError:
-                pass
-        out[key] = None if value == "" else value
-    return out
-
-
 def cmd_child_update(args) -> int:
-    # the record types load only for this command
-    from ..domain.records import RECORD_TYPES
-
     changes = _parse_assignments(args.assignments)
-    # only to list the child's fields
-    import dataclasses
-
-    known = {f.name for f in dataclasses.fields(RECORD_TYPES["child"])}
-    unknown = sorted(set(changes) - known)
-    if unknown:
-        raise UsageError(_("Unknown field: {fields}").format(fields=", ".join(unknown)))
+    _refuse_unknown_fields("child", changes)
     with _open(args) as ws:
         rec = ws.update_child(args.ref, changes)
     print(_("Child {no} was updated.").format(no=rec.data.get("register_no")))
@@ -187,8 +174,10 @@ def cmd_child_update(args) -> int:
 
 
 def cmd_child_add(args) -> int:
+    data = _parse_assignments(args.assignments)
+    _refuse_unknown_fields("child", data)
     with _open(args) as ws:
-        rec = ws.register_child(_parse_assignments(args.assignments))
+        rec = ws.register_child(data)
     print(_("Child registered with register number {no}.").format(no=rec.data.get("register_no")))
     return EXIT_OK
 
@@ -196,10 +185,10 @@ def cmd_child_add(args) -> int:
 def register(sub) -> None:
     """Add demo and child to the top-level commands."""
     s = sub.add_parser("demo", help=_("fill the vault with a realistic demo centre (creates it if missing)"))
-    s.add_argument("--children", type=int, default=50)
-    s.add_argument("--sessions-per-child", type=int)
+    s.add_argument("--children", type=_count, default=50)
+    s.add_argument("--sessions-per-child", type=_count)
     s.add_argument("--seed", type=int, default=1)
-    s.add_argument("--show", type=int, default=20, help=_("how many children to print afterwards"))
+    s.add_argument("--show", type=_count, default=20, help=_("how many children to print afterwards"))
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(func=cmd_demo)
 
@@ -209,16 +198,20 @@ def register(sub) -> None:
     s.add_argument("--status")
     s.add_argument("--counsellor", metavar="NAME")
     s.add_argument("--search", metavar="TEXT", help=_("name, nickname or register number"))
-    s.add_argument("--limit", type=int)
+    s.add_argument("--limit", type=_count, metavar="N")
     s.set_defaults(func=cmd_child_list)
     s = c.add_parser("show", help=_("one child's file"))
     s.add_argument("ref", metavar="REF")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_child_show)
-    s = c.add_parser("add", help=_("register a child: FIELD=VALUE ..."))
+    s = c.add_parser("add", help=_("register a child: FIELD=VALUE ..."),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
+    s.fields_kind = "child"
     s.set_defaults(func=cmd_child_add)
-    s = c.add_parser("update", help=_("change fields of a child: REF FIELD=VALUE ..."))
+    s = c.add_parser("update", help=_("change fields of a child: REF FIELD=VALUE ..."),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("ref", metavar="REF")
     s.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
+    s.fields_kind = "child"
     s.set_defaults(func=cmd_child_update)

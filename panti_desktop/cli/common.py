@@ -13,6 +13,7 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import PantiError, UsageError
@@ -23,8 +24,18 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
+    # a record kind whose fields `--help` lists after the options (read from its declaration
+    # only when help is shown, so start-up does not load the record types)
+    fields_kind: str | None = None
+
     def error(self, message: str):  # argparse's own message, but our exit code and no usage dump
         raise UsageError(message)
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        if self.fields_kind:
+            text += "\n" + _fields_text(self.fields_kind) + "\n"
+        return text
 
 
 # --- input -----------------------------------------------------------------------------
@@ -77,6 +88,70 @@ def _table(rows: list[list[str]], headers: list[str]) -> str:
 
 
 # --- shared by several command groups --------------------------------------------------
+
+
+def _parse_assignments(items: Sequence[str]) -> dict:
+    """FIELD=VALUE words as a dict; a value in JSON form ([...], {...}, true, false, null) is
+    read as JSON (the field's check then refuses a list where one value belongs)."""
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise UsageError(_("Write each change as FIELD=VALUE: {item}").format(item=item))
+        key, value = item.split("=", 1)
+        key = key.strip()
+        value = value.strip()
+        if value.startswith(("[", "{")) or value in ("true", "false", "null"):
+            try:
+                out[key] = json.loads(value)
+                continue
+            except json.JSONDecodeError:
+                pass
+        out[key] = None if value == "" else value
+    return out
+
+
+def _settable_fields(kind: str) -> list[str]:
+    """The fields a person sets on a record of `kind` (the child it belongs to is given apart)."""
+    # the record types load only when fields are checked or listed
+    from ..domain.records import RECORD_TYPES
+
+    return [f for f in RECORD_TYPES[kind].field_names() if f != "child_id"]
+
+
+def _refuse_unknown_fields(kind: str, changes: dict) -> None:
+    unknown = sorted(set(changes) - set(_settable_fields(kind)))
+    if unknown:
+        raise UsageError(_("Unknown field: {fields} (see: record fields {kind})").format(
+            fields=", ".join(unknown), kind=kind))
+
+
+def _type_text(meta: dict) -> str:
+    kind = meta.get("type")
+    names = {"text": _("text"), "date": _("date YYYY-MM-DD"), "time": _("time HH:MM"), "int": _("whole number"),
+             "float": _("number"), "bool": _("yes/no"), "code": _("one code"), "codes": _("codes, comma-separated"),
+             "ref": _("id"), "strings": _("texts, separated by ;"), "list": _("JSON list"),
+             "dict": _("JSON object")}
+    text = names.get(kind, str(kind))
+    if kind in ("int", "float") and (meta.get("lo") is not None or meta.get("hi") is not None):
+        text += f" {meta.get('lo')}–{meta.get('hi')}"
+    return text
+
+
+def _fields_text(kind: str) -> str:
+    """Every field of a record kind: name, type, whether required, its label and allowed codes."""
+    from ..domain.records import RECORD_TYPES
+
+    cls = RECORD_TYPES[kind]
+    lines = [_("Fields of {title} ({kind}):").format(title=cls.TITLE.text(), kind=kind)]
+    for name in _settable_fields(kind):
+        meta = cls.field_meta(name)
+        required = " *" if meta.get("required") else ""
+        lines.append(f"  {name}{required}  [{_type_text(meta)}]  {cls.field_label(name)}")
+        vocab = meta.get("vocab")
+        if vocab is not None:
+            lines.append("      " + ", ".join(vocab.codes()))
+    lines.append(_("* required"))
+    return "\n".join(lines)
 
 
 def _print_recovery(text: str) -> None:

@@ -106,6 +106,11 @@ def normalise(f: dataclasses.Field, value: Any) -> Any:
     label = m["label"].text() if "label" in m else f.name
     if isinstance(value, str) and kind not in ("text",):
         value = value.strip()
+    if kind not in ("codes", "list", "strings", "dict") and isinstance(value, list | tuple | dict | set):
+        # one value belongs here: a list or an object (`full_name=["a","b"]`, `birth_date={}`)
+        # is refused, not stored as it came
+        raise ValidationError(_("{field} takes one value, not a list or a set of values.").format(field=label),
+                              field=f.name)
     if value == "" or value is None:
         if kind in ("codes", "list", "strings"):
             value = []
