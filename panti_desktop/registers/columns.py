@@ -216,7 +216,7 @@ def parse_date_cell(value: Any, today: date | None = None) -> str | None:
 
 
 def _serial(number: float) -> str:
-    if not 1 <= number <= 80_000:
+    if not 10_000 <= number <= 80_000:  # 1927–2119; a year alone (2010) is no serial
         raise CellError(_("“{value}” is not a date (write e.g. 12/03/2010 or 12 Maret 2010)").format(value=number))
     return (_EXCEL_EPOCH + timedelta(days=int(number))).isoformat()
 
