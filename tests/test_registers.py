@@ -16,7 +16,16 @@ import pytest
 from panti_desktop.errors import PantiError
 from panti_desktop.registers import columns as C
 from panti_desktop.registers.export import export_sheet
-from panti_desktop.registers.importing import FLAGGED, NEW, REFUSED, UNCHANGED, UPDATE, Mapping, apply_import, plan_import
+from panti_desktop.registers.importing import (
+    FLAGGED,
+    NEW,
+    REFUSED,
+    UNCHANGED,
+    UPDATE,
+    Mapping,
+    apply_import,
+    plan_import,
+)
 from panti_desktop.registers.sheets import decode_text, read_sheet, sniff_delimiter
 
 FIRST = "Rizki Bagus Dimas Fajar Andi Budi Arif Reza Yoga Ilham Rafi Farhan Aldi Putra Wahyu Galih Teguh Irfan Naufal Alif".split()

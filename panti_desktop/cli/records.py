@@ -138,7 +138,7 @@ def register(sub) -> None:
     s = r.add_parser("add", help=_("add a record to a child's file: KIND REF FIELD=VALUE ..."), formatter_class=raw)
     s.add_argument("kind", metavar="KIND")
     s.add_argument("ref", metavar="REF", help=_("the child: register number or id"))
-    s.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
+    s.add_argument("assignments", nargs="*", metavar="FIELD=VALUE")
     s.set_defaults(func=cmd_record_add)
     s = r.add_parser("update", help=_("change fields of a record: KIND ID FIELD=VALUE ..."), formatter_class=raw)
     s.add_argument("kind", metavar="KIND")
