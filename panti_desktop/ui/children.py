@@ -188,12 +188,19 @@ class ChildrenPage(QWidget):
         self.new_button = QPushButton(_("&New child…"), self)
         self.new_button.setObjectName("newChild")
         self.new_button.setVisible(ws.can_read("child"))
+        self.import_button = QPushButton(_("&Import register…"), self)
+        self.import_button.setObjectName("importRegister")
+        self.import_button.setVisible(ws.can_read("child"))
+        self.export_button = QPushButton(_("E&xport sheet…"), self)
+        self.export_button.setObjectName("exportSheet")
 
         top = QHBoxLayout()
         top.addWidget(self.search, 3)
         top.addWidget(self.status, 1)
         top.addWidget(self.counsellor, 1)
         top.addWidget(self.new_button)
+        top.addWidget(self.import_button)
+        top.addWidget(self.export_button)
 
         self.view = QTableView(self)
         self.view.setObjectName("childrenTable")
@@ -230,6 +237,8 @@ class ChildrenPage(QWidget):
         self.status.currentIndexChanged.connect(lambda _i: self.apply_filters())
         self.counsellor.currentIndexChanged.connect(lambda _i: self.apply_filters())
         self.new_button.clicked.connect(self.register_child)
+        self.import_button.clicked.connect(self.import_register)
+        self.export_button.clicked.connect(self.export_sheet)
         self.model.modelReset.connect(self._update_count)
         self._update_count()
 
@@ -264,3 +273,16 @@ class ChildrenPage(QWidget):
                 self.open_child.emit(dialog.saved_record.id)
         except PantiError as exc:
             show_error(self, exc)
+
+    def import_register(self) -> None:
+        from .registers import RegisterImportDialog
+
+        dialog = RegisterImportDialog(self.ws, self)
+        dialog.exec()
+        if dialog.result is not None:
+            self.model.reload()
+
+    def export_sheet(self) -> None:
+        from .registers import ExportSheetDialog
+
+        ExportSheetDialog(self.ws, self).exec()
