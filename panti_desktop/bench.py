@@ -289,6 +289,72 @@ def measure_reports(ws: Workspace, tmp: Path, repeats: int) -> list[Result]:
             Result(_("centre statistics over {n} children").format(n=n), stats_ms, stats_ms, None, 5000)]
 
 
+REGISTER_ROWS = 10_000
+REGISTER_SAMPLE = 1_000  # children registered one by one for the baseline (scaled to the register)
+
+
+def write_register(path: Path, rows: int) -> Path:
+    """A centre's register as people keep it: Indonesian headers, place and date of birth in one
+    cell, dates typed as text and as spreadsheet dates, codes in Indonesian words."""
+    import xlsxwriter
+
+    first = "Rizki Bagus Dimas Fajar Andi Budi Arif Reza Yoga Ilham Rafi Farhan Aldi Putra Wahyu".split()
+    last = "Pratama Saputra Setiawan Wijaya Nugroho Hidayat Kurniawan Santoso Firmansyah Ramadhan".split()
+    wb = xlsxwriter.Workbook(str(path))
+    sh = wb.add_worksheet("Register")
+    day = wb.add_format({"num_format": "dd/mm/yyyy"})
+    sh.write_row(0, 0, ["No. Reg", "Nama Lengkap", "TTL", "L/P", "Pendidikan", "Tgl Masuk", "Nama Ayah",
+                        "Struktur Keluarga", "No. Perkara"])
+    for i in range(rows):
+        born = date(2008 + i % 6, 1 + i % 12, 1 + i % 28)
+        sh.write_row(i + 1, 0, [f"REG-{i + 1:05d}", f"{first[i % 15]} {first[(i // 15) % 15]} {last[(i // 225) % 10]}",
+                                f"Jakarta, {born.strftime('%d/%m/%Y')}", "L", ["SD", "SMP", "SMA"][i % 3]])
+        sh.write_datetime(i + 1, 5, date(2024, 1 + i % 12, 1 + i % 28), day)
+        sh.write_row(i + 1, 6, [f"Bapak {last[i % 10]}", ["Utuh", "Cerai"][i % 2], f"LP/{i}/2024"])
+    wb.close()
+    return path
+
+
+def measure_register_import(tmp: Path, rows: int = REGISTER_ROWS) -> list[Result]:
+    """Importing a register of `rows` children (checked, then written in one transaction),
+    against registering the same children one by one through the workspace; and importing it
+    again (nothing changes) against the first import."""
+    from .registers.importing import apply_import, plan_import
+
+    path = write_register(tmp / "register.xlsx", rows)
+    imported, _r = Workspace.init(tmp / "import", "BENCH", "Bench", "admin", PASSPHRASE, kdf=KdfParams())
+    one_by_one, _r = Workspace.init(tmp / "one", "BENCH", "Bench", "admin", PASSPHRASE, kdf=KdfParams())
+    try:
+        t = time.perf_counter()
+        plan = plan_import(imported, path)
+        apply_import(imported, plan)
+        import_ms = (time.perf_counter() - t) * 1000
+        children = [dict(r.data["child"]) for r in plan.rows]
+        families = [dict(r.data.get("family", {})) for r in plan.rows]
+        legal = [dict(r.data.get("legal_track", {})) for r in plan.rows]
+        # one by one costs the same for each child (a transaction and audit entry per record):
+        # a sample of REGISTER_SAMPLE children, scaled to the register's length
+        sample = min(rows, REGISTER_SAMPLE)
+        t = time.perf_counter()
+        for c, f, lt in list(zip(children, families, legal, strict=True))[:sample]:
+            rec = one_by_one.register_child(c)
+            one_by_one.add_record("family", {**f, "child_id": rec.id})
+            one_by_one.add_record("legal_track", {**lt, "child_id": rec.id})
+        workspace_ms = (time.perf_counter() - t) * 1000 * rows / sample
+        t = time.perf_counter()
+        again = plan_import(imported, path)
+        apply_import(imported, again)
+        again_ms = (time.perf_counter() - t) * 1000
+    finally:
+        imported.close()
+        one_by_one.close()
+    return [Result(_("register import, {n} rows, against the workspace one by one (measured on {sample}, "
+                     "scaled)").format(n=rows, sample=sample),
+                   import_ms, workspace_ms),
+            Result(_("the same register imported again (nothing changes), against the first import"),
+                   again_ms, import_ms)]
+
+
 def _read_all(ws: Workspace) -> int:
     """Every record of every kind opened: what an export reads, on the unsealed side the baseline."""
     n = 0
@@ -406,7 +472,7 @@ def format_table(results: list[Result], with_cipher: bool) -> str:
 
 
 def run(scale: str = "centre", children: int | None = None, sessions_per_child: int | None = None,
-        repeats: int = 7, out=print, workdir: Path | None = None) -> list[Result]:
+        repeats: int = 7, out=print, workdir: Path | None = None, register_rows: int = REGISTER_ROWS) -> list[Result]:
     from . import demo
 
     default_children, default_sessions = SCALES[scale]
@@ -441,6 +507,7 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
             backup_results = measure_backup(sealed, tmp, max(1, min(repeats, 3)))
             report_results = measure_reports(sealed, tmp, max(1, min(repeats, 3)))
             sync_results = measure_sync(sealed, sides["plain"], tmp, max(1, min(repeats, 3)))
+            register_results = measure_register_import(tmp, register_rows) if register_rows else []
             sizes = {side: ws.db.execute("PRAGMA page_count").fetchone()[0]
                      * ws.db.execute("PRAGMA page_size").fetchone()[0] for side, ws in sides.items()}
         finally:
@@ -454,6 +521,10 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
     out("")
     out(_("Sync, against reading the same records unsealed (re-import: against the first import):"))
     out(format_table(sync_results, False))
+    if register_results:
+        out("")
+        out(_("Register import (import ms, baseline ms, ratio):"))
+        out(format_table(register_results, False))
     out("")
     out(_("Reports:"))
     for r in report_results:
@@ -464,4 +535,4 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
         sealed=sizes["sealed"] / 1e6, plain=sizes["plain"] / 1e6))
     if cipher_times is None:
         out(_("SQLCipher not measured: install the optional extra with pip install 'panti-desktop[sqlcipher]'."))
-    return results + backup_results + report_results + sync_results
+    return results + backup_results + report_results + sync_results + register_results

@@ -25,7 +25,7 @@ def cmd_bench(args) -> int:
     from .. import bench
 
     bench.run(args.scale, children=args.children, sessions_per_child=args.sessions_per_child,
-              repeats=args.repeats)
+              repeats=args.repeats, register_rows=args.register_rows)
     return EXIT_OK
 
 
@@ -39,4 +39,6 @@ def register(sub) -> None:
     s.add_argument("--children", type=int)
     s.add_argument("--sessions-per-child", type=int)
     s.add_argument("--repeats", type=int, default=7)
+    s.add_argument("--register-rows", type=int, default=10_000, metavar="N",
+                   help=_("rows of the register import measured (0: not measured)"))
     s.set_defaults(func=cmd_bench)
