@@ -3,7 +3,7 @@
 Hidden from the help: it is what the bundle build runs, and what support asks a centre
 to run when the app misbehaves after installation. In a temporary folder, with the
 offscreen Qt platform, it makes a vault, registers a child, logs and finalises a
-session, writes a progress report, exports a bundle to a second vault and imports it
+session, writes a progress report, exports the caseload as .xlsx and reads it back as a register, exports a bundle to a second vault and imports it
 there, opens and closes the main window, and checks the translations. It prints one
 line per check and exits 0, or 1 naming what failed. Nothing outside the temporary
 folder is touched; it holds only invented data and is deleted afterwards.
@@ -128,6 +128,16 @@ def _checks(r: _Run, tmp: Path) -> None:
         finally:
             hq.close()
 
+    def registers() -> None:
+        # xlsxwriter writes the sheet, python-calamine reads it back: both are in this build
+        from .registers.export import export_sheet
+        from .registers.importing import UNCHANGED, plan_import
+
+        path, n = export_sheet(state["ws"], "caseload", tmp / "caseload.xlsx", full_identity=True)
+        plan = plan_import(state["ws"], path)
+        if n != 1 or [r.action for r in plan.rows] != [UNCHANGED]:
+            raise RuntimeError(f"the exported caseload does not read back as the same register: {plan.summary()}")
+
     def window() -> None:
         from .ui.app import open_every_page  # Qt stays under ui/
 
@@ -138,5 +148,6 @@ def _checks(r: _Run, tmp: Path) -> None:
     if "ws" in state:
         r.check("progress report (PDF)", report)
         r.check("sync bundle export and import", sync)
+        r.check("spreadsheet export and register import", registers)
         r.check("main window opens and closes", window)
         state["ws"].close()

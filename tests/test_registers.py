@@ -398,6 +398,9 @@ def test_caseload_export_is_de_identified_typed_and_frozen(ws, tmp_path):
     rows = _sheet_rows(full)
     assert rows[4][1] == "Rizki Pratama"
     assert ws.audit_entries(limit=1)[0].detail.endswith("full identity")
+    # the full sheet reads back as the same register: labels to codes, typed dates, user names
+    plan = plan_import(ws, full, today=date(2026, 12, 1))
+    assert [r.action for r in plan.rows] == [UNCHANGED] * 29, plan.summary()
 
 
 def test_a_counsellor_exports_their_own_caseload_only(ws, tmp_path):

@@ -210,12 +210,13 @@ def saved_mapping(ws) -> Mapping | None:
 def assign_columns(header: list[str], mapping: Mapping | None) -> dict[int, str]:
     """Column index → target: the mapping's choice for a header it names, else the suggestion."""
     suggested = C.suggest(header)
+    chosen = {mapping.columns[name] for name in header if mapping is not None and name in mapping.columns}
     out: dict[int, str] = {}
     for i, name in enumerate(header):
         if mapping is not None and name in mapping.columns:
             if mapping.columns[name]:
                 out[i] = mapping.columns[name]
-        elif i in suggested and suggested[i] not in (mapping.columns.values() if mapping else ()):
+        elif i in suggested and suggested[i] not in chosen:  # the person's choice for another column wins
             out[i] = suggested[i]
     # one column per target: the first wins, the others are skipped
     seen: set[str] = set()
