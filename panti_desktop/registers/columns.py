@@ -10,6 +10,7 @@ vocabularies come from the record declarations (domain/records.py).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -117,6 +118,7 @@ def targets() -> dict[str, str]:
     return out
 
 
+@functools.cache
 def target_meta(target: str) -> dict:
     if target in SPECIAL:
         return {"type": target}
@@ -124,6 +126,7 @@ def target_meta(target: str) -> dict:
     return RECORD_TYPES[kind].field_meta(name)
 
 
+@functools.cache
 def _header_index() -> dict[str, str]:
     """Folded header → target: the forms above first, then each field's labels in both
     languages and its English key (the child's fields before its family's and legal track's)."""

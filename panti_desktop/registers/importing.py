@@ -239,6 +239,13 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+@dataclass
+class _Existing:
+    id: str
+    data: dict
+    version: str
+
+
 class _Context:
     """What the rows of one import share: users by name, register numbers already here."""
 
@@ -252,6 +259,20 @@ class _Context:
         self.imported = {r[0][len(_VERSION_PREFIX):]: r[1] for r in ws.db.execute(
             "SELECT key, value FROM setting WHERE key LIKE ?", [_VERSION_PREFIX + "%"])}
         self._births: dict[str, list[tuple[str, str]]] | None = None
+        self._rows: dict[str, dict[str, dict]] = {}  # kind → child id → its first live row
+
+    def existing(self, kind: str, child_id: str) -> _Existing | None:
+        """The child's record (kind "child") or its first family or legal track, opened; the
+        rows of a kind are read in one query the first time a row needs them."""
+        rows = self._rows.get(kind)
+        if rows is None:
+            rows = self._rows[kind] = {}
+            for row in self.ws.records.rows(kind, order_by="created_at"):
+                rows.setdefault(row["id"] if kind == "child" else row["child_id"], row)
+        row = rows.get(child_id)
+        if row is None:
+            return None
+        return _Existing(row["id"], self.ws.records.open_row(kind, row), version_string(row["hlc"], row["origin"]))
 
     def births(self) -> dict[str, list[tuple[str, str]]]:
         """Birth date → [(register number, full name)] of the children here (read once)."""
@@ -409,7 +430,6 @@ def plan_import(ws, path: Path, sheet: str | None = None, mapping: Mapping | Non
 
 def _decide(ctx: _Context, sh: Sheet, assigned: dict[int, str], row: RowPlan,
             seen_people: list[tuple[int, str, str]]) -> None:
-    ws = ctx.ws
     child = row.data["child"]
     existing = ctx.by_register.get(row.register_no or "")
     if existing is None:
@@ -439,14 +459,15 @@ def _decide(ctx: _Context, sh: Sheet, assigned: dict[int, str], row: RowPlan,
         return
     # an existing child: only what differs, and only where the app's record is as last imported
     row.child_id = existing[0]
-    current = ws.records.get("child", row.child_id)
+    current = ctx.existing("child", row.child_id)
+    if current is None:
+        raise PantiError(_("The record was not found."))
     records = {"child": current}
     for kind in ("family", "legal_track"):
         if kind in row.data or (kind == "family" and row.notes):
-            found = ws.records.for_child(kind, row.child_id, "created_at")
-            live = [r for r in found if not r.deleted]
-            if live:
-                records[kind] = live[0]
+            found = ctx.existing(kind, row.child_id)
+            if found is not None:
+                records[kind] = found
     for kind, rec in records.items():
         sheet_values = dict(row.data.get(kind, {}))
         if kind == "family" and row.notes:
