@@ -452,3 +452,12 @@ def test_sessions_export_needs_the_clinical_key(ws, tmp_path):
     ws.add_user("yanti", "staff", "yanti-passphrase-1", kdf=FLOOR)
     with Workspace.open(ws.data_dir, "yanti", "yanti-passphrase-1") as staff, pytest.raises(PermissionDenied):
         export_sheet(staff, "sessions", tmp_path / "s2.xlsx")
+
+
+def test_numbers_given_to_rows_without_one_pass_over_those_the_sheet_gives(ws, tmp_path):
+    year = date.today().year
+    rows = [["No. Reg", "Nama Anak"], ["", "Budi Santoso"], [f"TST-{year}-0001", "Andi Wijaya"]]
+    apply_import(ws, plan_import(ws, write_csv(tmp_path / "r.csv", rows, "utf-8-sig", ",")))
+    numbers = sorted(ws.child_data(i)["register_no"] for i in ws.child_ids())
+    assert numbers == [f"TST-{year}-0001", f"TST-{year}-0002"]
+    assert ws.child_data(ws.resolve_child(f"TST-{year}-0002"))["full_name"] == "Budi Santoso"

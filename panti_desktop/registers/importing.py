@@ -527,7 +527,8 @@ def apply_import(ws, plan: ImportPlan, good_rows_only: bool = False, refused_out
     versions: dict[str, str] = {}
     with ws.db.atomic():
         new_rows = [r for r in todo if r.action == NEW]
-        numbers = _register_numbers(ws, sum(1 for r in new_rows if not r.register_no))
+        numbers = _register_numbers(ws, sum(1 for r in new_rows if not r.register_no),
+                                    {r.register_no for r in plan.rows if r.register_no})
         batches: dict[str, list[dict]] = {"child": [], "family": [], "legal_track": []}
         for r in new_rows:
             child_id = new_record_id("child")
@@ -588,14 +589,23 @@ def mapping_for(plan: ImportPlan) -> Mapping:
     return Mapping(cols, dict(plan.mapping.values))
 
 
-def _register_numbers(ws, n: int):
-    """The next free register numbers of the year, as the app numbers a child it registers."""
+def _register_numbers(ws, n: int, taken: set[str]):
+    """The next free register numbers of the year, as the app numbers a child it registers,
+    passing over those the sheet itself gives other rows."""
     if n == 0:
         return iter(())
-    first = ws._next_register_no()
-    prefix, _sep, number = first.rpartition("-")
+    prefix, _sep, number = ws._next_register_no().rpartition("-")
     start = int(number)
-    return iter(f"{prefix}-{start + i:04d}" for i in range(n))
+
+    def numbers():
+        i = start
+        while True:
+            candidate = f"{prefix}-{i:04d}"
+            if candidate not in taken:
+                yield candidate
+            i += 1
+
+    return numbers()
 
 
 def write_refused(plan: ImportPlan, out: Path) -> Path:
