@@ -188,11 +188,14 @@ class ChildrenPage(QWidget):
         self.new_button = QPushButton(_("&New child…"), self)
         self.new_button.setObjectName("newChild")
         self.new_button.setVisible(ws.can_read("child"))
-        self.import_button = QPushButton(_("&Import register…"), self)
+        # short labels: the search keeps its width on a 1024×600 screen
+        self.import_button = QPushButton(_("&Import…"), self)
         self.import_button.setObjectName("importRegister")
+        self.import_button.setToolTip(_("Import the centre's register of children (.xlsx, .xls, .ods, .csv)"))
         self.import_button.setVisible(ws.can_read("child"))
-        self.export_button = QPushButton(_("E&xport sheet…"), self)
+        self.export_button = QPushButton(_("E&xport…"), self)
         self.export_button.setObjectName("exportSheet")
+        self.export_button.setToolTip(_("Spreadsheets for the ministry and the social office (.xlsx)"))
 
         top = QHBoxLayout()
         top.addWidget(self.search, 3)
