@@ -158,3 +158,29 @@ def test_a_closed_pipe_ends_quietly_and_demo_twice_refuses_in_one_sentence(tmp_p
     err = p.stderr.read().decode()
     assert p.wait() == 0, err
     assert "Broken pipe" not in err and "Traceback" not in err
+
+
+def test_import_register_with_a_mapping_file_and_a_bad_one(centre, tmp_path, capsys):
+    from .test_registers import write_csv
+
+    path = write_csv(tmp_path / "r.csv", [["Kode", "Anak", "Kelamin"], ["A-1", "Budi Santoso", "cowok"]],
+                     "cp1252", ";")
+    mapping = tmp_path / "m.json"
+    mapping.write_text(json.dumps({"columns": {"Kode": "child.register_no", "Anak": "child.full_name",
+                                               "Kelamin": "child.sex"},
+                                   "values": {"child.sex": {"cowok": "male"}}}), encoding="utf-8")
+    assert cli(centre, "import-register", str(path), "--mapping", str(mapping)) == 0
+    capsys.readouterr()
+    assert cli(centre, "child", "show", "A-1", "--json") == 0
+    assert json.loads(capsys.readouterr().out)["child"]["sex"] == "male"
+    mapping.write_text("{not json", encoding="utf-8")
+    assert cli(centre, "import-register", str(path), "--mapping", str(mapping)) == 1
+    assert "not valid JSON" in capsys.readouterr().err
+    assert cli(centre, "import-register", str(tmp_path / "missing.xlsx")) == 1
+    assert "does not exist" in capsys.readouterr().err
+    (tmp_path / "notes.txt.pdf").write_bytes(b"%PDF")
+    assert cli(centre, "import-register", str(tmp_path / "notes.txt.pdf")) == 1
+    assert "not a register" in capsys.readouterr().err
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    assert cli(centre, "import-register", str(tmp_path / "broken.xlsx")) == 1
+    assert "could not be read as a register" in capsys.readouterr().err
