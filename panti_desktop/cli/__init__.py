@@ -89,7 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cmd_gui(args)  # no command: the desktop window
             parser.print_help()
             return EXIT_USAGE
-        return args.func(args)
+        code = args.func(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a reader that went away is met here, inside the handlers below
+        return code
     except UsageError as exc:
         print(f"panti-desktop: {exc}", file=sys.stderr)
         return EXIT_USAGE
