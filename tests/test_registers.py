@@ -461,3 +461,19 @@ def test_numbers_given_to_rows_without_one_pass_over_those_the_sheet_gives(ws, t
     numbers = sorted(ws.child_data(i)["register_no"] for i in ws.child_ids())
     assert numbers == [f"TST-{year}-0001", f"TST-{year}-0002"]
     assert ws.child_data(ws.resolve_child(f"TST-{year}-0002"))["full_name"] == "Budi Santoso"
+
+
+def test_the_sheet_is_chosen_by_name(ws, tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Petunjuk"
+    wb.active.append(["Isi register di lembar berikutnya"])
+    sh = wb.create_sheet("Register")
+    for r in register_rows(3):
+        sh.append(r)
+    wb.save(tmp_path / "two.xlsx")
+    with pytest.raises(PantiError, match="names or register numbers"):
+        plan_import(ws, tmp_path / "two.xlsx")  # the first sheet holds no register
+    with pytest.raises(PantiError, match="no sheet named Anak"):
+        plan_import(ws, tmp_path / "two.xlsx", sheet="Anak")
+    plan = plan_import(ws, tmp_path / "two.xlsx", sheet="Register", today=date(2026, 12, 1))
+    assert plan.sheet.name == "Register" and plan.count(NEW) == 3
