@@ -46,7 +46,7 @@ def test_a_reader_that_dies_before_its_first_message_ends_the_import_and_release
         def run() -> None:
             try:
                 X.import_bundle(hq, path, read_beside=True)
-            except BaseException as exc:  # noqa: BLE001 - handed to the test
+            except BaseException as exc:
                 outcome["error"] = exc
 
         t = threading.Thread(target=run, daemon=True)
@@ -183,3 +183,164 @@ def test_bench_runs_on_a_cp1252_pipe(tmp_path):
     assert r.returncode == 0, r.stderr.decode("utf-8", "replace")[-2000:]
     out = r.stdout.decode("utf-8")
     assert "×" in out and ("✓" in out or "✗" in out)
+
+
+# --- backups, restores, reports on a locked or pulled file ---------------------------------
+
+
+def _locked(exc_cls=PermissionError):
+    exc = exc_cls(13, "The process cannot access the file because it is being used by another process")
+    exc.winerror = 32  # ERROR_SHARING_VIOLATION, as Windows reports it
+    return exc
+
+
+@pytest.fixture
+def backed_up(tmp_path):
+    from panti_desktop import backup
+    from panti_desktop.workspace import Workspace
+
+    from .conftest import ADMIN_PASS, FLOOR
+
+    ws, _key = Workspace.init(tmp_path / "vault", "WIN", "Sentra Jendela", "admin", ADMIN_PASS, kdf=FLOOR)
+    ws.register_child({"full_name": "Budi", "birth_date": "2011-03-04", "intake_date": "2026-01-05"})
+    info = backup.create_backup(ws, tmp_path / "stick")
+    yield ws, info
+    ws.close()
+
+
+def _folder(path):
+    return {p.relative_to(path).as_posix(): (p.read_bytes() if p.is_file() else None) for p in path.rglob("*")}
+
+
+def test_a_restore_whose_second_move_fails_leaves_the_folder_as_it_was(backed_up, tmp_path, monkeypatch):
+    from panti_desktop import backup
+
+    from .conftest import ADMIN_PASS
+
+    ws, info = backed_up
+    live = ws.data_dir
+    ws.register_child({"full_name": "Agus", "birth_date": "2012-03-04", "intake_date": "2026-02-05"})
+    ws.close()
+    before = _folder(live)
+    moves: list = []
+    real_move = files._move
+
+    def held_open(src, dst):  # the window (or antivirus) holds the file the second move replaces
+        if (src, dst) not in moves:
+            moves.append((src, dst))
+        if (src, dst) == moves[min(1, len(moves) - 1)] and len(moves) >= 2:
+            raise _locked()
+        real_move(src, dst)
+
+    monkeypatch.setattr(files, "_move", held_open)
+    monkeypatch.setattr(files, "RETRY_SECONDS", 0.3)
+    with pytest.raises(PantiError, match="Nothing was changed"):
+        backup.restore_backup(info.path, live, passphrase=ADMIN_PASS)
+    assert len(moves) >= 2
+    assert _folder(live) == before  # centre.db where it was, byte for byte; no replaced-* or stage left
+    monkeypatch.setattr(files, "_move", real_move)
+    result = backup.restore_backup(info.path, live, passphrase=ADMIN_PASS)
+    assert (result.replaced / "centre.db").read_bytes() == before["centre.db"]
+
+
+def test_a_briefly_locked_file_is_renamed_once_the_lock_is_gone(tmp_path, monkeypatch):
+    src, dst = tmp_path / "new", tmp_path / "old"
+    src.write_text("new")
+    dst.write_text("old")
+    calls: list = []
+    real_move = files._move
+
+    def scanned(a, b):  # antivirus holds the new file for its first look
+        calls.append(a)
+        if len(calls) < 3:
+            raise _locked()
+        real_move(a, b)
+
+    monkeypatch.setattr(files, "_move", scanned)
+    files.replace(src, dst)
+    assert dst.read_text() == "new" and not src.exists() and len(calls) == 3
+
+
+def test_a_report_open_in_a_pdf_viewer_gets_one_sentence_and_the_old_file_stays(backed_up, tmp_path, monkeypatch):
+    from panti_desktop.reports.registry import REPORTS
+
+    ws, _info = backed_up
+    child = ws.child_ids()[0]
+    out = tmp_path / REPORTS["progress"].file_name("12/PSMP/XI/2026", "2026-12-02")
+    assert out.name == "laporan-12-PSMP-XI-2026-2026-12-02.pdf"
+    REPORTS["progress"].build(ws, out, child)
+    first = out.read_bytes()
+
+    def acrobat(a, b):
+        raise _locked()
+
+    monkeypatch.setattr(files, "_move", acrobat)
+    monkeypatch.setattr(files, "RETRY_SECONDS", 0.2)
+    with pytest.raises(files.FileInUse, match=r"laporan-12-PSMP-XI-2026-2026-12-02.pdf is open in another program"):
+        REPORTS["progress"].build(ws, out, child)
+    assert out.read_bytes() == first and [p.name for p in tmp_path.glob(".*partial")] == []
+
+
+def test_a_backup_to_a_pulled_stick_says_so(backed_up, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from panti_desktop import backup
+
+    ws, _info = backed_up
+
+    def gone(self, *a, **k):
+        raise FileNotFoundError(2, "The system cannot find the path specified")
+
+    monkeypatch.setattr(Path, "mkdir", gone)
+    with pytest.raises(PantiError, match="Is the USB stick plugged in"):
+        backup.create_backup(ws, str(tmp_path / "E") + os.sep)
+
+
+def test_the_lock_byte_page_of_a_database_over_1_gib_is_never_read(tmp_path, monkeypatch):
+    """Windows locks SQLite's bytes at 1 GiB mandatorily: reading them fails (WinError 33)."""
+    from panti_desktop.backup import pinned
+
+    page = 4096
+    db = tmp_path / "big.db"
+    with open(db, "wb") as f:  # sparse: 1 GiB + 3 pages, data around the lock-byte page
+        f.seek(pinned.PENDING_BYTE - page)
+        f.write(b"A" * page)
+        f.write(b"L" * page)  # never stored by SQLite; whatever is there must not be read
+        f.write(b"B" * page)
+        f.write(b"C" * page)
+    size = db.stat().st_size
+    assert size == pinned.PENDING_BYTE + 3 * page
+    real_preadv = os.preadv
+
+    def windows_preadv(fd, buffers, offset):
+        n = sum(len(b) for b in buffers)
+        if offset < pinned.PENDING_BYTE + 512 and offset + n > pinned.PENDING_BYTE:
+            exc = PermissionError(13, "The process cannot access the file because another process has locked "
+                                  "a portion of the file")
+            exc.winerror = 33
+            raise exc
+        return real_preadv(fd, buffers, offset)
+
+    monkeypatch.setattr(os, "preadv", windows_preadv)
+    chunk = 1 << 20
+    start = pinned.PENDING_BYTE - chunk + 2 * page  # a chunk that runs across the lock-byte page
+    buf = memoryview(bytearray(size - start))
+    fd = os.open(db, os.O_RDONLY)
+    try:
+        with pytest.raises(PermissionError):  # read as before, it fails
+            pinned._read_exact(fd, start, memoryview(bytearray(size - start)))
+        got = bytes(pinned._read_database(fd, start, buf, page))
+    finally:
+        os.close(fd)
+    lock = pinned.PENDING_BYTE - start
+    assert got[:lock - page] == bytes(lock - page)  # the sparse part
+    assert got[lock - page:lock] == b"A" * page
+    assert got[lock:lock + page] == bytes(page)  # the lock-byte page: zeros, as SQLite leaves it
+    assert got[lock + page:] == b"B" * page + b"C" * page
+    # a chunk wholly before or after the page is read as it is
+    small = memoryview(bytearray(page))
+    fd = os.open(db, os.O_RDONLY)
+    try:
+        assert bytes(pinned._read_database(fd, pinned.PENDING_BYTE + page, small, page)) == b"B" * page
+    finally:
+        os.close(fd)

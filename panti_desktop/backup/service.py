@@ -239,7 +239,8 @@ def restore_backup(path: Path, data_dir: Path, passphrase: str | None = None, re
         if counts != header["counts"]:
             raise IntegrityError(_("The records in the backup do not match its header."))
         if current.exists() and not allow_other_centre:
-            conn = sqlite3.connect(f"file:{current}?mode=ro", uri=True)
+            # not read-only: a read-only connection to a WAL database leaves -wal and -shm behind
+            conn = sqlite3.connect(str(current))
             try:
                 row = conn.execute("SELECT value FROM store_meta WHERE key = 'centre_id'").fetchone()
             finally:
