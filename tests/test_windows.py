@@ -344,3 +344,68 @@ def test_the_lock_byte_page_of_a_database_over_1_gib_is_never_read(tmp_path, mon
         assert bytes(pinned._read_database(fd, pinned.PENDING_BYTE + page, small, page)) == b"B" * page
     finally:
         os.close(fd)
+
+
+# --- the bundle: trimming, size, icon --------------------------------------------------------
+
+
+def _script(name):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("dest", "kept"), [
+    # Windows names (PySide6 wheels put the DLLs beside the package, plugins under plugins/)
+    ("PySide6\\Qt6Network.dll", False), ("PySide6\\Qt6Qml.dll", False), ("PySide6\\Qt6QuickWidgets.dll", False),
+    ("PySide6\\Qt6Pdf.dll", False), ("PySide6\\Qt6Svg.dll", False), ("PySide6\\opengl32sw.dll", False),
+    ("PySide6\\d3dcompiler_47.dll", False), ("PySide6\\plugins\\platforms\\qdirect2d.dll", False),
+    ("PySide6\\plugins\\tls\\qschannelbackend.dll", False), ("PySide6\\plugins\\imageformats\\qpdf.dll", False),
+    ("PySide6\\translations\\qtbase_de.qm", False),
+    ("PySide6\\Qt6Core.dll", True), ("PySide6\\Qt6Gui.dll", True), ("PySide6\\Qt6Widgets.dll", True),
+    ("PySide6\\plugins\\platforms\\qwindows.dll", True), ("PySide6\\plugins\\platforms\\qoffscreen.dll", True),
+    ("PySide6\\plugins\\styles\\qmodernwindowsstyle.dll", True), ("PySide6\\plugins\\imageformats\\qico.dll", True),
+    ("PySide6\\MSVCP140.dll", True), ("PySide6\\pyside6.abi3.dll", True),
+    # Linux names
+    ("PySide6/Qt/lib/libQt6Network.so.6", False), ("PySide6/Qt/plugins/platforms/libqwayland-egl.so", False),
+    ("PySide6/Qt/plugins/platforms/libqxcb.so", True), ("PySide6/Qt/lib/libQt6Widgets.so.6", True),
+    ("PySide6/Qt/translations/qtbase_fr.qm", False),
+    # ours
+    ("resources/locale/id/LC_MESSAGES/panti_desktop.mo", True), ("resources/icons/panti.ico", True),
+])
+def test_the_bundle_trims_windows_names_as_it_trims_linux_ones(dest, kept):
+    assert _script("bundle_trim").keep(dest) is kept
+
+
+def test_the_size_limit_is_checked_in_python(tmp_path):
+    size = _script("bundle_size")
+    folder = tmp_path / "panti-desktop"
+    (folder / "_internal" / "PySide6").mkdir(parents=True)
+    with open(folder / "_internal" / "PySide6" / "Qt6Gui.dll", "wb") as f:
+        f.truncate(3 * size.MB)  # sparse: counted by its size
+    (folder / "panti-desktop-cli.exe").write_bytes(b"MZ" * 1000)
+    lines: list[str] = []
+    assert size.check(folder, limit_mb=4, out=lines.append) == 3 * size.MB + 2000
+    assert "PySide6" in lines[1]
+    with pytest.raises(SystemExit, match="over the 2 MB limit"):
+        size.check(folder, limit_mb=2, out=lines.append)
+
+
+def test_the_icon_holds_every_size_windows_asks_for():
+    from pathlib import Path
+
+    from PIL import Image
+
+    ico = Path(__file__).resolve().parent.parent / "resources" / "icons" / "panti.ico"
+    sizes = _script("make_icon").ico_sizes(ico.read_bytes())
+    assert {16, 24, 32, 48, 256} <= set(sizes)
+    with Image.open(ico) as im:  # a second reader agrees: every image decodes at its size
+        assert {(s, s) for s in sizes} == set(im.info["sizes"])
+        im.size = (16, 16)
+        im.load()
+        assert im.size == (16, 16) and im.getpixel((8, 8))[3] > 0
