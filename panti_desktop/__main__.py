@@ -31,6 +31,9 @@ def _console_or_log() -> None:
         sys.stderr = stream
 
 
+PLATFORM_PROBE = "--self-test-platform"
+
+
 def main(argv: list[str] | None = None) -> int:
     _console_or_log()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -39,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         from .selftest import run
 
         return run()
+    if args[:1] == [PLATFORM_PROBE]:  # the self-test's second process: the native window platform
+        from .ui.app import native_platform
+
+        print(native_platform())
+        return 0
     from .cli import main as cli_main
 
     return cli_main(argv)

@@ -409,3 +409,51 @@ def test_the_icon_holds_every_size_windows_asks_for():
         im.size = (16, 16)
         im.load()
         assert im.size == (16, 16) and im.getpixel((8, 8))[3] > 0
+
+
+# --- smaller points: the log, drives --------------------------------------------------------
+
+
+def test_the_log_keeps_writing_while_a_second_window_holds_it(tmp_path, capsys):
+    import logging
+
+    from panti_desktop.applog import LogFile
+
+    handler = LogFile(tmp_path / "panti.log")
+    handler.maxBytes = 2000
+    held = {"on": True}
+    real_rotate = handler.rotate
+
+    def rotate(source, dest):  # Windows: the other window's handle forbids the rename
+        if held["on"]:
+            raise _locked()
+        real_rotate(source, dest)
+
+    handler.rotate = rotate
+    log = logging.getLogger("panti-test-rotation")
+    log.propagate = False
+    log.addHandler(handler)
+    try:
+        for i in range(100):
+            log.warning("line %03d %s", i, "x" * 40)
+        text = (tmp_path / "panti.log").read_text(encoding="utf-8")
+        assert all(f"line {i:03d}" in text for i in range(100))  # nothing lost, nothing printed
+        assert "Logging error" not in capsys.readouterr().err
+        held["on"] = False  # the other window closed: the next rotation goes through
+        for i in range(100, 200):
+            log.warning("line %03d %s", i, "x" * 40)
+        assert (tmp_path / "panti.log.1").exists()
+        assert (tmp_path / "panti.log").stat().st_size <= 2000
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+
+
+def test_only_removable_drives_are_offered_as_sticks(monkeypatch):
+    types = {"C:\\": 3, "D:\\": 3, "E:\\": 2, "F:\\": 4, "G:\\": 5}  # fixed, fixed, USB, network, DVD
+    monkeypatch.setattr(files, "WINDOWS", True)
+    monkeypatch.setattr(files, "_windows_drive_type", lambda root: types[root])
+    assert [r for r in ("C:/", "D:/", "E:/", "F:/", "G:/") if files.removable_drive(r)] == ["E:/"]
+    monkeypatch.setattr(files, "WINDOWS", False)
+    assert files.removable_drive("/media/budi/STICK") and files.removable_drive("/Volumes/STICK")
+    assert not files.removable_drive("/") and not files.removable_drive("/home")

@@ -46,6 +46,12 @@ from .rotation import backup_history, backup_name, backups_holding_erased, lates
 log = logging.getLogger(__name__)
 
 
+def folder_unusable(folder: Path, exc: OSError) -> PantiError:
+    """The sentence for a backup folder that cannot be made: most often a stick not plugged in."""
+    return PantiError(_("The backup folder {folder} cannot be used ({error}). Is the USB stick plugged in?").format(
+        folder=folder, error=exc.strerror or exc))
+
+
 def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
                   keep: int | None = None) -> BackupInfo:
     """Back the centre up to `dest` (a folder or a file name) and verify it; admins only.
@@ -64,8 +70,7 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
             target = dest if dest.suffix == SUFFIX else dest.with_name(dest.name + SUFFIX)
             target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # the stick was pulled, or its drive letter is gone
-        raise PantiError(_("The backup folder {folder} cannot be used ({error}). Is the USB stick plugged "
-                           "in?").format(folder=dest, error=exc.strerror or exc)) from exc
+        raise folder_unusable(dest, exc) from exc
     partial = target.with_name("." + target.name + ".partial")
     _master_id, master, unlockers = ws.vault.master_unlockers(ws.ring)
     master = bytearray(master)  # our own copy: wiped when done, the ring's stays
