@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from .selftest import PLATFORM_PROBE
+
 
 def _console_or_log() -> None:
     """Give print() and logging somewhere to write when there is no console."""
@@ -29,9 +31,6 @@ def _console_or_log() -> None:
         sys.stdout = stream
     if sys.stderr is None:
         sys.stderr = stream
-
-
-PLATFORM_PROBE = "--self-test-platform"
 
 
 def main(argv: list[str] | None = None) -> int:

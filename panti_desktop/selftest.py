@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 PASSPHRASE = "self-test passphrase 1"
+PLATFORM_PROBE = "--self-test-platform"  # the hidden argument of the platform check's second process
 
 
 class _Run:
@@ -59,8 +60,6 @@ def _no_display() -> bool:
 def native_platform(env: dict[str, str], timeout: float = 120) -> str:
     """Start Qt on the system's own platform plugin in a second process (this one already runs
     offscreen); its name, or RuntimeError with Qt's message."""
-    from .__main__ import PLATFORM_PROBE
-
     if getattr(sys, "frozen", False):
         cmd = [sys.executable, PLATFORM_PROBE]
     else:
