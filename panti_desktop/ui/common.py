@@ -392,10 +392,12 @@ def button_row(parent: QWidget, specs: list[tuple[str, str, Callable[[], object]
 
 
 def fixed_font(point_size: int = 0, bold: bool = False) -> QFont:
-    """The system's fixed-width font (Consolas on Windows, which has no font named "monospace";
-    DejaVu Sans Mono or Liberation Mono on Linux, Menlo on macOS): recovery keys and
-    fingerprints, where every character must be told apart and lined up."""
+    """A fixed-width font for recovery keys and fingerprints, where every character must be told
+    apart and lined up: Consolas where it exists (Windows has no font named "monospace", and
+    its default fixed font is Courier New), else the system's fixed font (DejaVu Sans Mono,
+    Menlo)."""
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setFamilies(["Consolas", font.family()])
     font.setStyleHint(QFont.StyleHint.TypeWriter)
     if point_size:
         font.setPointSize(point_size)
