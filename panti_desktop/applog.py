@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from . import files
 from .i18n import _, ngettext
 
 LOG_NAME = "panti.log"
@@ -173,7 +174,7 @@ def begin_session(data_dir: Path) -> list[AbnormalEnd]:
     tmp = mark.with_suffix(".tmp")
     tmp.write_text(json.dumps({"pid": os.getpid(), "started_at": datetime.now().isoformat(timespec="seconds")}),
                    encoding="utf-8")
-    os.replace(tmp, mark)
+    files.replace(tmp, mark)  # waits out a short antivirus lock on the new file
     return ended
 
 

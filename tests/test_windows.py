@@ -457,3 +457,18 @@ def test_only_removable_drives_are_offered_as_sticks(monkeypatch):
     monkeypatch.setattr(files, "WINDOWS", False)
     assert files.removable_drive("/media/budi/STICK") and files.removable_drive("/Volumes/STICK")
     assert not files.removable_drive("/") and not files.removable_drive("/home")
+
+
+def test_a_contact_card_is_never_written_to_a_device(tmp_path):
+    from panti_desktop.errors import ValidationError
+    from panti_desktop.sync import peers
+
+    ws = make_site(tmp_path, "SA")
+    try:
+        with pytest.raises(ValidationError, match="name of a device"):
+            peers.export_card(ws, tmp_path / "NUL.pantipeer")
+        assert not (tmp_path / "NUL.pantipeer").exists()
+        peers.export_card(ws, tmp_path / files.safe_file_name("NUL.pantipeer"))
+        assert peers.read_card(tmp_path / "_NUL.pantipeer")["code"] == "SA"
+    finally:
+        ws.close()
