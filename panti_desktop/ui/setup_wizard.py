@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.vocab import CENTRE_TYPES
 from ..errors import PantiError, ValidationError
-from ..files import safe_file_name
+from ..files import is_device_name, safe_file_name
 from ..i18n import _
 from ..workspace import check_passphrase_strength
 from .common import (
@@ -78,8 +78,20 @@ class CentrePage(QWizardPage):
         form.addRow(_("Province"), self.province)
         form.addRow(note_label(_("The code starts every register number (e.g. JKT1-2026-0001) and cannot be "
                                  "changed later."), self))
+        self.message = message_label(self)
+        form.addRow(self.message)
         self.registerField("centreCode*", self.code)
         self.registerField("centreName*", self.name)
+
+    def validatePage(self) -> bool:
+        """A code Windows takes for a device (NUL, CON, COM1) is refused before the next page."""
+        code = self.code.text().strip().upper()
+        if is_device_name(code):
+            self.message.setText(_("{code} is the name of a device on Windows; choose another centre code.").format(
+                code=code))
+            return False
+        self.message.setText("")
+        return True
 
 
 class AdminPage(QWizardPage):

@@ -1,4 +1,4 @@
-"""Recovery keys and fingerprints in a fixed-width font that exists on every platform."""
+"""Windows in the window: a fixed-width font that exists there, device names refused as centre codes."""
 
 from __future__ import annotations
 
@@ -20,3 +20,16 @@ def test_the_recovery_key_is_shown_in_it(qtbot):
     qtbot.addWidget(d)
     key = d.findChild(QLabel, "recoveryKey")
     assert QFontInfo(key.font()).fixedPitch() and key.font().families()[0] == "Consolas"
+
+
+def test_a_dos_device_name_is_refused_as_the_centre_code_on_its_page(qtbot, tmp_path):
+    from panti_desktop.ui.setup_wizard import SetupWizard
+
+    wizard = SetupWizard(tmp_path / "v")
+    qtbot.addWidget(wizard)
+    wizard.centre.code.setText("nul")
+    wizard.centre.name.setText("Sentra")
+    assert not wizard.centre.validatePage()
+    assert "NUL is the name of a device on Windows" in wizard.centre.message.text()
+    wizard.centre.code.setText("NULA")
+    assert wizard.centre.validatePage() and wizard.centre.message.text() == ""
