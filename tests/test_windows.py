@@ -472,3 +472,32 @@ def test_a_contact_card_is_never_written_to_a_device(tmp_path):
         assert peers.read_card(tmp_path / "_NUL.pantipeer")["code"] == "SA"
     finally:
         ws.close()
+
+
+def test_a_restore_that_cannot_put_the_files_back_says_where_the_data_is(backed_up, monkeypatch):
+    from pathlib import Path
+
+    from panti_desktop import backup
+
+    from .conftest import ADMIN_PASS
+
+    ws, info = backed_up
+    live = ws.data_dir
+    ws.close()
+    before = (live / "centre.db").read_bytes()
+    moved: list = []
+    real_move = files._move
+
+    def first_move_only(src, dst):  # the first move goes through, then every file stays locked
+        if moved:
+            raise _locked()
+        moved.append(dst)
+        real_move(src, dst)
+
+    monkeypatch.setattr(files, "_move", first_move_only)
+    monkeypatch.setattr(files, "RETRY_SECONDS", 0.1)
+    with pytest.raises(PantiError, match="not all files could be put back") as err:
+        backup.restore_backup(info.path, live, passphrase=ADMIN_PASS)
+    kept = Path(moved[0]).parent
+    assert kept.name.startswith("replaced-") and str(kept) in str(err.value)
+    assert (kept / "centre.db").read_bytes() == before  # nothing lost: the old database is where it says
