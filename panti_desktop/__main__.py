@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from .selftest import PLATFORM_PROBE
+
 
 def _console_or_log() -> None:
     """Give print() and logging somewhere to write when there is no console."""
@@ -39,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         from .selftest import run
 
         return run()
+    if args[:1] == [PLATFORM_PROBE]:  # the self-test's second process: the native window platform
+        from .ui.app import native_platform
+
+        print(native_platform())
+        return 0
     from .cli import main as cli_main
 
     return cli_main(argv)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from . import files
 from .i18n import _, ngettext
 
 LOG_NAME = "panti.log"
@@ -45,12 +46,20 @@ class LogFile(logging.handlers.RotatingFileHandler):
 
     `faulthandler` keeps the file's descriptor; before the file is renamed away it
     is pointed elsewhere (Windows cannot rename a file another handle holds), then
-    at the new file."""
+    at the new file. A second window on the same data folder holds the file too: on
+    Windows the rename then fails, and the file is kept and written on; rotation is tried
+    again once it has grown by another `maxBytes`."""
 
     def __init__(self, path: Path):
         super().__init__(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
         self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self._retry_at = 0  # after a failed rotation: the size at which to try again
         self._enable_faulthandler()
+
+    def shouldRollover(self, record) -> bool:
+        if self._retry_at and self.stream is not None and self.stream.tell() < self._retry_at:
+            return False
+        return bool(super().shouldRollover(record))
 
     def _enable_faulthandler(self) -> None:
         if self.stream is not None:
@@ -60,6 +69,11 @@ class LogFile(logging.handlers.RotatingFileHandler):
         faulthandler.disable()
         try:
             super().doRollover()
+            self._retry_at = 0
+        except OSError:  # another process holds the file (Windows): keep writing to it
+            if self.stream is None:
+                self.stream = self._open()
+            self._retry_at = self.stream.seek(0, os.SEEK_END) + self.maxBytes
         finally:
             self._enable_faulthandler()
 
@@ -160,7 +174,7 @@ def begin_session(data_dir: Path) -> list[AbnormalEnd]:
     tmp = mark.with_suffix(".tmp")
     tmp.write_text(json.dumps({"pid": os.getpid(), "started_at": datetime.now().isoformat(timespec="seconds")}),
                    encoding="utf-8")
-    os.replace(tmp, mark)
+    files.replace(tmp, mark)  # waits out a short antivirus lock on the new file
     return ended
 
 

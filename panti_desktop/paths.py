@@ -31,10 +31,20 @@ def portable_dir() -> Path | None:
     return here / "data" if (here / "portable").exists() else None
 
 
-def default_data_dir() -> Path:
-    """`PANTI_HOME` if set, else portable mode's folder, else the platform's per-user data folder.
+def machine_data_dir() -> Path:
+    """The data folder every account of this computer shares, once an administrator has made it
+    (`C:\\ProgramData\\panti\\panti-desktop` on Windows; see docs/windows.md)."""
+    from platformdirs import site_data_dir
 
-    Nothing is ever written beside the executable outside portable mode.
+    return Path(site_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def default_data_dir() -> Path:
+    """`PANTI_HOME` if set, else portable mode's folder, else the machine-wide folder if it
+    exists, else the platform's per-user data folder.
+
+    Nothing is ever written beside the executable outside portable mode, and the machine-wide
+    folder is never created here (an administrator makes it, with rights for every account).
     """
     env = os.environ.get("PANTI_HOME")
     if env:
@@ -42,6 +52,9 @@ def default_data_dir() -> Path:
     portable = portable_dir()
     if portable is not None:
         return portable
+    shared = machine_data_dir()
+    if shared.is_dir():
+        return shared
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, APP_AUTHOR))

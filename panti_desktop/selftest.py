@@ -4,14 +4,18 @@ Hidden from the help: it is what the bundle build runs, and what support asks a 
 to run when the app misbehaves after installation. In a temporary folder, with the
 offscreen Qt platform, it makes a vault, registers a child, logs and finalises a
 session, writes a progress report, exports the caseload as .xlsx and reads it back as a register, exports a bundle to a second vault and imports it
-there, opens and closes the main window, and checks the translations. It prints one
-line per check and exits 0, or 1 naming what failed. Nothing outside the temporary
+there, opens and closes the main window, and checks the translations. Unless Qt's
+platform is forced (`QT_QPA_PLATFORM`) or there is no display, a second process then
+starts Qt on the system's own platform plugin (`qwindows.dll` on Windows), so a bundle
+that lacks it fails here and not on a centre's laptop. It prints one line per check and
+exits 0, or 1 naming what failed. Nothing outside the temporary
 folder is touched; it holds only invented data and is deleted afterwards.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 PASSPHRASE = "self-test passphrase 1"
+PLATFORM_PROBE = "--self-test-platform"  # the hidden argument of the platform check's second process
 
 
 class _Run:
@@ -37,11 +42,41 @@ class _Run:
             for line in traceback.format_exception(exc)[-6:]:
                 self.out("     " + line.rstrip().replace("\n", "\n     "))
             return None
-        self.out(f"ok   {name} ({(time.perf_counter() - started) * 1000:.0f} ms)")
+        detail = f": {result}" if isinstance(result, str) else ""
+        self.out(f"ok   {name}{detail} ({(time.perf_counter() - started) * 1000:.0f} ms)")
         return result
 
 
+def _platform_env() -> dict[str, str]:
+    """The environment of the platform check: this one without the forced offscreen platform."""
+    return {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}
+
+
+def _no_display() -> bool:
+    return sys.platform.startswith(("linux", "freebsd")) and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def native_platform(env: dict[str, str], timeout: float = 120) -> str:
+    """Start Qt on the system's own platform plugin in a second process (this one already runs
+    offscreen); its name, or RuntimeError with Qt's message."""
+    if getattr(sys, "frozen", False):
+        cmd = [sys.executable, PLATFORM_PROBE]
+    else:
+        cmd = [sys.executable, "-m", "panti_desktop", PLATFORM_PROBE]
+        env = {**env, "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).resolve().parent.parent), *filter(None, [env.get("PYTHONPATH")])])}
+    r = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=timeout,
+                       env=env, stdin=subprocess.DEVNULL)
+    lines = r.stdout.strip().splitlines()
+    if r.returncode != 0 or not lines:
+        said = " | ".join(line.strip() for line in r.stderr.strip().splitlines()[-4:])
+        raise RuntimeError(f"Qt did not start on this system's window platform (exit {r.returncode}): {said}")
+    return lines[-1].strip()
+
+
 def run(out: Callable[[str], None] = print) -> int:
+    forced = os.environ.get("QT_QPA_PLATFORM")
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     os.environ.setdefault("PANTI_KDF_TARGET_MS", "0")
     from . import __version__
@@ -51,11 +86,24 @@ def run(out: Callable[[str], None] = print) -> int:
     r = _Run(out)
     with tempfile.TemporaryDirectory(prefix="panti-selftest-") as tmp:
         _checks(r, Path(tmp))
+    if forced:
+        out(f"--   native window platform: not checked (QT_QPA_PLATFORM={forced})")
+    elif _no_display():
+        out("--   native window platform: not checked (no display)")
+    else:
+        r.check("native window platform", lambda: _native(_platform_env()))
     if r.failed:
         out(f"self-test FAILED: {', '.join(r.failed)}")
         return 1
     out("self-test passed")
     return 0
+
+
+def _native(env: dict[str, str]) -> str:
+    name = native_platform(env)
+    if name in ("offscreen", "minimal"):
+        raise RuntimeError(f"Qt started on {name!r}, not on the system's own platform")
+    return name
 
 
 def _checks(r: _Run, tmp: Path) -> None:

@@ -21,6 +21,7 @@ from .domain import lifecycle
 from .domain.diversion import diversion_eligibility
 from .domain.records import RECORD_TYPES, Child, child_sections, record_from_dict
 from .errors import NotFound, PantiError, PermissionDenied, ValidationError, VaultError
+from .files import is_device_name
 from .i18n import _
 from .store import audit as audit_mod
 from .store import cases
@@ -143,6 +144,9 @@ class Workspace:
             raise ValidationError(
                 _("The centre code must be 1–12 letters or digits."), field="centre_code"
             )
+        if is_device_name(centre_code):  # NUL.pantipeer would be a device on Windows
+            raise ValidationError(_("{code} is the name of a device on Windows; choose another centre code.").format(
+                code=centre_code), field="centre_code")
         if not centre_name.strip():
             raise ValidationError(_("The centre name is required."), field="centre_name")
         path = cls.db_path(data_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -56,3 +57,42 @@ def test_a_windowed_app_without_console_writes_to_a_log(tmp_path, monkeypatch):
     print("hello from a windowed app")
     sys.stdout.flush()
     assert "hello from a windowed app" in (tmp_path / "logs" / "console.log").read_text(encoding="utf-8")
+
+
+def test_the_self_test_starts_qt_on_the_native_platform_unless_forced(monkeypatch):
+    """A bundle without its platform plugin (qwindows.dll) fails the self-test; a forced
+    platform or a machine without a display says the check was not made."""
+    lines: list[str] = []
+    monkeypatch.setattr(selftest, "_checks", lambda r, tmp: None)
+    monkeypatch.setattr(selftest, "_no_display", lambda: False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    # the platform Qt would load is missing: the check fails with Qt's own words
+    monkeypatch.setattr(selftest, "_platform_env", lambda: {**os.environ, "QT_QPA_PLATFORM": "qwindows-missing"})
+    assert selftest.run(lines.append) == 1
+    failed = next(line for line in lines if line.startswith("FAIL native window platform"))
+    assert "qwindows-missing" in failed
+    # Qt starts, but on a stand-in rather than the system's own platform: not passed either
+    lines.clear()
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setattr(selftest, "_platform_env", lambda: {**os.environ, "QT_QPA_PLATFORM": "minimal"})
+    assert selftest.run(lines.append) == 1 and any("not on the system's own platform" in line for line in lines)
+    # forced offscreen (the tests, CI): said, not checked
+    lines.clear()
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert selftest.run(lines.append) == 0
+    assert "--   native window platform: not checked (QT_QPA_PLATFORM=offscreen)" in lines
+
+
+def test_the_platform_probe_reports_the_platform_qt_started_on():
+    assert selftest.native_platform({**os.environ, "QT_QPA_PLATFORM": "offscreen"}) == "offscreen"
+
+
+def test_a_machine_wide_data_folder_is_used_once_an_administrator_made_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("PANTI_HOME", raising=False)
+    shared = tmp_path / "ProgramData" / "panti" / "panti-desktop"
+    monkeypatch.setattr(paths, "machine_data_dir", lambda: shared)
+    assert paths.default_data_dir() != shared and not shared.exists()  # never made here
+    shared.mkdir(parents=True)
+    assert paths.default_data_dir() == shared
+    monkeypatch.setenv("PANTI_HOME", str(tmp_path / "mine"))  # PANTI_HOME still comes first
+    assert paths.default_data_dir() == tmp_path / "mine"

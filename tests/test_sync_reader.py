@@ -134,11 +134,11 @@ def test_cancelled_or_with_its_reader_killed_an_import_changes_nothing(sites, tm
     assert _dump(beside.data_dir / "centre.db") == before and readers() == []
 
     class KilledReader(R._Drain):  # the reading process dies (out of memory, killed) as it starts
-        def __init__(self, conn):
+        def __init__(self, conn, *args):
             for p in readers():
                 p.kill()
                 p.join()
-            super().__init__(conn)
+            super().__init__(conn, *args)
 
     monkeypatch.setattr(R, "_Drain", KilledReader)
     with pytest.raises(PantiError, match="process reading it stopped"):

@@ -18,6 +18,7 @@ from .service import (
     STALE_STAGE_SECONDS,
     RestoreResult,
     create_backup,
+    folder_unusable,
     restore_backup,
     verify_backup,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "RestoreResult",
     "backups_holding_erased",
     "create_backup",
+    "folder_unusable",
     "restore_backup",
     "verify_backup",
 ]

@@ -9,7 +9,6 @@ a pulled stick or a byte the device changed leaves no file that looks complete.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -35,7 +34,7 @@ from .format import (
     _info,
     _open,
 )
-from .pinned import _RAW_LOCK, _raw_file, _read_exact
+from .pinned import _RAW_LOCK, _raw_file, _read_database
 
 SEGMENT = 64 << 20  # written, flushed, and then read back while the next part is written
 
@@ -88,7 +87,13 @@ class _DurableFile:
 
 def _flush(f, start: int, end: int) -> None:
     """Put bytes `start`..`end` of `f` on the device, and out of memory, so they are read back
-    from the device (a stick that lost them shows it), not from the page cache."""
+    from the device (a stick that lost them shows it), not from the page cache.
+
+    Windows has no way to drop a file's cached pages: there `fsync` (FlushFileBuffers) puts
+    the bytes on the device, but the read-back may be served from memory. What it then proves
+    is that the whole file was written and flushed without an error; the README and
+    docs/windows.md say so, and that `backup verify` after unplugging and replugging the
+    stick reads the device itself."""
     f.flush()
     os.fsync(f.fileno())
     if hasattr(os, "posix_fadvise"):
@@ -96,7 +101,7 @@ def _flush(f, start: int, end: int) -> None:
 
 
 def _write_verified(partial: Path, backup_id: bytes, master: bytearray, unlockers: list, db_file: Path, header: dict,
-                    progress: Progress | None, cancelled: Callable[[], bool] | None) -> None:
+                    progress: Progress | None, cancelled: Callable[[], bool] | None, page_size: int = 4096) -> None:
     """Encrypt the pinned database file into `partial`, flush it, and read it back from the device.
 
     The file is flushed every `SEGMENT` bytes, and a second thread reads back and decrypts
@@ -141,7 +146,7 @@ def _write_verified(partial: Path, backup_id: bytes, master: bytearray, unlocker
                     if cancelled is not None and cancelled():
                         raise Cancelled(_("Cancelled; nothing was changed."))
                     offset = i * CHUNK
-                    plain = _read_exact(fd, offset, plain_buf[:min(CHUNK, size - offset)])
+                    plain = _read_database(fd, offset, plain_buf[:min(CHUNK, size - offset)], page_size)
                     write_chunk(f, i + 1, plain, i == n_chunks - 1)
                     if f.tell() - flushed >= SEGMENT:
                         _flush(f, flushed, f.tell())
@@ -163,15 +168,6 @@ def _write_verified(partial: Path, backup_id: bytes, master: bytearray, unlocker
             progress(n_chunks + read["chunks"], n_chunks * 2)
     if "error" in read:
         raise read["error"]
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not every platform or file system allows it
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _read_back(path: Path, master: bytearray, backup_id: bytes, progress: Progress | None = None,

@@ -94,6 +94,29 @@ def _pinned(db_file: Path, readers: int = 1, tries: int = 40):
             reader.close()
 
 
+PENDING_BYTE = 0x40000000  # SQLite's lock-byte page starts here, 1 GiB into the file
+
+
+def _read_database(fd: int, offset: int, buf: memoryview, page_size: int) -> memoryview:
+    """`_read_exact` of the database file, without its lock-byte page.
+
+    SQLite never stores anything in the page at 1 GiB (its bytes are only locked, never
+    written); on Windows those locks are mandatory, so reading them while a connection opens
+    or closes fails (WinError 33). The page is given back as zeros, which is also what a
+    database restored from the backup holds there."""
+    end = offset + len(buf)
+    lock_start, lock_end = PENDING_BYTE, PENDING_BYTE + max(page_size, 512)
+    if end <= lock_start or offset >= lock_end:
+        return _read_exact(fd, offset, buf)
+    if offset < lock_start:
+        _read_exact(fd, offset, buf[:lock_start - offset])
+    first, last = max(offset, lock_start) - offset, min(end, lock_end) - offset
+    buf[first:last] = bytes(last - first)
+    if end > lock_end:
+        _read_exact(fd, lock_end, buf[lock_end - offset:])
+    return buf
+
+
 def _read_exact(fd: int, offset: int, buf: memoryview) -> memoryview:
     """Fill `buf` from `offset` of the file (no new buffer per chunk: a backup of a large
     database would otherwise fault in a gigabyte of fresh memory, slowly on a small laptop)."""

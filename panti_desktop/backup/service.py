@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 import tempfile
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .. import files
 from ..errors import IntegrityError, PantiError
 from ..i18n import _
 from ..paths import default_data_dir
@@ -36,10 +38,18 @@ from ..store.db import DB_NAME
 from ..store.schema import SCHEMA_VERSION
 from ..vault.keyring import wipe
 from .check import BACKUP_CHECKERS, _check_into, _check_sqlite, _counts
-from .durable import _fsync_dir, _write_verified
+from .durable import _write_verified
 from .format import CHUNK, FORMAT, SUFFIX, BackupInfo, Progress, _damaged, _decrypt_to, _info
 from .pinned import _pinned
 from .rotation import backup_history, backup_name, backups_holding_erased, latest_erasure, prune
+
+log = logging.getLogger(__name__)
+
+
+def folder_unusable(folder: Path, exc: OSError) -> PantiError:
+    """The sentence for a backup folder that cannot be made: most often a stick not plugged in."""
+    return PantiError(_("The backup folder {folder} cannot be used ({error}). Is the USB stick plugged in?").format(
+        folder=folder, error=exc.strerror or exc))
 
 
 def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
@@ -52,12 +62,15 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
     """
     ws.require_admin()
     dest = Path(dest)
-    if dest.is_dir() or str(dest).endswith(os.sep):
-        dest.mkdir(parents=True, exist_ok=True)
-        target = dest / backup_name(ws.centre_code)
-    else:
-        target = dest if dest.suffix == SUFFIX else dest.with_name(dest.name + SUFFIX)
-        target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if dest.is_dir() or str(dest).endswith(os.sep):
+            dest.mkdir(parents=True, exist_ok=True)
+            target = dest / backup_name(ws.centre_code)
+        else:
+            target = dest if dest.suffix == SUFFIX else dest.with_name(dest.name + SUFFIX)
+            target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # the stick was pulled, or its drive letter is gone
+        raise folder_unusable(dest, exc) from exc
     partial = target.with_name("." + target.name + ".partial")
     _master_id, master, unlockers = ws.vault.master_unlockers(ws.ring)
     master = bytearray(master)  # our own copy: wiped when done, the ring's stays
@@ -83,13 +96,14 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
                     "schema_version": SCHEMA_VERSION, "counts": counts, "size": size,
                     "chunks": max(1, -(-size // CHUNK)), "created_by": ws.user.name,
                 }
-                _write_verified(partial, backup_id, master, unlockers, db_file, header, progress, cancelled)
+                _write_verified(partial, backup_id, master, unlockers, db_file, header, progress, cancelled,
+                                page_size)
             finally:
                 checker.join()
         if "error" in checked:
             raise checked["error"]
-        os.replace(partial, target)  # only a file that was read back and checked gets the name
-        _fsync_dir(target.parent)
+        files.replace(partial, target)  # only a file that was read back and checked gets the name
+        files.fsync_dir(target.parent)
         info = _info(target, header)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -163,6 +177,47 @@ def _remove_stage(stage: Path) -> None:
         stage.rmdir()
 
 
+def _swap_in(stage: Path, data_dir: Path, current: Path) -> Path | None:
+    """Move the live database (and its log files) aside and the restored one in, as one step:
+    if any move fails (the window or antivirus holds a file), the moves done are undone in
+    reverse order and the folder is as it was; a data folder without `centre.db` would open
+    the first-run wizard. Returns the folder the replaced data was kept in."""
+    done: list[tuple[Path, Path]] = []  # (from, to), in the order they happened
+    replaced = None
+    try:
+        if current.exists():
+            replaced = data_dir / f"replaced-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+            replaced.mkdir()
+            for suffix in ("", "-wal", "-shm"):
+                p = Path(str(current) + suffix)
+                if p.exists():
+                    files.replace(p, replaced / p.name)
+                    done.append((p, replaced / p.name))
+        for p in sorted(stage.iterdir()):
+            files.replace(p, data_dir / p.name)
+            done.append((p, data_dir / p.name))
+        files.fsync_dir(data_dir)
+    except OSError as exc:
+        undone = True
+        for src, dst in reversed(done):
+            try:
+                files.replace(dst, src)
+            except OSError:
+                log.exception("restore: could not move %s back to %s", dst, src)
+                undone = False
+        if replaced is not None and undone:
+            with contextlib.suppress(OSError):
+                replaced.rmdir()
+        if not undone:
+            raise PantiError(_("The restore could not finish and not all files could be put back ({error}); the "
+                               "data it replaced is in {folder}. Close Panti and restore again.").format(
+                                   error=exc.strerror or exc, folder=replaced)) from exc
+        raise PantiError(_("The restore could not replace the centre's files ({error}): another program (the Panti "
+                           "window, antivirus) has them open. Nothing was changed; close Panti and try "
+                           "again.").format(error=exc.strerror or exc)) from exc
+    return replaced
+
+
 @dataclass
 class RestoreResult:
     info: BackupInfo
@@ -189,7 +244,8 @@ def restore_backup(path: Path, data_dir: Path, passphrase: str | None = None, re
         if counts != header["counts"]:
             raise IntegrityError(_("The records in the backup do not match its header."))
         if current.exists() and not allow_other_centre:
-            conn = sqlite3.connect(f"file:{current}?mode=ro", uri=True)
+            # not read-only: a read-only connection to a WAL database leaves -wal and -shm behind
+            conn = sqlite3.connect(str(current))
             try:
                 row = conn.execute("SELECT value FROM store_meta WHERE key = 'centre_id'").fetchone()
             finally:
@@ -204,17 +260,7 @@ def restore_backup(path: Path, data_dir: Path, passphrase: str | None = None, re
                 raise _damaged()
         finally:
             db.close()
-        replaced = None
-        if current.exists():
-            replaced = data_dir / f"replaced-{datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-            replaced.mkdir()
-            for suffix in ("", "-wal", "-shm"):
-                p = Path(str(current) + suffix)
-                if p.exists():
-                    os.replace(p, replaced / p.name)
-        for p in stage.iterdir():
-            os.replace(p, data_dir / p.name)
-        _fsync_dir(data_dir)
+        replaced = _swap_in(stage, data_dir, current)
     finally:
         _remove_stage(stage)
     return RestoreResult(_info(path, header), data_dir, replaced)

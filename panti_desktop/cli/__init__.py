@@ -26,6 +26,7 @@ from ..errors import PantiError, UsageError
 from ..i18n import _, set_language
 from . import audit, backup, children, records, registers, reports, retention, sync, tools, vault
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _Parser
+from .console import prepare_streams
 from .tools import cmd_gui
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ def _translate_argparse(lang: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    prepare_streams()  # UTF-8 when piped or redirected (Windows would give cp1252 with strict errors)
     lang = set_language(_language_from(argv))
     _translate_argparse(lang)
     parser = build_parser()

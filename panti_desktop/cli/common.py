@@ -19,6 +19,7 @@ from pathlib import Path
 from ..errors import PantiError, UsageError
 from ..i18n import _
 from ..paths import default_data_dir
+from .console import is_console
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -45,7 +46,7 @@ def _secret(env: str, prompt: str, confirm: bool = False) -> str:
     value = os.environ.get(env)
     if value:
         return value
-    if not sys.stdin or not sys.stdin.isatty():
+    if not is_console(sys.stdin):  # on Windows NUL "is a tty", and getpass reads the console anyway
         raise UsageError(
             _("No passphrase was given: set {env} or run the command in a terminal.").format(env=env)
         )

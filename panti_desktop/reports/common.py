@@ -19,6 +19,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from ..dates import long_date
+from ..files import replace_or_explain
 from ..i18n import _
 from ..paths import resource
 
@@ -159,7 +160,7 @@ def write_pdf(path: Path, story: list, title: str, centre: str, password: str | 
                 writer.write(f)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        replace_or_explain(tmp, path)  # a report still open in a PDF viewer: one sentence, not a crash
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

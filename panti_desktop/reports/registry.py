@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from ..files import safe_file_name
 from ..i18n import N_, _
 
 Scope = Literal["child", "centre", "recovery"]
@@ -43,10 +44,11 @@ class Report:
         return _(self.help)
 
     def file_name(self, subject: str, day: date | str | None = None) -> str:
-        """The file name offered when saving: laporan-sosial-SA-2026-0001-2026-12-02.pdf."""
+        """The file name offered when saving: laporan-sosial-SA-2026-0001-2026-12-02.pdf (a register
+        number like 12/PSMP/XI/2026 becomes 12-PSMP-XI-2026: one name, safe on Windows)."""
         day = day or date.today()
         day_text = day.isoformat() if isinstance(day, date) else str(day)
-        return f"{self.file_prefix}-{subject}-{day_text}.pdf"
+        return safe_file_name(f"{self.file_prefix}-{subject}-{day_text}.pdf")
 
     def builder_function(self) -> Callable[..., Path]:
         module, function = self.builder.split(":")

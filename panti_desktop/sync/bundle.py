@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from .. import files
 from ..errors import IntegrityError, PantiError
 from ..i18n import _
 
@@ -126,7 +127,8 @@ def write_bundle_hashed(path: Path, header: dict, payload: Iterable[bytes], reci
             f.write(signing_key.sign(body_hash))
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        files.replace(tmp, path)  # write-through on Windows; a short antivirus lock is waited out
+        files.fsync_dir(path.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from ..errors import Cancelled, PantiError, ValidationError
+from ..files import safe_file_name
 from ..i18n import _
 from ..statistics import aggregate
 from ..store import cases
@@ -342,4 +343,4 @@ def export_stats(ws, peer_code: str, out: Path, start: date | None = None, end: 
 
 def default_name(ws, peer_code: str, scope: str = "changes") -> str:
     stamp = now_iso()[:10]
-    return f"{ws.centre_code}-to-{peer_code.upper()}-{scope}-{stamp}{SUFFIX}"
+    return safe_file_name(f"{ws.centre_code}-to-{peer_code.upper()}-{scope}-{stamp}{SUFFIX}")

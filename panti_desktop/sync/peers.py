@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..errors import IntegrityError, PantiError, ValidationError
+from ..files import is_device_name
 from ..i18n import _
 from ..store.records import now_iso
 from ..vault.keyring import MASTER, key_role
@@ -152,6 +153,9 @@ def _centre_type(ws) -> str:
 
 
 def export_card(ws, path: Path) -> dict:
+    if is_device_name(Path(path).name):  # NUL.pantipeer is the null device on Windows: the card would be lost
+        raise ValidationError(_("{name} is the name of a device on Windows, and the file would be lost; choose "
+                                "another name.").format(name=Path(path).name))
     card = contact_card(ws)
     Path(path).write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
     return card

@@ -15,6 +15,11 @@ they are. The merge decides as before; it opens a sealed row in the rare case it
 record's data (a version kept as a conflict). A record the reader refuses is refused with
 its message; if the reader stops, the import is refused and, like any refused import,
 changes nothing.
+
+The end of the pipe is not enough to see that the reader stopped: on Windows this process
+keeps a duplicate of the handle it passes until the child takes it, so a child that dies
+before (antivirus, a frozen executable that fails to start) never closes it. The drain waits
+on the process itself as well as on the pipe.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import contextlib
 import gc
 import logging
 import multiprocessing
+import multiprocessing.connection
 import pickle
 import queue
 import threading
@@ -94,8 +100,9 @@ class _Drain:
 
     AHEAD = 32
 
-    def __init__(self, conn) -> None:
+    def __init__(self, conn, sentinel: int | None = None) -> None:
         self.conn = conn
+        self.sentinel = sentinel  # the reading process's handle: ready once it has ended
         self.queue: queue.Queue = queue.Queue(self.AHEAD)
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name="panti-bundle-drain", daemon=True)
@@ -104,9 +111,11 @@ class _Drain:
     def _run(self) -> None:
         while not self.stopped.is_set():
             try:
-                msg = self.conn.recv_bytes()
+                msg = self._next()
             except (EOFError, OSError):
                 msg = _GONE
+            if msg is None:
+                continue  # nothing yet: look at `stopped` again
             while not self.stopped.is_set():
                 try:
                     self.queue.put(msg, timeout=0.2)
@@ -116,8 +125,26 @@ class _Drain:
             if msg is _GONE:
                 return
 
+    def _next(self) -> bytes | object | None:
+        """The next message, `_GONE` once the reader has ended with nothing more to say, or
+        None after a second without either."""
+        waiting = [self.conn] if self.sentinel is None else [self.conn, self.sentinel]
+        ready = multiprocessing.connection.wait(waiting, timeout=1.0)
+        if self.conn in ready:
+            return self.conn.recv_bytes()
+        if self.sentinel in ready:
+            # it ended: a last message written just before may still be on its way
+            return self.conn.recv_bytes() if self.conn.poll(0.2) else _GONE
+        return None
+
     def get(self):
-        msg = self.queue.get()
+        while True:
+            try:
+                msg = self.queue.get(timeout=1.0)
+                break
+            except queue.Empty:
+                if not self.thread.is_alive():  # the drain itself failed: nothing more will come
+                    return _GONE
         return msg if msg is _GONE else pickle.loads(msg)
 
     def stop(self) -> None:
@@ -153,17 +180,21 @@ def _received(drain: _Drain) -> Iterator:
             yield item
 
 
+def _pipe(ctx):
+    return ctx.Pipe(duplex=False)
+
+
 @contextlib.contextmanager
 def lines_read_beside(ws, opened) -> Iterator[Iterator]:
     """The bundle's lines, read (and records sealed) by a second process; it ends with the block."""
     ctx = multiprocessing.get_context("spawn")
-    ours, theirs = ctx.Pipe(duplex=False)
+    ours, theirs = _pipe(ctx)
     spec = {"bundle": opened.portable(), "keys": _keys(ws), "language": current_language()}
     proc = ctx.Process(target=_read, args=(theirs, spec), name="panti-bundle-reader", daemon=True)
     proc.start()
     theirs.close()
     del spec
-    drain = _Drain(ours)
+    drain = _Drain(ours, proc.sentinel)
     try:
         yield _received(drain)
     finally:

@@ -129,6 +129,19 @@ def run(argv: list[str] | None = None, data_dir: Path | None = None, lang: str |
         applog.end_session(data_dir)
 
 
+def native_platform() -> str:
+    """The installation self-test's platform check, run in a process of its own: Qt started on
+    the system's own platform plugin (`qwindows.dll`, cocoa, xcb, wayland) and a native window
+    created without showing it. A missing plugin ends the process with Qt's own message."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    w = QWidget()
+    w.winId()  # the platform's own window, made but not shown
+    name = app.platformName()
+    w.deleteLater()
+    app.processEvents()
+    return name
+
+
 def open_every_page(ws, argv0: str = "panti-desktop") -> list[str]:
     """The installation self-test's window check: open the main window, show every page, close it.
 

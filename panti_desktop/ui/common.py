@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     QTranslator,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
+from PySide6.QtGui import QFont, QFontDatabase, QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSpinBox,
@@ -389,6 +389,20 @@ def button_row(parent: QWidget, specs: list[tuple[str, str, Callable[[], object]
         lay.addWidget(b)
     lay.addStretch(1)
     return lay
+
+
+def fixed_font(point_size: int = 0, bold: bool = False) -> QFont:
+    """A fixed-width font for recovery keys and fingerprints, where every character must be told
+    apart and lined up: Consolas where it exists (Windows has no font named "monospace", and
+    its default fixed font is Courier New), else the system's fixed font (DejaVu Sans Mono,
+    Menlo)."""
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setFamilies(["Consolas", font.family()])
+    font.setStyleHint(QFont.StyleHint.TypeWriter)
+    if point_size:
+        font.setPointSize(point_size)
+    font.setBold(bold)
+    return font
 
 
 def open_file(path) -> None:

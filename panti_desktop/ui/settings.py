@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -32,6 +32,7 @@ from .common import (
     apply_language,
     button_row,
     confirm,
+    fixed_font,
     fmt_date,
     heading,
     make_table,
@@ -104,11 +105,7 @@ class RecoveryKeyDialog(QDialog):
                                "It is shown only now. The old recovery key no longer works."), self))
         key = QLabel(text, self)
         key.setObjectName("recoveryKey")
-        font = QFont("monospace")
-        font.setStyleHint(QFont.StyleHint.Monospace)
-        font.setPointSize(18)
-        font.setBold(True)
-        key.setFont(font)
+        key.setFont(fixed_font(18, bold=True))
         key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         key.setAlignment(Qt.AlignmentFlag.AlignCenter)
         lay.addWidget(key)
@@ -498,7 +495,11 @@ class SettingsPage(QWidget):
         if hasattr(main, "save_all"):
             main.save_all()
         ws = self.ws
-        Path(folder).mkdir(parents=True, exist_ok=True)
+        try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # the stick is not plugged in, or its drive letter changed
+            show_error(self, backup.folder_unusable(Path(folder), exc))
+            return None
 
         def done(info) -> None:
             self.backup_status.setText(_("Last verified backup: {date}").format(date=fmt_date(info.created_at[:10])))

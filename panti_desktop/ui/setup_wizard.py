@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -21,11 +21,13 @@ from PySide6.QtWidgets import (
 
 from ..domain.vocab import CENTRE_TYPES
 from ..errors import PantiError, ValidationError
+from ..files import is_device_name, safe_file_name
 from ..i18n import _
 from ..workspace import check_passphrase_strength
 from .common import (
     PassphraseField,
     confirm,
+    fixed_font,
     has_module,
     message_label,
     note_label,
@@ -76,8 +78,20 @@ class CentrePage(QWizardPage):
         form.addRow(_("Province"), self.province)
         form.addRow(note_label(_("The code starts every register number (e.g. JKT1-2026-0001) and cannot be "
                                  "changed later."), self))
+        self.message = message_label(self)
+        form.addRow(self.message)
         self.registerField("centreCode*", self.code)
         self.registerField("centreName*", self.name)
+
+    def validatePage(self) -> bool:
+        """A code Windows takes for a device (NUL, CON, COM1) is refused before the next page."""
+        code = self.code.text().strip().upper()
+        if is_device_name(code):
+            self.message.setText(_("{code} is the name of a device on Windows; choose another centre code.").format(
+                code=code))
+            return False
+        self.message.setText("")
+        return True
 
 
 class AdminPage(QWizardPage):
@@ -158,11 +172,7 @@ class RecoveryPage(QWizardPage):
         lay = QVBoxLayout(self)
         self.key = QLabel(self)
         self.key.setObjectName("recoveryKey")
-        font = QFont("monospace")
-        font.setStyleHint(QFont.StyleHint.Monospace)
-        font.setPointSize(20)
-        font.setBold(True)
-        self.key.setFont(font)
+        self.key.setFont(fixed_font(20, bold=True))
         self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.key.setStyleSheet("background: white; border: 1px dashed #888; padding: 14px;")
@@ -205,7 +215,7 @@ def save_recovery_kit(parent, ws, text: str, path: Path | None = None) -> Path |
 
     if path is None:
         name, _filter = QFileDialog.getSaveFileName(parent, _("Save the Recovery Kit"),
-                                                    f"recovery-kit-{ws.centre_code}.pdf", "PDF (*.pdf)")
+                                                    safe_file_name(f"recovery-kit-{ws.centre_code}.pdf"), "PDF (*.pdf)")
         if not name:
             return None
         path = Path(name)

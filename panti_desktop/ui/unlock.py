@@ -22,6 +22,7 @@ from ..i18n import _
 from .common import (
     PassphraseField,
     busy_bar,
+    fixed_font,
     heading,
     message_label,
     new_passphrase_rows,
@@ -126,9 +127,7 @@ class RecoveryDialog(QDialog):
         self.key = QLineEdit(self)
         self.key.setObjectName("recoveryKey")
         self.key.setPlaceholderText("XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX")
-        font = self.key.font()
-        font.setFamily("monospace")
-        self.key.setFont(font)
+        self.key.setFont(fixed_font(self.key.font().pointSize()))
         form.addRow(_("User"), self.user)
         form.addRow(_("Recovery key"), self.key)
         self.first, self.second = new_passphrase_rows(form, self)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...dates import long_date
+from ...files import safe_file_name
 from ...i18n import _
 from ...sync import hq as H
 from ..common import Worker, make_table, note_label, open_file, run_busy, show_error
@@ -73,7 +74,7 @@ class CentresTab(QWidget):
             show_error(self, _("Choose a centre in the table first."))
             return
         name, _filter = QFileDialog.getSaveFileName(
-            self, _("Save the statistics report"), f"statistics-{code or 'all'}.pdf", "PDF (*.pdf)")
+            self, _("Save the statistics report"), safe_file_name(f"statistics-{code or 'all'}.pdf"), "PDF (*.pdf)")
         if name:
             self.report(Path(name), code)
 

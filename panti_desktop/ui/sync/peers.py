@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from ...errors import PantiError
+from ...files import safe_file_name
 from ...i18n import _
 from ...sync import peers as P
-from ..common import confirm, fmt_date, make_table, note_label, show_error
+from ..common import confirm, fixed_font, fmt_date, make_table, note_label, show_error
 from .common import _notify, _role_text
 
 
@@ -36,10 +37,7 @@ class FingerprintDialog(QDialog):
             code=card["code"], name=card.get("name") or "", role=_role_text(card.get("role") or "")), self))
         fp = QLabel(card["fingerprint"], self)
         fp.setObjectName("cardFingerprint")
-        font = fp.font()
-        font.setPointSize(20)
-        font.setFamily("DejaVu Sans Mono")
-        fp.setFont(font)
+        fp.setFont(fixed_font(20))
         fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(fp)
         lay.addWidget(note_label(_("Call {code} (not by a number from the same e-mail) and ask them to read out the "
@@ -68,10 +66,7 @@ class PeersTab(QWidget):
         ml = QVBoxLayout(mine)
         self.my_fp = QLabel("", mine)
         self.my_fp.setObjectName("myFingerprint")
-        font = self.my_fp.font()
-        font.setPointSize(16)
-        font.setFamily("DejaVu Sans Mono")
-        self.my_fp.setFont(font)
+        self.my_fp.setFont(fixed_font(16))
         self.my_fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         ml.addWidget(note_label(_("Give the card file to a centre or headquarters once; they read this fingerprint to "
                              "you over the phone before they trust it."), mine))
@@ -119,7 +114,7 @@ class PeersTab(QWidget):
 
     def _ask_save_card(self) -> None:
         name, _filter = QFileDialog.getSaveFileName(self, _("Save my contact card"),
-                                                    f"{self.ws.centre_code}.pantipeer",
+                                                    safe_file_name(f"{self.ws.centre_code}.pantipeer"),
                                                     _("Contact cards (*.pantipeer)"))
         if name:
             self.save_card(Path(name))

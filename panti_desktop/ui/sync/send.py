@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...errors import Cancelled
+from ...files import removable_drive
 from ...i18n import _
 from ...sync import exchange as X
 from ...sync import peers as P
@@ -156,8 +157,7 @@ class SendTab(QWidget):
         found = 0
         for v in QStorageInfo.mountedVolumes():
             root = v.rootPath()
-            removable = root.startswith(("/media/", "/run/media/", "/mnt/", "/Volumes/")) or (
-                len(root) <= 3 and root[:1].upper() not in ("C", "") and root[1:2] == ":")
+            removable = removable_drive(root)  # on Windows by drive type: not C:, a network or a second disk
             if v.isValid() and v.isReady() and not v.isReadOnly() and removable:
                 b = QPushButton(f"{v.displayName() or root} ({root})", self)
                 b.clicked.connect(lambda _c=False, r=root: self.folder.setText(r))
