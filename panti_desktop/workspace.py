@@ -1032,6 +1032,18 @@ class Workspace:
         return [self.add_record("follow_up", {"child_id": child_id, "month": month, "due_date": due})
                 for month, due in lifecycle.follow_up_schedule(termination.data["terminated_on"], pattern)]
 
+    def due_in_file(self, child_id: str, today: date | None = None) -> list[tuple[str, str]]:
+        """What the MST cadence and the diversion deadlines make due in one child's file:
+        (what, ISO date), what = weekly_summary, supervision, safety_plan, attempt or process."""
+        today = today or date.today()
+        if not self.can_read_clinical:
+            return []
+        out = [(r[1], r[3]) for r in cadence.weekly_summaries_due(self.db, today, [child_id])
+               + cadence.supervision_due(self.db, today, [child_id])
+               + cadence.safety_reviews_overdue(self.db, today, [child_id])]
+        out += [(r[4], r[3]) for r in cadence.diversion_deadlines(self.records, today, date.max, [child_id])]
+        return sorted(out, key=lambda x: x[1])
+
     def consistency_findings(self, today: date | None = None):
         """Every contradiction between the records of each child's file (`verify --consistency`)."""
         return rules.all_findings(self.records, self.can_read, today, self.risk_assessment_months)

@@ -75,7 +75,8 @@ def safety_reviews_overdue(db, today: date, child_ids: Iterable[str] | None = No
 def diversion_deadlines(records: RecordStore, today: date, horizon: date,
                         child_ids: Iterable[str] | None = None) -> list[tuple[str, str, str, str, str]]:
     """(child_id, "diversion", id, when, "attempt" | "process") for open diversions due by `horizon`."""
-    where = "stage IN ('offered', 'deliberation')"
+    where = ("stage IN ('offered', 'deliberation') AND child_id IN (SELECT id FROM child WHERE deleted = 0 "
+             "AND status NOT IN ('closed', 'archived', 'referred_out', 'dropped_out'))")
     params: list = []
     if child_ids is not None:
         ids = list(child_ids)

@@ -1,0 +1,107 @@
+"""The consistency rules and the MST cadence as a case worker meets them in the window."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtWidgets import QDialog, QLabel, QListWidget
+
+from panti_desktop.ui.child_file.widget import ChildFileWidget
+from panti_desktop.ui.dashboard import Dashboard
+from panti_desktop.ui.forms import RecordDialog
+
+TODAY = date.today()
+
+
+def ago(days: int) -> str:
+    return (TODAY - timedelta(days=days)).isoformat()
+
+
+def pick(dialog, field, code):
+    w = dialog.form.widget(field)
+    w.setCurrentIndex(w.findData(code))
+
+
+def test_the_diversion_form_refuses_an_ineligible_agreement_with_the_article(qtbot, ws, child):
+    ws.add_record("legal_track", {"child_id": child.id, "stage": "investigation",
+                                  "threatened_penalty_months": 180, "repeat_offence": False})
+    dialog = RecordDialog(ws, "diversion", child_id=child.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    pick(dialog, "stage", "agreement")
+    dialog.form.widget("facilitator").setText("Ibu Ratna")
+    assert not dialog.save()
+    assert dialog.result() != QDialog.DialogCode.Accepted and dialog.isVisible()
+    assert dialog.form.error_field() == "stage"
+    assert "art. 7" in dialog.form.error_label.text() and "180 months" in dialog.form.error_label.text()
+    assert ws.records_for_child("diversion", child.id) == []
+    pick(dialog, "stage", "offered")
+    assert dialog.save()
+
+
+def test_the_victim_form_and_the_agreement_per_victim(qtbot, ws, child):
+    ws.add_record("legal_track", {"child_id": child.id, "stage": "investigation",
+                                  "threatened_penalty_months": 60, "repeat_offence": False})
+    ws.add_record("assessment", {"child_id": child.id, "template_id": "x", "assessed_on": ago(20),
+                                 "risk_level": "low"})
+    ws.add_record("victim", {"child_id": child.id, "code": "K1", "rj_ready": True, "rj_consent": True})
+    add = RecordDialog(ws, "victim", child_id=child.id)
+    qtbot.addWidget(add)
+    add.form.widget("code").setText("K2")
+    assert add.save()
+    dv = ws.add_record("diversion", {"child_id": child.id, "stage": "deliberation", "facilitator": "Ibu Ratna",
+                                     "facilitator_trained": True, "confidentiality_agreed": True})
+    edit = RecordDialog(ws, "diversion", record=dv)
+    qtbot.addWidget(edit)
+    edit.show()
+    pick(edit, "stage", "agreement")
+    assert not edit.save()
+    assert "K2" in edit.form.error_label.text() and "art. 9" in edit.form.error_label.text()
+    [k2] = [v for v in ws.records_for_child("victim", child.id) if v.data["code"] == "K2"]
+    consent = RecordDialog(ws, "victim", record=k2)
+    qtbot.addWidget(consent)
+    consent.form.set_value("rj_consent", True)
+    consent.form.set_value("rj_ready", True)
+    pick(consent, "rj_consent_by", "guardian")
+    assert consent.save()
+    assert edit.save()
+    assert ws.get_record("diversion", dv.id).data["stage"] == "agreement"
+
+
+def test_the_diversion_section_cites_the_law(qtbot, ws, child):
+    tab = ChildFileWidget(ws, child.id)
+    qtbot.addWidget(tab)
+    note = tab.show_section("diversion").findChild(QLabel, "lawNote")
+    assert "TPKS" in note.text() and "art. 23" in note.text() and "art. 9" in note.text()
+    assert "TPKS" in tab.show_section("offence").findChild(QLabel, "lawNote").text()
+
+
+def test_the_dashboard_and_the_file_list_the_mst_cadence_and_diversion_deadlines(qtbot, ws, child):
+    for s in ("initial_engagement", "assessment", "planning", "intervention"):
+        ws.transition(child.id, s)
+    plan = ws.add_record("plan", {"child_id": child.id, "start_date": ago(40)})
+    ws.approve_plan(plan.id)
+    ws.add_record("weekly_summary", {"child_id": child.id, "week_start": ago(12)})
+    ws.add_record("supervision", {"child_id": child.id, "held_on": ago(3)})
+    ws.add_record("safety_plan", {"child_id": child.id, "agreed_on": ago(100), "review_date": ago(5)})
+    ws.add_record("legal_track", {"child_id": child.id, "stage": "investigation",
+                                  "threatened_penalty_months": 60, "repeat_offence": False})
+    ws.add_record("diversion", {"child_id": child.id, "stage": "offered", "level": "investigation",
+                                "case_received_on": ago(2)})
+    d = ws.dashboard(TODAY)
+    assert [x.when for x in d.weekly_summaries_due] == [ago(5)]
+    assert d.supervision_due == []  # held three days ago: due in four days
+    assert [x.when for x in d.safety_reviews_overdue] == [ago(5)]
+    assert [x.when for x in d.diversion_deadlines] == [ago(-5)]
+    dash = Dashboard(ws)
+    qtbot.addWidget(dash)
+    titles = [lbl.text() for lbl in dash.inner.findChildren(QLabel)]
+    assert "Weekly case summaries due (MST) (1)" in titles
+    assert "Safety plan reviews overdue (1)" in titles
+    assert "Diversion deadlines (UU SPPA art. 29, 42, 52) (1)" in titles
+    items = [lst.item(i).text() for lst in dash.inner.findChildren(QListWidget) for i in range(lst.count())]
+    assert sum(child.data["register_no"] in t for t in items) >= 3
+    tab = ChildFileWidget(ws, child.id)
+    qtbot.addWidget(tab)
+    due = tab.section_widgets["overview"].findChild(QLabel, "dueInFile").text()
+    assert "Weekly case summary due" in due and "Safety plan review overdue" in due and "7 days" in due
