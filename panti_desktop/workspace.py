@@ -355,8 +355,7 @@ class Workspace:
                 raise ValidationError(_("The record must belong to a child."), field="child_id")
             self._child_row(child_id)
         clean = self.validated(kind_name, data)
-        override = self._override(kind_name, clean, {})
-        self.check_rules(kind_name, None, clean)
+        override = self._before_save(kind_name, None, clean, {})
         with self.db.atomic():
             rec = self.records.insert(kind_name, clean, self.user.id)
             self.audit_event("create", kind_name, rec.id, clean.get("child_id"))
@@ -366,6 +365,14 @@ class Workspace:
         if kind_name == "termination":
             self.schedule_follow_ups(rec)
         return rec
+
+    def _before_save(self, kind_name: str, record_id: str | None, clean: dict, current: dict) -> str | None:
+        """Who may save it and whether it fits the rest of the file; the override basis to audit, if any."""
+        if kind_name == "user_profile" and clean.get("user_id") != self.user.id:
+            self.require_admin()  # each user edits their own profile; an administrator anyone's
+        override = self._override(kind_name, clean, current)
+        self.check_rules(kind_name, record_id, clean)
+        return override
 
     def check_rules(self, kind_name: str, record_id: str | None, clean: dict) -> None:
         """Refuse a save that would contradict the rest of the child's file (domain/consistency.py)."""
@@ -419,8 +426,7 @@ class Workspace:
             raise ValidationError(_("An approved plan cannot be changed; start a new version."))
         merged = {**current.data, **changes}
         clean = self.validated(kind_name, merged)
-        override = self._override(kind_name, clean, current.data)
-        self.check_rules(kind_name, record_id, clean)
+        override = self._before_save(kind_name, record_id, clean, current.data)
         with self.db.atomic():
             rec = self.records.update(kind_name, record_id, clean, self.user.id)
             self.audit_event("update", kind_name, record_id, clean.get("child_id"),
@@ -1073,6 +1079,21 @@ class Workspace:
             name: self.db.execute(f"SELECT COUNT(*) FROM {name} WHERE deleted = 0").fetchone()[0]
             for name in KINDS
         }
+
+    def user_profile(self, user_id: str) -> dict:
+        """A user's full name, NIP or staff number, position and phone (what a report signs with)."""
+        rows = self.records.rows("user_profile", "user_id = ?", [user_id], "updated_at DESC", limit=1)
+        return {**self.records.open_row("user_profile", rows[0]), "id": rows[0]["id"]} if rows else \
+            {"user_id": user_id}
+
+    def save_user_profile(self, user_id: str, changes: dict) -> Record:
+        """Each user edits their own profile; an administrator edits anyone's."""
+        current = self.user_profile(user_id)
+        fields = ("full_name", "staff_no", "position", "phone")
+        data = {k: v for k, v in changes.items() if k in fields}
+        if current.get("id"):
+            return self.update_record("user_profile", current["id"], data)
+        return self.add_record("user_profile", {**data, "user_id": user_id})
 
     def user_id(self, name: str) -> str:
         """The id of the user with this name; a translated error if there is none."""
