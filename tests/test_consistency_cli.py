@@ -31,4 +31,4 @@ def test_verify_consistency_lists_imported_contradictions_and_the_cli_refuses_ne
     r = run(["--lang", "en", "child", "update", register, "status=termination"], admin_env(), d)
     assert r.returncode != 0 and "Trial" in r.stderr and "termination" in r.stderr
     r = run(["--lang", "id", "verify", "--consistency"], admin_env(), d, check=1)
-    assert "kontradiksi" in r.stderr
+    assert "pertentangan antarcatatan" in r.stderr and "Bimbingan lanjut dilakukan setelah terminasi" in r.stderr
