@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from PySide6.QtWidgets import QDialog, QLabel, QListWidget
 
 from panti_desktop.ui.child_file.widget import ChildFileWidget
@@ -105,3 +106,58 @@ def test_the_dashboard_and_the_file_list_the_mst_cadence_and_diversion_deadlines
     qtbot.addWidget(tab)
     due = tab.section_widgets["overview"].findChild(QLabel, "dueInFile").text()
     assert "Weekly case summary due" in due and "Safety plan review overdue" in due and "7 days" in due
+
+
+def test_the_social_report_dialog_requires_the_recommendation(qtbot):
+    from panti_desktop.ui.child_file.reports import ReportDialog
+
+    dialog = ReportDialog(None, "TST-2026-0001")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.recommendation.isHidden()  # the progress report needs none
+    dialog.kind.setCurrentIndex(dialog.kind.findData("court"))
+    assert not dialog.recommendation.isHidden()
+    dialog.accept()
+    assert dialog.result() != QDialog.DialogCode.Accepted and not dialog.error.isHidden()
+    assert "recommendation" in dialog.error.text()
+    qtbot.keyClicks(dialog.recommendation, "Dikembalikan kepada orang tua.")
+    dialog.accept()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.options()["recommendation"] == "Dikembalikan kepada orang tua."
+
+
+def test_each_user_edits_their_own_profile_and_an_admin_anyones(qtbot, team_ws, monkeypatch):
+    from panti_desktop.errors import PermissionDenied
+    from panti_desktop.ui.settings import SettingsPage
+
+    from .conftest import open_as
+
+    siti = open_as(team_ws, "siti", "siti passphrase 1")
+    try:
+        page = SettingsPage(siti)
+        qtbot.addWidget(page)
+        dialog = page.profile_dialog(siti.user.id)
+        qtbot.addWidget(dialog)
+        qtbot.keyClicks(dialog.form.widget("full_name"), "Siti Rahmawati, S.Sos.")
+        qtbot.keyClicks(dialog.form.widget("staff_no"), "198805122015032001")
+        assert dialog.save()
+        assert siti.user_profile(siti.user.id)["full_name"] == "Siti Rahmawati, S.Sos."
+        with pytest.raises(PermissionDenied):
+            siti.save_user_profile(team_ws.user_id("mira"), {"full_name": "X"})
+        other = page.profile_dialog(team_ws.user_id("mira"))
+        qtbot.addWidget(other)
+        other.form.widget("full_name").setText("X")
+        shown = []
+        monkeypatch.setattr("panti_desktop.ui.forms.show_error", lambda parent, exc: shown.append(str(exc)))
+        assert not other.save()
+        assert shown and "administrator" in shown[0]
+    finally:
+        siti.close()
+    admin = SettingsPage(team_ws)
+    qtbot.addWidget(admin)
+    dialog = admin.profile_dialog(team_ws.user_id("siti"))
+    qtbot.addWidget(dialog)
+    assert dialog.form.widget("full_name").text() == "Siti Rahmawati, S.Sos."
+    dialog.form.widget("full_name").setText("Siti Rahmawati, S.Sos., M.Si.")
+    assert dialog.save()
+    assert team_ws.user_profile(team_ws.user_id("siti"))["full_name"] == "Siti Rahmawati, S.Sos., M.Si."
