@@ -1034,9 +1034,9 @@ class Workspace:
         child_id = termination.data["child_id"]
         if self.record_count("follow_up", child_id):
             return []
-        pattern = lifecycle.parse_follow_up_pattern(self.setting("follow_up_months"))
         return [self.add_record("follow_up", {"child_id": child_id, "month": month, "due_date": due})
-                for month, due in lifecycle.follow_up_schedule(termination.data["terminated_on"], pattern)]
+                for month, due in lifecycle.follow_up_schedule(termination.data["terminated_on"],
+                                                               self.follow_up_pattern)]
 
     def due_in_file(self, child_id: str, today: date | None = None) -> list[tuple[str, str]]:
         """What the MST cadence and the diversion deadlines make due in one child's file:
@@ -1049,6 +1049,24 @@ class Workspace:
                + cadence.safety_reviews_overdue(self.db, today, [child_id])]
         out += [(r[4], r[3]) for r in cadence.diversion_deadlines(self.records, today, date.max, [child_id])]
         return sorted(out, key=lambda x: x[1])
+
+    @property
+    def follow_up_pattern(self) -> tuple[int, ...]:
+        """Months after termination at which follow-ups are scheduled (setting `follow_up_months`)."""
+        try:
+            return lifecycle.parse_follow_up_pattern(self.setting("follow_up_months"))
+        except ValidationError:
+            return lifecycle.FOLLOW_UP_PATTERN_DEFAULT
+
+    def set_case_rules(self, follow_up_months: str, risk_assessment_months: int) -> None:
+        """The centre's follow-up pattern and how recent a risk assessment must be for a diversion
+        agreement (administrators)."""
+        pattern = lifecycle.parse_follow_up_pattern(follow_up_months)
+        if not 1 <= int(risk_assessment_months) <= 24:
+            raise ValidationError(_("A risk assessment must be valid for 1 to 24 months."),
+                                  field=rules.RISK_MONTHS_SETTING)
+        self.set_setting("follow_up_months", ", ".join(str(m) for m in pattern))
+        self.set_setting(rules.RISK_MONTHS_SETTING, str(int(risk_assessment_months)))
 
     def consistency_findings(self, today: date | None = None):
         """Every contradiction between the records of each child's file (`verify --consistency`)."""

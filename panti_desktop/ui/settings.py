@@ -569,6 +569,25 @@ class SettingsPage(QWidget):
         idle_row.addStretch(1)
         lay.addLayout(idle_row)
 
+        rules_row = QHBoxLayout()
+        rules_row.addWidget(QLabel(_("Follow-ups after termination (months):"), box))
+        self.follow_up_months = QLineEdit(", ".join(str(m) for m in self.ws.follow_up_pattern), box)
+        self.follow_up_months.setObjectName("followUpMonths")
+        self.follow_up_months.setMaximumWidth(140)
+        rules_row.addWidget(self.follow_up_months)
+        rules_row.addWidget(QLabel(_("Risk assessment valid for diversion (months):"), box))
+        self.risk_months = QSpinBox(box)
+        self.risk_months.setObjectName("riskMonths")
+        self.risk_months.setRange(1, 24)
+        self.risk_months.setValue(self.ws.risk_assessment_months)
+        rules_row.addWidget(self.risk_months)
+        save_rules = QPushButton(_("Save"), box)
+        save_rules.setObjectName("saveCaseRules")
+        save_rules.clicked.connect(self._save_case_rules)
+        rules_row.addWidget(save_rules)
+        rules_row.addStretch(1)
+        lay.addLayout(rules_row)
+
         lay.addWidget(QLabel(_("Users"), box))
         self.users = make_table([_("Name"), _("Role"), _("Since")], box, "usersTable")
         self.users.setMinimumHeight(160)
@@ -617,6 +636,15 @@ class SettingsPage(QWidget):
         name = self._selected_user()
         if name is not None:
             self.edit_profile(self.ws.user_id(name))
+
+    def _save_case_rules(self) -> None:
+        try:
+            self.ws.set_case_rules(self.follow_up_months.text(), self.risk_months.value())
+        except PantiError as exc:
+            show_error(self, exc)
+            return
+        self.follow_up_months.setText(", ".join(str(m) for m in self.ws.follow_up_pattern))
+        self._info(_("Saved."))
 
     def _save_idle(self) -> None:
         try:

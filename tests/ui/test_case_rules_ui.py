@@ -161,3 +161,25 @@ def test_each_user_edits_their_own_profile_and_an_admin_anyones(qtbot, team_ws, 
     dialog.form.widget("full_name").setText("Siti Rahmawati, S.Sos., M.Si.")
     assert dialog.save()
     assert team_ws.user_profile(team_ws.user_id("siti"))["full_name"] == "Siti Rahmawati, S.Sos., M.Si."
+
+
+def test_an_administrator_sets_the_follow_up_pattern_and_the_risk_assessment_period(qtbot, ws, child, monkeypatch):
+    from panti_desktop.ui.settings import SettingsPage
+
+    page = SettingsPage(ws)
+    qtbot.addWidget(page)
+    assert page.follow_up_months.text() == "1, 3, 6, 12" and page.risk_months.value() == 6
+    errors, told = [], []
+    monkeypatch.setattr("panti_desktop.ui.settings.show_error", lambda parent, exc: errors.append(str(exc)))
+    monkeypatch.setattr(page, "_info", told.append)
+    page.follow_up_months.setText("1, 5")
+    page._save_case_rules()
+    assert errors and "1, 2, 3, 6, 9, 12, 18, 24" in errors[0] and ws.follow_up_pattern == (1, 3, 6, 12)
+    page.follow_up_months.setText("12,2;6")
+    page.risk_months.setValue(3)
+    page._save_case_rules()
+    assert told and ws.follow_up_pattern == (2, 6, 12) and ws.risk_assessment_months == 3
+    assert page.follow_up_months.text() == "2, 6, 12"
+    ws.add_record("termination", {"child_id": child.id, "terminated_on": "2026-01-15", "reason": "goals_achieved"})
+    assert sorted(f.data["due_date"] for f in ws.records_for_child("follow_up", child.id)) == [
+        "2026-03-15", "2026-07-15", "2027-01-15"]
