@@ -183,3 +183,26 @@ def test_an_administrator_sets_the_follow_up_pattern_and_the_risk_assessment_per
     ws.add_record("termination", {"child_id": child.id, "terminated_on": "2026-01-15", "reason": "goals_achieved"})
     assert sorted(f.data["due_date"] for f in ws.records_for_child("follow_up", child.id)) == [
         "2026-03-15", "2026-07-15", "2027-01-15"]
+
+
+def test_a_manager_records_an_override_in_the_diversion_form(qtbot, team_ws, child):
+    from .conftest import open_as
+
+    team_ws.add_record("legal_track", {"child_id": child.id, "stage": "investigation",
+                                       "threatened_penalty_months": 180, "repeat_offence": False})
+    dv = team_ws.add_record("diversion", {"child_id": child.id, "stage": "offered"})
+    mira = open_as(team_ws, "mira", "mira passphrase 1")
+    try:
+        tab = ChildFileWidget(mira, child.id)
+        qtbot.addWidget(tab)
+        lst = tab.show_section("diversion").lists[0]
+        dialog = lst._dialog(mira.get_record("diversion", dv.id))
+        qtbot.addWidget(dialog)
+        assert "override_on" not in dialog.form.field_names  # stamped by the workspace, not typed
+        pick(dialog, "stage", "deliberation")
+        dialog.form.widget("override_basis").setPlainText("Penetapan Ketua PN Bantul No. 12/Pen.Div/2026")
+        assert dialog.save()
+        saved = mira.get_record("diversion", dv.id).data
+        assert saved["stage"] == "deliberation" and saved["override_by"] == mira.user.id
+    finally:
+        mira.close()
