@@ -958,7 +958,8 @@ class Workspace:
                                "AND author_id = ?", [self.user.id]).fetchone()[0]
 
     def dashboard(self, today: date | None = None, horizon_days: int = 14) -> Dashboard:
-        """What needs attention, from plaintext columns only (nothing is decrypted here)."""
+        """What needs attention, from plaintext columns (only the few open diversions are opened, for
+        their statutory deadlines)."""
         today = today or date.today()
         soon = (today + timedelta(days=horizon_days)).isoformat()
         monday = today - timedelta(days=today.weekday())
