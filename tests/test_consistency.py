@@ -174,3 +174,12 @@ def test_check_is_a_plain_function_over_record_data():
         ("diversion_ineligible", "d1"), ("ending_while_process_open", "c1"),
         ("follow_up_without_termination", "f1")}
     assert all(f.child_id == "c1" and f.message for f in found)
+
+
+def test_malformed_imported_dates_do_not_stop_the_check():
+    records = {"child": [{"id": "c1", "offence_date": "2025-13-45"}],
+               "legal_track": [{"id": "l1", "stage": "investigation", "threatened_penalty_months": 60,
+                                "repeat_offence": False}],
+               "diversion": [{"id": "d1", "stage": "agreement", "agreement_date": "kemarin"}]}
+    rules = {f.rule for f in consistency.check(records, date(2026, 6, 1))}
+    assert "agreement_without_victims" in rules and "agreement_without_risk_assessment" in rules

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..dates import to_date
 from ..i18n import _
 from .diversion import diversion_eligibility
 from .records import Child, Diversion
@@ -53,7 +54,10 @@ def _latest(records: Iterable[dict]) -> dict | None:
 
 
 def _age_at_offence(child: dict | None) -> int | None:
-    return Child.from_dict(child).age_at_offence() if child else None
+    try:
+        return Child.from_dict(child).age_at_offence() if child else None
+    except (TypeError, ValueError):  # an imported record with a malformed date: the age is unknown
+        return None
 
 
 def eligibility_for(child: dict | None, legal: dict | None):
@@ -185,8 +189,7 @@ def _agreement_readiness(dv: dict, ref, victims: list[dict], assessments: list[d
         add("agreement_without_confidentiality", "diversion", dv, [ref],
             _("A diversion agreement needs the confidentiality agreement of everyone present."),
             "confidentiality_agreed")
-    on = dv.get("agreement_date")
-    day = date.fromisoformat(on) if on else today
+    day = to_date(dv.get("agreement_date")) or today
     since = _months_before(day, months).isoformat()
     if not any(a.get("risk_level") and since <= (a.get("assessed_on") or "") <= day.isoformat() for a in assessments):
         add("agreement_without_risk_assessment", "diversion", dv, [ref],
