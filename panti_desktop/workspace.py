@@ -1069,8 +1069,10 @@ class Workspace:
         self.set_setting("follow_up_months", ", ".join(str(m) for m in pattern))
         self.set_setting(rules.RISK_MONTHS_SETTING, str(int(risk_assessment_months)))
 
-    def consistency_findings(self, today: date | None = None):
-        """Every contradiction between the records of each child's file (`verify --consistency`)."""
+    def consistency_findings(self, today: date | None = None, child_id: str | None = None):
+        """Every contradiction between the records of each child's file (`verify --consistency`), or of one."""
+        if child_id is not None:
+            return rules.child_findings(self.records, child_id, self.can_read, today, self.risk_assessment_months)
         return rules.all_findings(self.records, self.can_read, today, self.risk_assessment_months)
 
     # verification ---------------------------------------------------------------------

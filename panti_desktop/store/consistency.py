@@ -61,6 +61,12 @@ def guard(records: RecordStore, readable: Callable[[str], bool], kind_name: str,
             raise ValidationError(f.message, field=f.field)
 
 
+def child_findings(records: RecordStore, child_id: str, readable: Callable[[str], bool], today: date | None = None,
+                   risk_months: int = consistency.RISK_ASSESSMENT_MONTHS) -> list[Finding]:
+    """The findings in one child's file (what an import brought in, or older data)."""
+    return consistency.check(child_records(records, child_id, readable), today, risk_months)
+
+
 def all_findings(records: RecordStore, readable: Callable[[str], bool], today: date | None = None,
                  risk_months: int = consistency.RISK_ASSESSMENT_MONTHS) -> list[Finding]:
     """Every finding in every live child's file, children in register order."""

@@ -206,3 +206,12 @@ def test_a_manager_records_an_override_in_the_diversion_form(qtbot, team_ws, chi
         assert saved["stage"] == "deliberation" and saved["override_by"] == mira.user.id
     finally:
         mira.close()
+
+
+def test_the_overview_flags_contradictions_that_arrived_without_the_rules(qtbot, ws, child):
+    # as a sync import writes it: straight into the store
+    ws.records.insert("follow_up", {"child_id": child.id, "month": "1", "due_date": ago(3)}, ws.user.id)
+    tab = ChildFileWidget(ws, child.id)
+    qtbot.addWidget(tab)
+    text = tab.section_widgets["overview"].findChild(QLabel, "contradictions").text()
+    assert "record the termination first" in text

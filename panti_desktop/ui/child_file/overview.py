@@ -51,6 +51,13 @@ class OverviewPages:
             label.setObjectName("eligibility")
             label.setWordWrap(True)
             lay.addWidget(_group(_("Diversion eligibility"), label))
+        findings = ws.consistency_findings(child_id=cid)
+        if findings:  # records that arrived by sync, or older data, are flagged here, never refused
+            label = QLabel("\n".join("• " + f.message for f in findings))
+            label.setObjectName("contradictions")
+            label.setWordWrap(True)
+            label.setStyleSheet("color: #b00020;")
+            lay.addWidget(_group(_("Contradictions between the records of this file"), label))
         due = ws.due_in_file(cid)
         if due:
             label = QLabel("\n".join("• " + due_text(what, when) for what, when in due))
