@@ -22,8 +22,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from .domain import lifecycle
-from .domain.records import record_from_dict
+from .domain import consistency, lifecycle
+from .domain.records import Diversion, record_from_dict
 from .domain.templates import find_template
 from .errors import PantiError
 from .i18n import _
@@ -293,8 +293,11 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
                               "lives_with_child": True, "primary": i == 0})
 
         # legal track, consent, incoming referral (CASE)
-        legal_stage = g.weighted([("investigation", 20), ("prosecution", 10), ("trial", 15), ("verdict", 15),
-                                  ("execution", 25), ("finished", 10), ("no_process", 5)])
+        if stage >= STAGE_ORDER.index("termination"):  # the service ends after the court process (consistency)
+            legal_stage = g.weighted([("verdict", 15), ("execution", 45), ("finished", 30), ("no_process", 10)])
+        else:
+            legal_stage = g.weighted([("investigation", 20), ("prosecution", 10), ("trial", 15), ("verdict", 15),
+                                      ("execution", 25), ("finished", 10), ("no_process", 5)])
         penalty = g.weighted([(60, 25), (72, 10), (108, 30), (180, 35)])
         repeat = g.chance(0.06)
         add("legal_track", {**cid, "referral_source": g.weighted([("police", 35), ("bapas", 25), ("court", 15), ("prosecutor", 5),
@@ -309,6 +312,21 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
                             "scopes": ["processing", "reports"] + (["headquarters"] if g.chance(0.7) else []), "method": "written"})
         add("referral", {**cid, "direction": "incoming", "agency": g.pick(["police", "bapas", "court", "social_affairs"]),
                          "referred_on": intake.isoformat(), "reason": "Rujukan rehabilitasi sosial anak berkonflik dengan hukum."})
+
+        # diversion for some eligible cases: decided here, so the victims' consent matches it
+        dstage = None
+        if (penalty < 84 and not repeat and legal_stage != "no_process" and stage >= 2 and g.chance(0.6)
+                and consistency.eligibility_for(child, {"threatened_penalty_months": penalty,
+                                                        "repeat_offence": repeat}).eligible):
+            dstage = g.weighted([("offered", 15), ("deliberation", 15), ("agreement", 15), ("implementation", 35),
+                                 ("completed", 15), ("failed", 5)])
+            if dstage in ("offered", "deliberation") and stage >= 5:
+                dstage = "failed"  # an attempt left open this long has failed
+        assessed = intake + timedelta(days=rng.randrange(7, 30))
+        agreed_on = assessed + timedelta(days=3)
+        if dstage in Diversion.AGREED_STAGES and agreed_on > today:
+            dstage = "deliberation"  # an agreement needs the risk assessment first
+        agreed = dstage in Diversion.AGREED_STAGES
 
         if stage >= 2 or status in ("suspended", "dropped_out"):
             # offence and victims (CLINICAL)
@@ -326,9 +344,10 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
                 add("victim", {**cid, "code": f"K{n + 1:05d}-{v + 1}", "sex": "male",
                                "age_band": g.weighted([("5_8", 30), ("9_12", 45), ("13_17", 25)]),
                                "relationship": g.weighted([("friend", 35), ("neighbour", 30), ("relative", 12), ("sibling", 5), ("schoolmate", 5), ("stranger", 13)]),
-                               "co_resident": g.chance(0.2), "rj_ready": g.chance(0.4)})
+                               "co_resident": g.chance(0.2), "rj_ready": agreed or g.chance(0.4),
+                               "rj_consent": True if agreed else None, "rj_consent_by": "parent" if agreed else None,
+                               "rj_consent_date": (agreed_on - timedelta(days=1)).isoformat() if agreed else None})
             # assessments
-            assessed = intake + timedelta(days=rng.randrange(7, 30))
             if assessed <= today:
                 for tpl in (tpl_det, tpl_mst):
                     answers = {}
@@ -393,18 +412,16 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
                                 "no_contact": "Tidak mendekati rumah korban dan tidak menghubungi korban.",
                                 "supervising_adults": ["Ibu", "Paman"], "caregiver_plan": "Ibu dan paman bergantian mengawasi sore hari."})
 
-        # diversion for some eligible cases
-        if penalty < 84 and not repeat and stage >= 2 and g.chance(0.6):
-            dstage = g.weighted([("offered", 15), ("deliberation", 15), ("agreement", 15), ("implementation", 35), ("completed", 15), ("failed", 5)])
-            agreed = dstage in ("agreement", "implementation", "completed")
-            div = add("diversion", {**cid, "stage": dstage, "offered_on": (intake + timedelta(days=10)).isoformat(),
+        if dstage is not None:
+            started = intake + timedelta(days=12)
+            div = add("diversion", {**cid, "stage": dstage, "level": "investigation",
+                                    "case_received_on": (intake + timedelta(days=8)).isoformat(),
+                                    "offered_on": (intake + timedelta(days=10)).isoformat(),
+                                    "started_on": started.isoformat() if dstage != "offered" else None,
                                     "facilitator": "Fasilitator terlatih Bapas", "facilitator_trained": True,
                                     "participants": ["Anak", "Orang tua", "Orang tua korban", "PK Bapas", "Pekerja sosial"],
-                                    "risk_assessed": agreed or g.chance(0.5), "victim_ready": agreed,
-                                    "victim_consent": agreed, "victim_consent_by": "Orang tua korban" if agreed else None,
-                                    "victim_consent_date": (intake + timedelta(days=20)).isoformat() if agreed else None,
                                     "confidentiality_agreed": agreed,
-                                    "agreement_date": (intake + timedelta(days=25)).isoformat() if agreed else None})
+                                    "agreement_date": max(agreed_on, started).isoformat() if agreed else None})
             if agreed:
                 for k, item in enumerate(["Permintaan maaf tertulis kepada korban dan keluarganya",
                                           "Mengikuti program rehabilitasi sosial 6 bulan", "Wajib lapor ke Bapas setiap bulan"]):
@@ -423,8 +440,9 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
             n_sessions = rng.randrange(0, 4)
         else:
             n_sessions = 0
+        ended = min(today - timedelta(days=1), plan_start + timedelta(days=rng.randrange(150, 210)))
         first_day = min(intake + timedelta(days=3), today)
-        end_day = today if stage < 7 else min(today, plan_start + timedelta(days=200))
+        end_day = today if stage < 7 else min(today, plan_start + timedelta(days=200), ended)
         days = sorted(g.day_between(first_day, end_day) for _ in range(n_sessions))
         for k, d in enumerate(days):
             setting = g.weighted([("home", 55), ("school", 12), ("community", 8), ("centre", 15), ("phone", 10)])
@@ -453,13 +471,12 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
 
         # termination and aftercare
         if stage >= 7 and status not in ("suspended", "referred_out", "dropped_out"):
-            ended = min(today - timedelta(days=1), plan_start + timedelta(days=rng.randrange(150, 210)))
             good = g.chance(0.85)
             add("termination", {**cid, "terminated_on": ended.isoformat(), "reason": "goals_achieved" if good else "programme_completed",
                                 "destination": "family_home", "living_at_home": True, "in_school_or_work": g.chance(0.8),
                                 "new_report": not good and g.chance(0.3), "summary": "Tujuan utama tercapai; keluarga mampu mengawasi."})
-            for month in ("1", "3", "6", "12"):
-                due = ended + timedelta(days=30 * int(month))
+            for month, due_on in lifecycle.follow_up_schedule(ended.isoformat(), lifecycle.FOLLOW_UP_PATTERN_DEFAULT):
+                due = date.fromisoformat(due_on)
                 done = due <= today - timedelta(days=3) and g.chance(0.9)
                 add("follow_up", {**cid, "month": month, "due_date": due.isoformat(), "done_on": due.isoformat() if done else None,
                                   "living_at_home": True if done else None, "in_school_or_work": g.chance(0.8) if done else None,

@@ -24,7 +24,8 @@ from .errors import NotFound, PantiError, PermissionDenied, ValidationError, Vau
 from .files import is_device_name
 from .i18n import _
 from .store import audit as audit_mod
-from .store import cases
+from .store import cadence, cases
+from .store import consistency as rules
 from .store.audit import AuditLog
 from .store.db import DB_NAME, open_database, storage_error
 from .store.hlc import HybridClock
@@ -84,6 +85,10 @@ class Dashboard:
     follow_ups_due: list[Due] = field(default_factory=list)
     diversion_items_due: list[Due] = field(default_factory=list)
     plans_to_approve: list[Due] = field(default_factory=list)
+    weekly_summaries_due: list[Due] = field(default_factory=list)  # MST: each week in intervention
+    supervision_due: list[Due] = field(default_factory=list)
+    safety_reviews_overdue: list[Due] = field(default_factory=list)
+    diversion_deadlines: list[Due] = field(default_factory=list)  # UU SPPA art. 29, 42, 52
     last_backup: str | None = None  # when the newest verified backup was made
     backup_overdue: bool = False
 
@@ -354,11 +359,49 @@ class Workspace:
                 raise ValidationError(_("The record must belong to a child."), field="child_id")
             self._child_row(child_id)
         clean = self.validated(kind_name, data)
+        override = self._before_save(kind_name, None, clean, {})
         with self.db.atomic():
             rec = self.records.insert(kind_name, clean, self.user.id)
             self.audit_event("create", kind_name, rec.id, clean.get("child_id"))
+            if override:
+                self.audit_event("diversion_override", kind_name, rec.id, clean.get("child_id"), detail=override)
         self.notify_changed("create", kind_name, rec.id)
+        if kind_name == "termination":
+            self.schedule_follow_ups(rec)
         return rec
+
+    def _before_save(self, kind_name: str, record_id: str | None, clean: dict, current: dict) -> str | None:
+        """Who may save it and whether it fits the rest of the file; the override basis to audit, if any."""
+        if kind_name == "user_profile" and clean.get("user_id") != self.user.id:
+            self.require_admin()  # each user edits their own profile; an administrator anyone's
+        override = self._override(kind_name, clean, current)
+        self.check_rules(kind_name, record_id, clean)
+        return override
+
+    def check_rules(self, kind_name: str, record_id: str | None, clean: dict) -> None:
+        """Refuse a save that would contradict the rest of the child's file (domain/consistency.py)."""
+        rules.guard(self.records, self.can_read, kind_name, record_id, clean,
+                    risk_months=self.risk_assessment_months)
+
+    @property
+    def risk_assessment_months(self) -> int:
+        try:
+            return max(1, int(self.setting(rules.RISK_MONTHS_SETTING) or 6))
+        except ValueError:
+            return 6
+
+    def _override(self, kind_name: str, clean: dict, current: dict) -> str | None:
+        """A diversion override of the eligibility rule: a manager's, with its legal basis, audited."""
+        basis = (clean.get("override_basis") or "").strip() if kind_name == "diversion" else ""
+        if not basis or basis == (current.get("override_basis") or "").strip():
+            if kind_name == "diversion":
+                for key in ("override_by", "override_on"):
+                    clean[key] = current.get(key) if basis else None
+            return None
+        if self.role not in ROLES_THAT_APPROVE:
+            raise PermissionDenied(_("Only a manager can record an override of the diversion rule."))
+        clean["override_by"], clean["override_on"] = self.user.id, date.today().isoformat()
+        return basis
 
     def _live(self, kind_name: str, record_id: str) -> Record:
         """The record, or NotFound when it was deleted (here or at a peer): it cannot change."""
@@ -387,10 +430,13 @@ class Workspace:
             raise ValidationError(_("An approved plan cannot be changed; start a new version."))
         merged = {**current.data, **changes}
         clean = self.validated(kind_name, merged)
+        override = self._before_save(kind_name, record_id, clean, current.data)
         with self.db.atomic():
             rec = self.records.update(kind_name, record_id, clean, self.user.id)
             self.audit_event("update", kind_name, record_id, clean.get("child_id"),
                         detail=",".join(sorted(changes)))
+            if override:
+                self.audit_event("diversion_override", kind_name, record_id, clean.get("child_id"), detail=override)
         self.notify_changed("update", kind_name, record_id)
         return rec
 
@@ -608,6 +654,7 @@ class Workspace:
             raise ValidationError(_("The register number cannot be changed."), field="register_no")
         merged = {**current.data, **changes}
         clean = self.validated("child", merged)
+        self.check_rules("child", child_id, clean)
         with self.db.atomic():
             rec = self.records.update("child", child_id, clean, self.user.id)
             self.audit_event("update", "child", child_id, child_id, detail=",".join(sorted(changes)))
@@ -704,6 +751,7 @@ class Workspace:
             raise ValidationError(_("This session is already final."))
         data = {**current.data, "status": "final", "finalised_at": date.today().isoformat()}
         clean = self.validated("session", data)
+        self.check_rules("session", session_id, clean)
         with self.db.atomic():
             rec = self.records.update("session", session_id, clean, self.user.id)
             self.audit_event("finalise", "session", session_id, clean.get("child_id"))
@@ -721,6 +769,7 @@ class Workspace:
         data.update({"amends_id": session_id, "status": "final", "author_id": self.user.id,
                      "finalised_at": date.today().isoformat()})
         clean = self.validated("session", data)
+        self.check_rules("session", None, clean)
         with self.db.atomic():
             rec = self.records.insert("session", clean, self.user.id)
             self.audit_event("create", "session", rec.id, clean.get("child_id"), detail=f"amends {session_id}")
@@ -913,7 +962,8 @@ class Workspace:
                                "AND author_id = ?", [self.user.id]).fetchone()[0]
 
     def dashboard(self, today: date | None = None, horizon_days: int = 14) -> Dashboard:
-        """What needs attention, from plaintext columns only (nothing is decrypted here)."""
+        """What needs attention, from plaintext columns (only the few open diversions are opened, for
+        their statutory deadlines)."""
         today = today or date.today()
         soon = (today + timedelta(days=horizon_days)).isoformat()
         monday = today - timedelta(days=today.weekday())
@@ -968,11 +1018,66 @@ class Workspace:
         d.diversion_items_due = [Due(r[0], "diversion_item", r[1], r[2]) for r in self.db.execute(
             "SELECT t.child_id, t.id, t.due_date FROM diversion_item t WHERE t.deleted = 0 "
             "AND t.compliance = 'pending' AND t.due_date <= ?" + cf + " ORDER BY t.due_date", [soon, *cp])]
+        mine_ids = ([r[0] for r in self.db.execute("SELECT id FROM child WHERE deleted = 0 AND counsellor_id = ?",
+                                                   [self.user.id])] if mine else None)
+        d.weekly_summaries_due = [Due(*r) for r in cadence.weekly_summaries_due(self.db, today, mine_ids)]
+        d.supervision_due = [Due(*r) for r in cadence.supervision_due(self.db, today, mine_ids)]
+        d.safety_reviews_overdue = [Due(*r) for r in cadence.safety_reviews_overdue(self.db, today, mine_ids)]
+        d.diversion_deadlines = [Due(*r[:4]) for r in cadence.diversion_deadlines(
+            self.records, today, today + timedelta(days=horizon_days), mine_ids)]
         if self.role in ROLES_THAT_APPROVE:
             d.plans_to_approve = [Due(r[0], "plan", r[1], r[2]) for r in self.db.execute(
                 "SELECT t.child_id, t.id, t.updated_at FROM plan t WHERE t.deleted = 0 AND t.status = 'submitted'"
                 " ORDER BY t.updated_at", [])]
         return d
+
+    # follow-ups and consistency ------------------------------------------------------
+
+    def schedule_follow_ups(self, termination: Record) -> list[Record]:
+        """At termination, the follow-ups on the centre's pattern (setting `follow_up_months`,
+        default 1, 3, 6, 12 months); none when the child already has follow-ups."""
+        child_id = termination.data["child_id"]
+        if self.record_count("follow_up", child_id):
+            return []
+        return [self.add_record("follow_up", {"child_id": child_id, "month": month, "due_date": due})
+                for month, due in lifecycle.follow_up_schedule(termination.data["terminated_on"],
+                                                               self.follow_up_pattern)]
+
+    def due_in_file(self, child_id: str, today: date | None = None) -> list[tuple[str, str]]:
+        """What the MST cadence and the diversion deadlines make due in one child's file:
+        (what, ISO date), what = weekly_summary, supervision, safety_plan, attempt or process."""
+        today = today or date.today()
+        if not self.can_read_clinical:
+            return []
+        out = [(r[1], r[3]) for r in cadence.weekly_summaries_due(self.db, today, [child_id])
+               + cadence.supervision_due(self.db, today, [child_id])
+               + cadence.safety_reviews_overdue(self.db, today, [child_id])]
+        out += [(r[4], r[3]) for r in cadence.diversion_deadlines(self.records, today, date.max, [child_id])]
+        return sorted(out, key=lambda x: x[1])
+
+    @property
+    def follow_up_pattern(self) -> tuple[int, ...]:
+        """Months after termination at which follow-ups are scheduled (setting `follow_up_months`)."""
+        try:
+            return lifecycle.parse_follow_up_pattern(self.setting("follow_up_months"))
+        except ValidationError:
+            return lifecycle.FOLLOW_UP_PATTERN_DEFAULT
+
+    def set_case_rules(self, follow_up_months: str, risk_assessment_months: int) -> None:
+        """The centre's follow-up pattern and how recent a risk assessment must be for a diversion
+        agreement (administrators)."""
+        pattern = lifecycle.parse_follow_up_pattern(follow_up_months)
+        if not 1 <= int(risk_assessment_months) <= 24:
+            raise ValidationError(_("A risk assessment must be valid for 1 to 24 months."),
+                                  field=rules.RISK_MONTHS_SETTING)
+        self.set_setting("follow_up_months", ", ".join(str(m) for m in pattern))
+        self.set_setting(rules.RISK_MONTHS_SETTING, str(int(risk_assessment_months)))
+
+    def consistency_findings(self, today: date | None = None, child_id: str | None = None):
+        """Every contradiction between the records of each child's file (`verify --consistency`), or of one."""
+        if child_id is not None:
+            return rules.child_findings(self.records, child_id, self.can_read, today, self.risk_assessment_months)
+        return rules.all_findings(self.records, self.can_read, today, self.risk_assessment_months)
 
     # verification ---------------------------------------------------------------------
 
@@ -999,6 +1104,21 @@ class Workspace:
             name: self.db.execute(f"SELECT COUNT(*) FROM {name} WHERE deleted = 0").fetchone()[0]
             for name in KINDS
         }
+
+    def user_profile(self, user_id: str) -> dict:
+        """A user's full name, NIP or staff number, position and phone (what a report signs with)."""
+        rows = self.records.rows("user_profile", "user_id = ?", [user_id], "updated_at DESC", limit=1)
+        return {**self.records.open_row("user_profile", rows[0]), "id": rows[0]["id"]} if rows else \
+            {"user_id": user_id}
+
+    def save_user_profile(self, user_id: str, changes: dict) -> Record:
+        """Each user edits their own profile; an administrator edits anyone's."""
+        current = self.user_profile(user_id)
+        fields = ("full_name", "staff_no", "position", "phone")
+        data = {k: v for k, v in changes.items() if k in fields}
+        if current.get("id"):
+            return self.update_record("user_profile", current["id"], data)
+        return self.add_record("user_profile", {**data, "user_id": user_id})
 
     def user_id(self, name: str) -> str:
         """The id of the user with this name; a translated error if there is none."""

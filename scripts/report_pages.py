@@ -33,7 +33,9 @@ def main() -> int:
     pdfs = {
         "report-progress": child_report.build(ws, active, tmp / "p.pdf", start=today - timedelta(days=180),
                                               place="Jakarta"),
-        "report-court": child_report.build(ws, active, tmp / "c.pdf", kind="court", place="Jakarta"),
+        "report-court": child_report.build(ws, active, tmp / "c.pdf", kind="court", place="Jakarta",
+                                           recommendation="Anak dikembalikan kepada orang tua dengan pengawasan "
+                                                          "PK Bapas dan melanjutkan sekolah."),
         "report-termination": child_report.build(ws, ended, tmp / "t.pdf", kind="termination", place="Jakarta"),
         "report-statistics": statistics.build(ws, tmp / "s.pdf"),
         "report-recovery-kit": recovery_kit.write(tmp / "k.pdf", ws.centre_code, ws.centre_name, key, "admin"),

@@ -116,3 +116,15 @@ def test_demo_ids_are_reproducible_and_in_the_order_records_are_made(tmp_path):
         ws.close()
     assert ids[0] == ids[1] and ids[0] == sorted(ids[0])
     assert {uuid.UUID(c).version for c in children} == {4}  # a child's id is all random
+
+
+def test_the_demo_holds_no_contradiction(tmp_path):
+    """The same rules the workspace enforces on save find nothing in a larger demo centre."""
+    ws, _ = Workspace.init(tmp_path / "c", "DEMO", "Sentra Demo", "admin", ADMIN_PASS, kdf=FLOOR)
+    try:
+        demo.generate(ws, children=150, seed=11, today=TODAY)
+        counts = ws.record_counts()
+        assert counts["diversion"] and counts["termination"] and counts["follow_up"]
+        assert [(f.rule, f.message) for f in ws.consistency_findings(TODAY)] == []
+    finally:
+        ws.close()

@@ -37,13 +37,14 @@ def test_every_report_is_a_cli_subcommand_with_its_options():
         assert ("--from" in flags) == report.period and ("--to" in flags) == report.period
         assert ("--full-identity" in flags) == ("full_identity" in report.options)
         assert ("--centre" in flags) == ("centre" in report.options)
+        assert ("--recommendation" in flags) == ("recommendation" in report.options)
         assert "--out" in flags
 
 
 def test_court_and_termination_reports_from_the_command_line(ws, file, tmp_path):  # noqa: F811
     no = file.data["register_no"]
-    run(["--lang", "en", "report", "court", no, "--out", str(tmp_path / "court.pdf"), "--place", "Bekasi"],
-        ENV, ws.data_dir, check=0)
+    run(["--lang", "en", "report", "court", no, "--out", str(tmp_path / "court.pdf"), "--place", "Bekasi",
+         "--recommendation", "Dikembalikan kepada orang tua."], ENV, ws.data_dir, check=0)
     text = _text(tmp_path / "court.pdf")
     assert "Social Report for the Probation Officer and the Court" in text and "Bekasi" in text
     r = run(["--lang", "en", "report", "termination", no, "--out", str(tmp_path / "t.pdf")], ENV, ws.data_dir, check=1)

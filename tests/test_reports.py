@@ -180,14 +180,16 @@ def test_centre_statistics_match_the_records_and_hide_small_counts(ws, tmp_path)
 
 
 def test_court_and_termination_reports(ws, file, tmp_path):
-    court = _text(child_report.build(ws, file.id, tmp_path / "court.pdf", kind="court", end=date(2026, 3, 31)))
+    court = _text(child_report.build(ws, file.id, tmp_path / "court.pdf", kind="court", end=date(2026, 3, 31),
+                                     recommendation="Dikembalikan kepada orang tua."))
     assert "Social Report" in court and "Eligible for diversion" in court and "60 months" in court
     with pytest.raises(Exception, match="termination"):
         child_report.build(ws, file.id, tmp_path / "t.pdf", kind="termination")
     ws.add_record("termination", {"child_id": file.id, "terminated_on": "2026-04-30", "reason": "goals_achieved",
                                   "destination": "family_home", "living_at_home": True, "in_school_or_work": True,
-                                  "new_report": False, "summary": "Tujuan tercapai"})
-    ws.add_record("follow_up", {"child_id": file.id, "month": "1", "due_date": "2026-05-30"})
+                                  "new_report": False, "summary": "Tujuan tercapai",
+                                  "open_process_reason": "Putusan pelatihan kerja di LPKS"})
+    # follow-ups are scheduled at termination: 1, 3, 6 and 12 months after it
     text = _text(child_report.build(ws, file.id, tmp_path / "t.pdf", kind="termination"))
     assert "Termination Report" in text and "Goals achieved" in text and "30 May 2026" in text
     assert "Tujuan tercapai" in text and "Rizki" not in text
@@ -200,7 +202,8 @@ def test_a_staff_members_report_names_what_the_role_cannot_read(ws, file, tmp_pa
     from panti_desktop.workspace import Workspace
 
     ws.add_record("safety_plan", {"child_id": file.id, "agreed_on": "2026-03-01", "risk_level": "medium"})
-    ws.add_record("termination", {"child_id": file.id, "terminated_on": "2026-04-01", "reason": "goals_achieved"})
+    ws.add_record("termination", {"child_id": file.id, "terminated_on": "2026-04-01", "reason": "goals_achieved",
+                                  "open_process_reason": "Putusan pelatihan kerja di LPKS"})
     ws.add_user("yanti", "staff", "yanti passphrase 1", kdf=FLOOR)
     staff = Workspace.open(ws.data_dir, "yanti", "yanti passphrase 1")
     try:

@@ -64,7 +64,8 @@ def test_review_names_the_record_types_past_their_own_period(ws, ended):
     # family and sessions: 5 years; consent and termination 10, the child's identity goes with the whole case
     assert item.kinds_due == ["family", "session"] and item.partial and not item.past_due
     assert item.due_by_kind == {"child": "2030-06-30", "family": "2025-06-30", "consent": "2030-06-30",
-                                "session": "2025-06-30", "termination": "2030-06-30"}
+                                "session": "2025-06-30", "termination": "2030-06-30",
+                                "follow_up": "2030-06-30"}  # scheduled at termination
     assert retention.review(ws, date(2025, 6, 29), only_due=True) == []
     [early] = retention.review(ws, date(2025, 6, 29))
     assert early.kinds_due == [] and not early.partial
@@ -296,8 +297,8 @@ def test_partial_erasure_from_the_command_line(ws, with_legal_track):
     assert item["register_no"] == no and item["partial"] is True and item["past_due"] is False
     assert item["kinds_due"] == ["family", "session"] and item["due_by_kind"]["legal_track"] == "2030-06-30"
     r = run(["--lang", "en", "retention", "list"], env, d, check=0)
-    assert "part (2 of 6 record types)" in r.stdout and "Family, Session" in r.stdout
-    assert "Identity, Legal track, Consent, Termination until 2030-06-30" in r.stdout
+    assert "part (2 of 7 record types)" in r.stdout and "Family, Session" in r.stdout
+    assert "Identity, Legal track, Consent, Termination, Follow-up until 2030-06-30" in r.stdout
     r = run(["--lang", "en", "retention", "erase", no, "--reason", "masa retensi"], env, d, check=0)
     assert f"From case {no}" in r.stdout and "Family, Session" in r.stdout and "2 in all" in r.stdout
     r = run(["retention", "erase", no], env, d, check=1)  # Indonesian by default

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from panti_desktop.domain import lifecycle
 from panti_desktop.errors import NotFound, PermissionDenied, ValidationError, WrongPassphrase
 from panti_desktop.store.audit import verify_chain
 from panti_desktop.workspace import Workspace
@@ -235,7 +236,9 @@ def test_dashboard_shows_what_needs_attention(team, child):
                                     "review_date": today.isoformat()})
     siti.submit_plan(plan.id)
     siti.save_session_draft(siti.new_session_defaults(child.id))
-    siti.add_record("follow_up", {"child_id": child.id, "month": "1", "due_date": today.isoformat()})
+    # a termination a month ago schedules its follow-ups; the first is due about now
+    siti.add_record("termination", {"child_id": child.id, "reason": "goals_achieved",
+                                    "terminated_on": lifecycle.add_months(today, -1).isoformat()})
     d = siti.dashboard()
     assert d.caseload == 1 and d.sessions_this_week == 1
     assert [x.record_id for x in d.drafts] and [x.child_id for x in d.follow_ups_due] == [child.id]

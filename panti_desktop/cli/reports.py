@@ -20,6 +20,16 @@ def _report_password(args) -> str | None:
     return value
 
 
+def _recommendation(args) -> str | None:
+    """The social worker's assessment and recommendation: typed, or read from a text file."""
+    if args.recommendation_file:
+        try:
+            return Path(args.recommendation_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(_("The recommendation file cannot be read: {error}").format(error=exc)) from exc
+    return args.recommendation
+
+
 def cmd_report(args) -> int:
     """Any report of the registry but the Recovery Kit (see reports/registry.py)."""
     # the field parsers load only when a report runs
@@ -37,6 +47,8 @@ def cmd_report(args) -> int:
         options["place"] = args.place
     if "centre" in report.options:
         options["centre"] = args.centre.upper() if args.centre else None
+    if "recommendation" in report.options:
+        options["recommendation"] = _recommendation(args)
     with _open(args) as ws:
         out = report.build(ws, Path(args.out), getattr(args, "ref", None), **options)
     print(_("Report written: {path}").format(path=out))
@@ -74,6 +86,10 @@ def register(sub) -> None:
             s.add_argument("--password-env", metavar="VAR", help=_("encrypt the PDF with the password in this variable"))
         if "place" in report.options:
             s.add_argument("--place", default="", help=_("place written above the signatures"))
+        if "recommendation" in report.options:
+            s.add_argument("--recommendation", metavar="TEXT",
+                           help=_("the social worker's assessment and recommendation (required)"))
+            s.add_argument("--recommendation-file", metavar="FILE", help=_("the same, read from a text file"))
         if "centre" in report.options:
             s.add_argument("--centre", metavar="CODE", help=_("one centre only (at headquarters); all centres by default"))
         s.set_defaults(func=cmd_report_recovery_kit if report.scope == "recovery" else cmd_report,

@@ -82,6 +82,33 @@ def cmd_user_list(args) -> int:
     return EXIT_OK
 
 
+PROFILE_FIELDS = ("full_name", "staff_no", "position", "phone")
+
+
+def cmd_user_profile(args) -> int:
+    """Show or set a user's full name, NIP or staff number, position and phone (reports sign with them)."""
+    from ..errors import UsageError
+
+    name, assignments = args.name, list(args.assignments)
+    if name and "=" in name:  # `user profile full_name=...`: one's own profile
+        name, assignments = None, [name, *assignments]
+    changes = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep or key not in PROFILE_FIELDS:
+            raise UsageError(_("Write each change as FIELD=VALUE, FIELD one of {fields}: {item}").format(
+                fields=", ".join(PROFILE_FIELDS), item=item))
+        changes[key] = value
+    with _open(args) as ws:
+        user_id = ws.user_id(name or ws.user.name)
+        if changes:
+            ws.save_user_profile(user_id, changes)
+        profile = ws.user_profile(user_id)
+    rows = [[k, profile.get(k) or ""] for k in PROFILE_FIELDS]
+    print(_table(rows, [_("Field"), _("Value")]))
+    return EXIT_OK
+
+
 def cmd_recover(args) -> int:
     # the workspace (store, cryptography) loads only when a command runs
     from ..workspace import Workspace
@@ -126,6 +153,12 @@ def register(sub) -> None:
     s = u.add_parser("list", help=_("list users"))
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_user_list)
+
+    s = u.add_parser("profile", help=_("show or set a user's full name, NIP, position and phone: "
+                                       "[NAME] FIELD=VALUE ..."))
+    s.add_argument("name", nargs="?", help=_("the user (yourself when left out; others: administrators)"))
+    s.add_argument("assignments", nargs="*", metavar="FIELD=VALUE")
+    s.set_defaults(func=cmd_user_profile)
 
     s = sub.add_parser("recover", help=_("set a new passphrase with the recovery key"))
     s.add_argument("--user", dest="user_name", required=True, metavar="NAME")

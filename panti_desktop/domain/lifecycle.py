@@ -9,9 +9,12 @@ active state; a new report leads back to assessment.
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
+
 from ..errors import ValidationError
 from ..i18n import _
-from .vocab import LIFECYCLE_STATES
+from .vocab import FOLLOW_UP_MONTHS, LIFECYCLE_STATES
 
 ACTIVE = (
     "referral_received",
@@ -76,3 +79,37 @@ def check_transition(old: str | None, new: str) -> None:
             ),
             field="status",
         )
+
+
+# Follow-ups after termination (MST): months after the termination date; a centre may set its own.
+FOLLOW_UP_PATTERN_DEFAULT = (1, 3, 6, 12)
+
+
+def parse_follow_up_pattern(text: str | None) -> tuple[int, ...]:
+    """"1, 3, 6, 12" → (1, 3, 6, 12); each a month the follow-up vocabulary knows, rising."""
+    if not (text or "").strip():
+        return FOLLOW_UP_PATTERN_DEFAULT
+    try:
+        months = tuple(sorted({int(p) for p in str(text).replace(";", ",").split(",") if p.strip()}))
+    except ValueError:
+        months = ()
+    if not months or any(str(m) not in FOLLOW_UP_MONTHS for m in months):
+        raise ValidationError(
+            _("The follow-up pattern must be months from {allowed}, separated by commas.").format(
+                allowed=", ".join(FOLLOW_UP_MONTHS.codes())),
+            field="follow_up_months",
+        )
+    return months
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it is shorter."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def follow_up_schedule(terminated_on: str, pattern: tuple[int, ...]) -> list[tuple[str, str]]:
+    """(month code, due date) of each follow-up after a termination on `terminated_on`."""
+    start = date.fromisoformat(terminated_on)
+    return [(str(m), add_months(start, m).isoformat()) for m in pattern]

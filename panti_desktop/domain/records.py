@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import ClassVar
 
 from ..errors import ValidationError
@@ -45,6 +45,7 @@ class UserProfile(DomainRecord):
     INDEX: ClassVar[tuple[str, ...]] = ("user_id",)
     user_id: str | None = F.ref("Pengguna", "User", required=True)
     full_name: str | None = F.text("Nama lengkap", "Full name", max_len=200)
+    staff_no: str | None = F.text("NIP / nomor pegawai", "NIP or staff number", max_len=40)
     position: str | None = F.text("Jabatan", "Position", max_len=200)
     phone: str | None = F.text("Telepon", "Phone", max_len=50)
 
@@ -283,7 +284,8 @@ class Victim(DomainRecord):
     KIND: ClassVar[str] = "victim"
     TITLE: ClassVar[Label] = _title("Korban", "Victim")
     ROLE: ClassVar[str] = "CLINICAL"
-    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("code", "age_band", "relationship", "co_resident", "rj_consent")
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("code", "age_band", "relationship", "rj_ready", "rj_consent",
+                                               "rj_withdrawn_on")
     SECTION: ClassVar[int | None] = 80
     child_id: str | None = F.ref("Anak", "Child", required=True)
     code: str | None = F.text("Kode korban", "Victim code", required=True, max_len=20)
@@ -292,15 +294,20 @@ class Victim(DomainRecord):
     relationship: str | None = F.code(V.VICTIM_RELATIONSHIPS, "Hubungan dengan anak", "Relationship")
     co_resident: bool | None = F.flag("Tinggal serumah / berdekatan", "Lives with or near the child")
     service_contact: str | None = F.text("Layanan pendamping korban", "Victim-service contact", max_len=200)
-    rj_ready: bool | None = F.flag("Siap keadilan restoratif", "Ready for restorative justice")
+    rj_ready: bool | None = F.flag("Korban / wali siap bertemu (keadilan restoratif)",
+                                   "Victim or guardian ready to meet (restorative justice)")
     rj_consent: bool | None = F.flag("Setuju keadilan restoratif", "Consents to restorative justice")
+    rj_consent_by: str | None = F.code(V.RJ_CONSENT_GIVERS, "Persetujuan diberikan oleh", "Consent given by")
     rj_consent_date: str | None = F.day("Tanggal persetujuan", "Consent date")
+    rj_withdrawn_on: str | None = F.day("Persetujuan ditarik pada", "Consent withdrawn on")
 
     def check(self, today: date) -> None:
         if re.search(r"\s", self.code or ""):
             raise ValidationError(
                 _("The victim code must be a short code without spaces, never a name."), field="code"
             )
+        self._not_after("rj_consent_date", today)
+        self._order("rj_consent_date", "rj_withdrawn_on")
 
 
 @dataclass
@@ -576,43 +583,54 @@ class SafetyPlan(DomainRecord):
 
 @dataclass
 class Diversion(DomainRecord):
+    """A diversion attempt under UU SPPA; the rules across records (eligibility, each victim's
+    consent, facilitator, risk assessment) are in `domain/consistency.py`."""
+
     KIND: ClassVar[str] = "diversion"
     TITLE: ClassVar[Label] = _title("Diversi / keadilan restoratif", "Diversion / restorative justice")
     ROLE: ClassVar[str] = "CLINICAL"
     INDEX: ClassVar[tuple[str, ...]] = ("stage",)
-    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("stage", "offered_on", "victim_consent", "agreement_date", "decree_no")
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("stage", "level", "case_received_on", "agreement_date", "decree_no")
     SECTION: ClassVar[int | None] = 210
     child_id: str | None = F.ref("Anak", "Child", required=True)
     stage: str | None = F.code(V.DIVERSION_STAGES, "Tahap", "Stage", required=True, default="offered")
+    level: str | None = F.code(V.DIVERSION_LEVELS, "Diupayakan pada tingkat", "Attempted at")
+    case_received_on: str | None = F.day("Perkara diterima pada tingkat ini", "Case received at this level")
     offered_on: str | None = F.day("Ditawarkan pada", "Offered on")
+    started_on: str | None = F.day("Musyawarah dimulai", "Deliberation started")
     facilitator: str | None = F.text("Fasilitator", "Facilitator", max_len=200)
     facilitator_trained: bool | None = F.flag("Fasilitator terlatih", "Trained facilitator")
     participants: list = F.strings("Peserta musyawarah", "Participants")
-    risk_assessed: bool | None = F.flag("Asesmen risiko dilakukan", "Risk assessment done")
-    victim_ready: bool | None = F.flag("Korban siap", "Victim ready")
-    victim_consent: bool | None = F.flag("Persetujuan korban", "Victim's consent")
-    victim_consent_date: str | None = F.day("Tanggal persetujuan korban", "Date of victim's consent")
-    victim_consent_by: str | None = F.text("Persetujuan diberikan oleh", "Consent given by", max_len=200)
-    consent_withdrawn_on: str | None = F.day("Persetujuan ditarik pada", "Consent withdrawn on")
     confidentiality_agreed: bool | None = F.flag("Kesepakatan kerahasiaan", "Confidentiality agreed")
     agreement_date: str | None = F.day("Tanggal kesepakatan", "Agreement date")
     decree_no: str | None = F.text("Nomor penetapan", "Court decree number", max_len=100)
+    override_basis: str | None = F.text("Dasar hukum pengecualian", "Legal basis of an override", max_len=1000)
+    override_by: str | None = F.ref("Pengecualian oleh", "Override by")
+    override_on: str | None = F.day("Pengecualian pada", "Override on")
     notes: str | None = F.text("Catatan", "Notes")
 
     AGREED_STAGES: ClassVar[tuple[str, ...]] = ("agreement", "court_decree", "implementation", "completed")
+    # UU SPPA art. 29, 42, 52: the attempt within 7 days of receiving the case, the process at most 30 days.
+    ATTEMPT_DAYS: ClassVar[int] = 7
+    PROCESS_DAYS: ClassVar[int] = 30
 
     def check(self, today: date) -> None:
-        self._order("victim_consent_date", "consent_withdrawn_on")
-        if self.stage in self.AGREED_STAGES:
-            if not self.victim_consent or self.consent_withdrawn_on:
-                raise ValidationError(
-                    _("A diversion agreement needs the victim's consent (UU SPPA art. 9)."),
-                    field="victim_consent",
-                )
-            if not self.risk_assessed:
-                raise ValidationError(
-                    _("A diversion agreement needs a risk assessment first."), field="risk_assessed"
-                )
+        self._order("case_received_on", "started_on")
+        self._order("started_on", "agreement_date")
+
+    def deadlines(self) -> list[tuple[str, str]]:
+        """(what, ISO date) still due: the attempt (art. 29(1), 42(1), 52(2)) and the end of the
+        process (art. 29(2), 42(2), 52(3)); nothing once agreed or failed."""
+        if self.stage in self.AGREED_STAGES or self.stage == "failed":
+            return []
+        out = []
+        if self.case_received_on and not self.started_on:
+            out.append(("attempt", (date.fromisoformat(self.case_received_on)
+                                    + timedelta(days=self.ATTEMPT_DAYS)).isoformat()))
+        if self.started_on:
+            out.append(("process", (date.fromisoformat(self.started_on)
+                                    + timedelta(days=self.PROCESS_DAYS)).isoformat()))
+        return out
 
 
 @dataclass
@@ -664,6 +682,9 @@ class Termination(DomainRecord):
     in_school_or_work: bool | None = F.flag("Bersekolah / bekerja", "In school or work")
     new_report: bool | None = F.flag("Ada laporan / penangkapan baru", "New report or arrest")
     summary: str | None = F.text("Ringkasan", "Summary")
+    open_process_reason: str | None = F.text(
+        "Alasan layanan berakhir sebelum proses peradilan selesai",
+        "Why the service ends while the prosecution or trial is open")
 
     def check(self, today: date) -> None:
         self._not_after("terminated_on", today)
@@ -697,7 +718,7 @@ class LegalHold(DomainRecord):
     """A manager's hold on a case: while it lasts, the case cannot be erased."""
 
     KIND: ClassVar[str] = "legal_hold"
-    TITLE: ClassVar[Label] = _title("Penahanan hukum (legal hold)", "Legal hold")
+    TITLE: ClassVar[Label] = _title("Penangguhan penghapusan (legal hold)", "Legal hold")
     INDEX: ClassVar[tuple[str, ...]] = ("until", "lifted_on")
     child_id: str | None = F.ref("Anak", "Child", required=True)
     reason: str | None = F.text("Alasan", "Reason", required=True, max_len=1000)

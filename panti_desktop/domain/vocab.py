@@ -387,6 +387,20 @@ DIVERSION_STAGES = _v(
     ("failed", "Gagal", "Failed"),
 )
 
+DIVERSION_LEVELS = _v(
+    "diversion_levels", "Tingkat upaya diversi", "Level of the diversion attempt",
+    ("investigation", "Penyidikan (Pasal 29 UU SPPA)", "Investigation (UU SPPA art. 29)"),
+    ("prosecution", "Penuntutan (Pasal 42 UU SPPA)", "Prosecution (UU SPPA art. 42)"),
+    ("court", "Pemeriksaan di pengadilan (Pasal 52 UU SPPA)", "Court (UU SPPA art. 52)"),
+)
+
+RJ_CONSENT_GIVERS = _v(
+    "rj_consent_givers", "Pemberi persetujuan", "Consent given by",
+    ("victim", "Korban sendiri", "The victim"),
+    ("parent", "Orang tua korban", "The victim's parent"),
+    ("guardian", "Wali korban", "The victim's guardian"),
+)
+
 COMPLIANCE = _v(
     "compliance", "Kepatuhan", "Compliance",
     ("pending", "Belum jatuh tempo", "Not yet due"),
@@ -441,9 +455,13 @@ SAFETY_ENVIRONMENTS = _v(
 FOLLOW_UP_MONTHS = _v(
     "follow_up_months", "Bimbingan lanjut", "Follow-up",
     ("1", "1 bulan", "1 month"),
+    ("2", "2 bulan", "2 months"),
     ("3", "3 bulan", "3 months"),
     ("6", "6 bulan", "6 months"),
+    ("9", "9 bulan", "9 months"),
     ("12", "12 bulan", "12 months"),
+    ("18", "18 bulan", "18 months"),
+    ("24", "24 bulan", "24 months"),
 )
 
 DETERMINANTS = _v(
@@ -466,7 +484,7 @@ ALL: dict[str, Vocabulary] = {
         CAREGIVER_RELATIONS, EDUCATION_LEVELS, OCCUPATIONS, INCOME_BANDS, SCHOOL_STATUSES,
         RELIGIONS, LIVING_ARRANGEMENTS, SUPERVISION_CAPACITIES, RISK_LEVELS, PLAN_STATUSES,
         PLAN_SETTINGS, GOAL_STATUSES, INTERVENTION_TYPES, SESSION_STATUSES, PROGRESS_RATINGS,
-        DIVERSION_STAGES, COMPLIANCE, REFERRAL_DIRECTIONS, AGENCIES, CONSENT_METHODS,
+        DIVERSION_STAGES, DIVERSION_LEVELS, RJ_CONSENT_GIVERS, COMPLIANCE, REFERRAL_DIRECTIONS, AGENCIES, CONSENT_METHODS,
         CONSENT_SCOPES, SAFETY_ENVIRONMENTS, FOLLOW_UP_MONTHS, DETERMINANTS,
     ]
 }

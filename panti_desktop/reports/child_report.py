@@ -13,6 +13,7 @@ from pathlib import Path
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
@@ -22,13 +23,16 @@ from ..domain.records import Child
 from ..domain.vocab import (
     COMPLIANCE,
     DIVERSION_STAGES,
+    FAMILY_STRUCTURES,
     GOAL_STATUSES,
     LEGAL_STAGES,
     LIFECYCLE_STATES,
     PARTICIPANTS,
+    PLAN_STATUSES,
     RISK_LEVELS,
     ROLES,
     SESSION_SETTINGS,
+    SUPERVISION_CAPACITIES,
     SYSTEMS,
     TERMINATION_DESTINATIONS,
     TERMINATION_REASONS,
@@ -36,6 +40,7 @@ from ..domain.vocab import (
 from ..errors import PermissionDenied, ValidationError
 from ..i18n import _
 from . import registry
+from . import social_report as social
 from .common import FONT, content_width, esc, key_values, place_and_date, styles, table, write_pdf
 
 LINE_COLOURS = [colors.HexColor(c) for c in ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
@@ -76,7 +81,9 @@ def _ratings_chart(goals: list, sessions: list, start: date, end: date, width: f
     for i in range(len(series)):
         plot.lines[i].strokeColor = LINE_COLOURS[i % len(LINE_COLOURS)]
         plot.lines[i].strokeWidth = 1.4
-        plot.lines[i].symbol = None
+        # a marker at each rating: a goal rated once in the period is one point, not an invisible line
+        plot.lines[i].symbol = makeMarker("FilledCircle", size=4, fillColor=LINE_COLOURS[i % len(LINE_COLOURS)],
+                                          strokeColor=LINE_COLOURS[i % len(LINE_COLOURS)])
     d.add(plot)
     legend = Legend()
     legend.x, legend.y = 30, legend_h + 2
@@ -102,8 +109,15 @@ def _counts_table(title: str, counter: Counter, vocab, width: float, st) -> Tabl
 
 def build(ws, ref: str, out: Path, start: date | None = None, end: date | None = None,
           full_identity: bool = False, password: str | None = None, place: str = "",
-          narrative: str | None = None, kind: str = "progress") -> Path:
-    """A report on one child: "progress" (a period), "court" (Laporan Sosial) or "termination"."""
+          narrative: str | None = None, kind: str = "progress", recommendation: str | None = None) -> Path:
+    """A report on one child: "progress" (a period), "court" (Laporan Sosial) or "termination".
+
+    The court report needs the social worker's assessment and recommendation (`recommendation`),
+    written for this report; it is kept, sealed, in the report's audit entry."""
+    recommendation = (recommendation or "").strip() or None
+    if kind == "court" and recommendation is None:
+        raise ValidationError(_("The social report needs the social worker's assessment and recommendation."),
+                              field="recommendation")
     st = styles()
     width = content_width()
     child_id = ws.resolve_child(ref)
@@ -153,7 +167,8 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
     who += [(_("Age"), _("{age} years").format(age=age) if age is not None else "—"),
             (_("Case status"), LIFECYCLE_STATES.label(data.get("status"))),
             (_("Legal stage"), LEGAL_STAGES.label(legal.data.get("stage")) if legal else "—"),
-            (_("Counsellor"), ws.user_name(data.get("counsellor_id")) or "—"),
+            (_("Counsellor"), ws.user_profile(data["counsellor_id"]).get("full_name")
+             or ws.user_name(data["counsellor_id"]) if data.get("counsellor_id") else "—"),
             (_("Intake date"), long_date(data.get("intake_date")))]
     story.append(key_values(who, width, st))
     hidden_note = _("Not available to the role {role}: this part of the file is clinical.").format(
@@ -195,6 +210,11 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
             items = [i for i in cf.sections.get("diversion_item", []) if i.data.get("diversion_id") == dv.id]
             story.append(Paragraph(esc(_("Diversion stage: {stage}").format(
                 stage=DIVERSION_STAGES.label(dv.data.get("stage")))), st["body"]))
+            if dv.data.get("override_basis"):
+                story.append(Paragraph(esc(_("Override of the eligibility rule by {name} on {date}: {basis}").format(
+                    name=ws.user_profile(dv.data.get("override_by") or "").get("full_name")
+                    or ws.user_name(dv.data.get("override_by")), date=long_date(dv.data.get("override_on")),
+                    basis=dv.data["override_basis"])), st["body"]))
             if items:
                 rows = [[_("Agreement item"), _("Due date"), _("Compliance")]]
                 rows += [[i.data.get("text"), long_date(i.data.get("due_date")),
@@ -256,16 +276,16 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
                        _counts_table(_("Systems addressed"), Counter(x for s in sessions for x in
                                                                      s.data.get("systems") or []),
                                      SYSTEMS, third, st)]], colWidths=[third + 4] * 3)
-        trio.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        trio.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                  ("FONTNAME", (0, 0), (-1, -1), FONT)]))
         story.append(Spacer(1, 4))
         story.append(trio)
 
     def family_safety_block() -> None:
-        story.append(Paragraph(esc(_("Family, supervision and safety")), st["h2"]))
-        if families:
+        story.append(Paragraph(esc(_("Family, supervision and safety") if kind != "court"
+                                   else _("Supervision and safety")), st["h2"]))
+        if families and kind != "court":  # the court report has the family in its own section
             fd = families[-1].data
-            from ..domain.vocab import FAMILY_STRUCTURES, SUPERVISION_CAPACITIES
-
             story.append(key_values([(_("Family structure"), FAMILY_STRUCTURES.label(fd.get("structure")) or "—"),
                                      (_("Supervision capacity"),
                                       SUPERVISION_CAPACITIES.label(fd.get("supervision_capacity")) or "—")],
@@ -303,6 +323,14 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
                                  (_("Living at home"), yn(td.get("living_at_home"))),
                                  (_("In school or work"), yn(td.get("in_school_or_work"))),
                                  (_("New report or arrest"), yn(td.get("new_report")))], width, st))
+        follow_up_block()
+
+    def follow_up_block() -> None:
+        yes, no = _("yes"), _("no")
+
+        def yn(v):
+            return "—" if v is None else (yes if v else no)
+
         follow = sorted(cf.sections.get("follow_up") or [], key=lambda f: f.data.get("due_date") or "")
         story.append(Paragraph(esc(_("Follow-up schedule")), st["h2"]))
         if not follow:
@@ -315,16 +343,26 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
                       yn(f.data.get("new_report"))] for f in follow]
             story.append(table(rows, [width * w for w in (0.1, 0.18, 0.18, 0.18, 0.18, 0.18)], st=st))
 
+    note = hidden_note
     if kind == "progress":
         plan_block(chart=True)
         sessions_block(counts=True)
         family_safety_block()
         legal_block()
+        if (data.get("status") == "aftercare" or terminations) and not hidden("follow_up"):
+            follow_up_block()
     elif kind == "court":
+        social.chronology_block(story, st, width, social.chronology(cf, ws, data, sessions, end.isoformat()))
+        social.family_block(story, st, width, cf, data)
+        social.school_block(story, st, width, data, full_identity)
         legal_block()
-        family_safety_block()
+        social.victims_block(story, st, width, cf, note)
+        social.assessment_block(story, st, width, cf, note)
+        story.append(Paragraph(esc(_("Interventions and progress against the plan's goals")), st["h2"]))
         plan_block(chart=False)
+        social.interventions_block(story, st, width, cf, plan)
         sessions_block(counts=False)
+        family_safety_block()
     else:
         termination_block()
         plan_block(chart=False)
@@ -336,25 +374,30 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
     default = terminations[-1].data.get("summary") if kind == "termination" else last.get("advances")
     if narrative is None and hidden("session"):
         default = hidden_note
+    if recommendation is not None:
+        narrative = recommendation
     story.append(Paragraph(esc((narrative if narrative is not None else default) or "—"), st["body"]))
     if last.get("next_steps") and kind == "progress":
         story.append(Paragraph(esc(_("Next steps: {text}").format(text=last["next_steps"])), st["body"]))
 
-    story.append(Spacer(1, 18))
-    sig = Table([[Paragraph(esc(place_and_date(place, min(end, date.today()))), st["body"]), ""],
-                 [Paragraph(esc(_("Counsellor")), st["cellbold"]), Paragraph(esc(_("Manager")), st["cellbold"])],
-                 ["", ""],
-                 [Paragraph(esc(ws.user_name(data.get("counsellor_id")) or "(....................)"), st["body"]),
-                  Paragraph("(....................)", st["body"])]],
-                colWidths=[width / 2, width / 2], rowHeights=[None, None, 40, None])
-    story.append(KeepTogether([sig]))
+    counsellor = data.get("counsellor_id")
+    manager = _reviewer(ws, plan)
+    signers = [(_("Social worker"), ws.user_profile(counsellor) if counsellor else {}, "")]
+    signers.append((_("Manager"), ws.user_profile(manager) if manager else {}, ""))
+    social.signature_block(story, st, width, place_and_date(place, min(end, date.today())), signers)
     write_pdf(out, story, title, ws.centre_name or ws.centre_code, password)
     ws.audit_event("print", "child", child_id, child_id,
-              detail=f"{kind} report {start}..{end}" + (" full identity" if full_identity else ""))
+              detail=f"{kind} report {start}..{end}" + (" full identity" if full_identity else "")
+              + (f"\nrecommendation: {recommendation}" if recommendation else ""))
     return Path(out)
 
 
 def _plan_status(code: str | None) -> str:
-    from ..domain.vocab import PLAN_STATUSES
-
     return PLAN_STATUSES.label(code)
+
+
+def _reviewer(ws, plan) -> str | None:
+    """Who signs as manager: the one who approved the plan, else the manager printing the report."""
+    if plan is not None and plan.data.get("approved_by"):
+        return plan.data["approved_by"]
+    return ws.user.id if ws.role in ("manager", "admin") else None

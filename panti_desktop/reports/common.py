@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from reportlab.graphics import shapes
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -37,6 +38,8 @@ def register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(FONT, str(resource("fonts", "DejaVuSans.ttf"))))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, str(resource("fonts", "DejaVuSans-Bold.ttf"))))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+    # Charts start each drawing in this state: Helvetica, which a PDF names but never embeds.
+    shapes.STATE_DEFAULTS["fontName"] = FONT
 
 
 def styles() -> dict[str, ParagraphStyle]:
@@ -69,6 +72,7 @@ def table(rows: Sequence[Sequence[object]], widths: Sequence[float], header: boo
     t = Table(data, colWidths=list(widths), repeatRows=1 if header else 0)
     cmds = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), FONT),  # a table sets its cell font even for Paragraph cells
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#b8c4cc")),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
@@ -83,7 +87,8 @@ def key_values(pairs: Sequence[tuple[str, object]], width: float, st: dict | Non
     st = st or styles()
     data = [[Paragraph(esc(k), st["cellbold"]), Paragraph(esc(v), st["cell"])] for k, v in pairs]
     t = Table(data, colWidths=[width * 0.32, width * 0.68])
-    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 2),
+    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), FONT),
+                           ("TOPPADDING", (0, 0), (-1, -1), 2),
                            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
                            ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#d5dde2"))]))
     return t
@@ -103,6 +108,8 @@ class _Canvas:
 
         class NumberedCanvas(Canvas):
             def __init__(self, *args, **kwargs):
+                # every page starts in the embedded font: reportlab's default Helvetica is never embedded
+                kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
                 super().__init__(*args, **kwargs)
                 self._pages = []
 

@@ -10,7 +10,7 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from ..dates import long_date
 from ..i18n import _
-from .common import content_width, esc, styles, write_pdf
+from .common import FONT, content_width, esc, styles, write_pdf
 
 
 def write(path: Path, centre_code: str, centre_name: str, recovery_text: str, made_by: str = "",
@@ -22,7 +22,7 @@ def write(path: Path, centre_code: str, centre_name: str, recovery_text: str, ma
     key_table = Table([[Paragraph(esc(g), st["big"]) for g in row] + [""] * (4 - len(row)) for row in key_rows],
                       colWidths=[width / 4] * 4, rowHeights=[40, 40])
     key_table.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, colors.HexColor("#1f4e5f")),
-                                   ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                   ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("FONTNAME", (0, 0), (-1, -1), FONT),
                                    ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f4f7f9"))]))
     steps = [
         _("Keep this sheet in the centre's safe. Do not photograph it, do not scan it, do not keep it with "

@@ -34,7 +34,7 @@ class Report:
     scope: Scope
     builder: str  # "module:function" inside panti_desktop.reports
     period: bool = False  # takes a from/to period (else: the whole case, or a fixed span)
-    options: tuple[str, ...] = ()  # "full_identity", "place", "password", "centre"
+    options: tuple[str, ...] = ()  # "full_identity", "place", "password", "centre", "recommendation"
     kind: str | None = None  # for child reports: the `kind` the builder takes
 
     def title_text(self) -> str:
@@ -72,7 +72,7 @@ REPORTS: dict[str, Report] = {r.name: r for r in (
            "child_report:build", period=True, options=_CHILD_OPTIONS, kind="progress"),
     Report("court", N_("Social Report for the Probation Officer and the Court"),
            N_("the social report for the probation officer and the court"), "laporan-sosial", "child",
-           "child_report:build", options=_CHILD_OPTIONS, kind="court"),
+           "child_report:build", options=_CHILD_OPTIONS + ("recommendation",), kind="court"),
     Report("termination", N_("Termination Report"),
            N_("the termination report with the follow-up schedule"), "laporan-terminasi", "child",
            "child_report:build", options=_CHILD_OPTIONS, kind="termination"),

@@ -114,6 +114,10 @@ class Dashboard(QWidget):
             (_("Plan reviews due or overdue"), d.plans_due, "plan"),
             (_("Follow-ups due"), d.follow_ups_due, "termination"),
             (_("Diversion agreement items due"), d.diversion_items_due, "diversion"),
+            (_("Diversion deadlines (UU SPPA art. 29, 42, 52)"), d.diversion_deadlines, "diversion"),
+            (_("Weekly case summaries due (MST)"), d.weekly_summaries_due, "weekly"),
+            (_("Supervision due (MST)"), d.supervision_due, "weekly"),
+            (_("Safety plan reviews overdue"), d.safety_reviews_overdue, "safety"),
             (_("New referrals"), d.new_referrals, None),
         ]
         n = 0

@@ -45,6 +45,7 @@ from .common import (
     show_error,
     vocab_combo,
 )
+from .forms import RecordDialog
 from .tables import Cell
 
 
@@ -167,6 +168,11 @@ class SettingsPage(QWidget):
         change.setMaximumWidth(260)
         change.clicked.connect(self._change_passphrase)
         form.addRow(_("Passphrase"), change)
+        profile = QPushButton(_("My name and position for reports…"), mine)
+        profile.setObjectName("editMyProfile")
+        profile.setMaximumWidth(260)
+        profile.clicked.connect(lambda: self.edit_profile(ws.user.id))
+        form.addRow(_("Signature"), profile)
         lay.addWidget(mine)
 
         centre = QGroupBox(_("Centre"), inner)
@@ -564,12 +570,32 @@ class SettingsPage(QWidget):
         idle_row.addStretch(1)
         lay.addLayout(idle_row)
 
+        rules_row = QHBoxLayout()
+        rules_row.addWidget(QLabel(_("Follow-ups after termination (months):"), box))
+        self.follow_up_months = QLineEdit(", ".join(str(m) for m in self.ws.follow_up_pattern), box)
+        self.follow_up_months.setObjectName("followUpMonths")
+        self.follow_up_months.setMaximumWidth(140)
+        rules_row.addWidget(self.follow_up_months)
+        rules_row.addWidget(QLabel(_("Risk assessment valid for diversion (months):"), box))
+        self.risk_months = QSpinBox(box)
+        self.risk_months.setObjectName("riskMonths")
+        self.risk_months.setRange(1, 24)
+        self.risk_months.setValue(self.ws.risk_assessment_months)
+        rules_row.addWidget(self.risk_months)
+        save_rules = QPushButton(_("Save"), box)
+        save_rules.setObjectName("saveCaseRules")
+        save_rules.clicked.connect(self._save_case_rules)
+        rules_row.addWidget(save_rules)
+        rules_row.addStretch(1)
+        lay.addLayout(rules_row)
+
         lay.addWidget(QLabel(_("Users"), box))
         self.users = make_table([_("Name"), _("Role"), _("Since")], box, "usersTable")
         self.users.setMinimumHeight(160)
         lay.addWidget(self.users)
         lay.addLayout(button_row(box, [(_("&Add user…"), "addUser", self._add_user),
                                        (_("Set a new passphrase…"), "resetUser", self._reset_user),
+                                       (_("Name and position…"), "editProfile", self._edit_selected_profile),
                                        (_("&Remove user…"), "removeUser", self._remove_user)]))
 
         regen = QPushButton(_("Make a new recovery key…"), box)
@@ -590,6 +616,36 @@ class SettingsPage(QWidget):
         if name is None:
             show_error(self, _("Choose a user in the list first."))
         return name
+
+    def profile_dialog(self, user_id: str) -> RecordDialog:
+        """The full name, NIP or staff number, position and phone that reports sign with."""
+        current = self.ws.user_profile(user_id)
+        record = self.ws.get_record("user_profile", current["id"]) if current.get("id") else None
+        return RecordDialog(self.ws, "user_profile", record=record, parent=self, defaults={"user_id": user_id},
+                            fields=["full_name", "staff_no", "position", "phone"])
+
+    def edit_profile(self, user_id: str) -> None:
+        try:
+            dialog = self.profile_dialog(user_id)
+        except PantiError as exc:
+            show_error(self, exc)
+            return
+        if dialog.exec():
+            self._info(_("The profile was saved."))
+
+    def _edit_selected_profile(self) -> None:
+        name = self._selected_user()
+        if name is not None:
+            self.edit_profile(self.ws.user_id(name))
+
+    def _save_case_rules(self) -> None:
+        try:
+            self.ws.set_case_rules(self.follow_up_months.text(), self.risk_months.value())
+        except PantiError as exc:
+            show_error(self, exc)
+            return
+        self.follow_up_months.setText(", ".join(str(m) for m in self.ws.follow_up_pattern))
+        self._info(_("Saved."))
 
     def _save_idle(self) -> None:
         try:

@@ -227,7 +227,7 @@ def test_retention_review_shows_and_erases_the_record_types_that_are_due(qtbot, 
     monkeypatch.setattr(page, "_confirm_erase", lambda item: asked.append(page._erase_question(item)) or True)
     page._erase()
     assert "Erase these records" in asked[0] and "Session" in asked[0]
-    assert "Legal track, Termination until" in asked[0]
+    assert "Legal track, Termination, Follow-up until" in asked[0]  # follow-ups scheduled at termination
     assert ws.records_for_child("session", child.id) == [] and ws.child_ids() == [child.id]
     assert "Session" in shown[0] and "1 in all" in shown[0]
     assert page.retention_table.text(0, 5) == "" and retention.erasures(ws) == []

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from ...domain.vocab import LIFECYCLE_STATES
 from ...errors import PantiError
 from ...i18n import _
-from ..common import scroll_area, show_error
+from ..common import fmt_date, scroll_area, show_error
 from .common import _group, _kind_title
 
 IDENTITY_FIELDS = ["full_name", "nickname", "nik", "birth_date", "birth_place", "address", "school_name",
@@ -51,6 +51,20 @@ class OverviewPages:
             label.setObjectName("eligibility")
             label.setWordWrap(True)
             lay.addWidget(_group(_("Diversion eligibility"), label))
+        findings = ws.consistency_findings(child_id=cid)
+        if findings:  # records that arrived by sync, or older data, are flagged here, never refused
+            label = QLabel("\n".join("• " + f.message for f in findings))
+            label.setObjectName("contradictions")
+            label.setWordWrap(True)
+            label.setStyleSheet("color: #b00020;")
+            lay.addWidget(_group(_("Contradictions between the records of this file"), label))
+        due = ws.due_in_file(cid)
+        if due:
+            label = QLabel("\n".join("• " + due_text(what, when) for what, when in due))
+            label.setObjectName("dueInFile")
+            label.setWordWrap(True)
+            label.setStyleSheet("color: #7a3b00;")
+            lay.addWidget(_group(_("Due in this file"), label))
         counts = []
         for name in ("family", "legal_track", "consent", "assessment", "plan", "session", "safety_plan",
                      "diversion", "termination", "follow_up"):
@@ -115,6 +129,18 @@ class OverviewPages:
         edit.clicked.connect(do_edit)
         self.identity_holder.addWidget(edit, alignment=Qt.AlignmentFlag.AlignLeft)
         self._update_header()
+
+
+def due_text(what: str, when: str) -> str:
+    """One line of what the MST cadence or the law makes due in a child's file."""
+    day = fmt_date(when)
+    return {
+        "weekly_summary": _("Weekly case summary due {date} (MST: every week of the intervention)"),
+        "supervision": _("Supervision due {date} (MST: every week of the intervention)"),
+        "safety_plan": _("Safety plan review overdue since {date}"),
+        "attempt": _("Diversion to be attempted by {date} (7 days: UU SPPA art. 29, 42, 52)"),
+        "process": _("Diversion process to end by {date} (at most 30 days: UU SPPA art. 29, 42, 52)"),
+    }.get(what, what + " {date}").format(date=day)
 
 
 def _form_widget(form: QFormLayout) -> QWidget:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLineEdit,
+    QPlainTextEdit,
 )
 
 from ...i18n import _
@@ -49,7 +50,21 @@ class ReportDialog(QDialog):
         form.addRow(_("Place"), self.place)
         form.addRow(self.full_identity)
         form.addRow(_("Password"), self.password)
+        self.recommendation = QPlainTextEdit(self)
+        self.recommendation.setObjectName("recommendation")
+        self.recommendation.setPlaceholderText(_("Your assessment of the child's situation and your recommendation "
+                                                 "to the probation officer and the judge (required)."))
+        self.recommendation.setMinimumHeight(110)
+        self.recommendation_label = note_label(_("Assessment and recommendation"), self)
+        form.addRow(self.recommendation_label)
+        form.addRow(self.recommendation)
+        self.error = note_label("", self)
+        self.error.setObjectName("reportDialogError")
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.hide()
+        form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -66,12 +81,27 @@ class ReportDialog(QDialog):
         self.start.setEnabled(period)
         self.end.setEnabled(period)
         self.period_note.setVisible(not period)
+        wanted = "recommendation" in self.report.options
+        self.recommendation.setVisible(wanted)
+        self.recommendation_label.setVisible(wanted)
+        self.error.hide()
+
+    def accept(self) -> None:
+        """The social report is not written without the social worker's recommendation."""
+        if "recommendation" in self.report.options and not self.recommendation.toPlainText().strip():
+            self.error.setText(_("The social report needs the social worker's assessment and recommendation."))
+            self.error.show()
+            self.recommendation.setFocus()
+            return
+        super().accept()
 
     def options(self) -> dict:
         period = {"start": date.fromisoformat(self.start.iso()), "end": date.fromisoformat(self.end.iso())} \
             if self.report.period else {}
         return {**period, "full_identity": self.full_identity.isChecked(), "password": self.password.text() or None,
-                "place": self.place.text().strip(), "kind": self.kind.currentData()}
+                "place": self.place.text().strip(), "kind": self.kind.currentData(),
+                **({"recommendation": self.recommendation.toPlainText().strip()}
+                   if "recommendation" in self.report.options else {})}
 
     def default_name(self) -> str:
         day = self.end.iso() if self.report.period else date.today()

@@ -26,10 +26,11 @@ from ...errors import PantiError
 from ...i18n import _
 from ...reports.registry import by_kind
 from ..common import Worker, confirm, fmt_date, has_module, notify, open_file, run_busy, show_error
+from ..forms import form_fields
 from .assessment import AssessmentSection
 from .common import _kind_title
 from .history import HistorySection
-from .lists import Section
+from .lists import Section, diversion_law_text, law_note, victims_law_text
 from .overview import OverviewPages
 from .plan import PlanSection
 from .reports import ReportDialog
@@ -159,7 +160,8 @@ class ChildFileWidget(OverviewPages, QWidget):
         self._add("referrals", _("Referrals and case conferences"), Section(ws, cid, [
             ("referral", {}), ("case_conference", {})]))
         if ws.can_read_clinical:
-            self._add("offence", _("Offence and victims"), Section(ws, cid, [("offence", {}), ("victim", {})]))
+            self._add("offence", _("Offence and victims"), Section(ws, cid, [("offence", {}), ("victim", {})],
+                                                                  intro=law_note(victims_law_text)))
             self._add("assessment", _("Assessments"), AssessmentSection(ws, cid))
             self._add("plan", _("Rehabilitation plan"), PlanSection(ws, cid))
             sessions = SessionsSection(ws, cid)
@@ -172,8 +174,10 @@ class ChildFileWidget(OverviewPages, QWidget):
             diversions = [(r.id, _("Diversion") + " " + fmt_date(r.data.get("offered_on")))
                           for r in ws.records_for_child("diversion", cid)]
             self._add("diversion", _("Diversion"), Section(ws, cid, [
-                ("diversion", {}), ("diversion_item", {"ref_choices": {"diversion_id": diversions}}),
-                ("diversion_supervision", {"ref_choices": {"diversion_id": diversions}})]))
+                # who recorded an override, and when, is stamped by the workspace, not typed
+                ("diversion", {"fields": [f for f in form_fields("diversion") if f not in ("override_by", "override_on")]}),
+                ("diversion_item", {"ref_choices": {"diversion_id": diversions}}),
+                ("diversion_supervision", {"ref_choices": {"diversion_id": diversions}})], intro=law_note(diversion_law_text)))
             self._add("termination", _("Termination and follow-up"), Section(ws, cid, [
                 ("termination", {}), ("follow_up", {})]))
         self._add("history", _("History of changes"), HistorySection(ws, cid))
