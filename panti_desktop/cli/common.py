@@ -98,3 +98,10 @@ def _progress_printer(label: str):
         if sys.stderr.isatty():
             print(f"\r{label}: {done * 100 // max(total, 1)}%   ", end="", file=sys.stderr, flush=True)
     return report
+
+
+def add_open_anyway(parser) -> None:
+    """`--open-anyway REASON`: a counsellor opens the clinical file of a child outside their caseload."""
+    parser.add_argument("--open-anyway", metavar="REASON",
+                        help=_("open the clinical file of a child outside your caseload, for this reason "
+                               "(recorded in the audit log and shown to managers)"))

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..i18n import _
 from ..reports.registry import REPORTS, cli_name
-from .common import EXIT_OK, _data_dir, _open, _Parser, _secret, _user
+from .common import EXIT_OK, add_open_anyway, _data_dir, _open, _Parser, _secret, _user
 
 
 def _report_password(args) -> str | None:
@@ -38,6 +38,8 @@ def cmd_report(args) -> int:
     if "centre" in report.options:
         options["centre"] = args.centre.upper() if args.centre else None
     with _open(args) as ws:
+        if getattr(args, "open_anyway", None) is not None:
+            ws.open_anyway(args.ref, args.open_anyway)
         out = report.build(ws, Path(args.out), getattr(args, "ref", None), **options)
     print(_("Report written: {path}").format(path=out))
     return EXIT_OK
@@ -63,6 +65,7 @@ def register(sub) -> None:
         s = rep.add_parser(cli_name(report), help=report.help_text())
         if report.scope == "child":
             s.add_argument("ref", metavar="REF")
+            add_open_anyway(s)
         if report.period:
             s.add_argument("--from", dest="date_from", metavar="DATE")
             s.add_argument("--to", dest="date_to", metavar="DATE")
