@@ -11,7 +11,6 @@ from ..errors import UsageError
 from ..i18n import _
 from .common import (
     EXIT_OK,
-    add_open_anyway,
     _data_dir,
     _open,
     _Parser,
@@ -19,6 +18,7 @@ from .common import (
     _print_recovery,
     _status_label,
     _table,
+    add_open_anyway,
 )
 
 

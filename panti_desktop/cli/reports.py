@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..i18n import _
 from ..reports.registry import REPORTS, cli_name
-from .common import EXIT_OK, add_open_anyway, _data_dir, _open, _Parser, _secret, _user
+from .common import EXIT_OK, _data_dir, _open, _Parser, _secret, _user, add_open_anyway
 
 
 def _report_password(args) -> str | None:
