@@ -257,3 +257,10 @@ def test_a_missing_library_is_one_sentence_not_a_traceback(tmp_path):
                           env=env, timeout=120)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "A part of Panti is not installed (reportlab" in done.stderr
+
+
+def test_indonesian_help_has_no_english_left():
+    """argparse's own lines too: '--version' said "show program's version number and exit" (issue 20)."""
+    r = run(["--lang", "id", "--help"], check=0)
+    assert "tampilkan nomor versi program lalu keluar" in r.stdout and "show program" not in r.stdout
+    assert "tampilkan bantuan ini lalu keluar" in r.stdout and "positional arguments" not in r.stdout

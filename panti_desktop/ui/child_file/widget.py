@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -57,10 +56,9 @@ class ChildFileWidget(OverviewPages, QWidget):
         self.header.setFont(f)
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
-        self.status_button = QToolButton(self)
+        # a push button with a menu draws its arrow beside the text (a tool button drew it over the text)
+        self.status_button = QPushButton(_("Change status"), self)
         self.status_button.setObjectName("statusButton")
-        self.status_button.setText(_("Change status"))
-        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.status_menu = QMenu(self.status_button)
         self.status_button.setMenu(self.status_menu)
         top.addWidget(self.status_button)
