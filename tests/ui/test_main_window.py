@@ -443,3 +443,37 @@ def test_a_counsellor_opens_another_counsellors_child_only_through_open_anyway(q
     assert w.children_tabs.currentWidget().child_id == child.id
     w.close()
     mira.close()
+
+
+def test_a_plan_keeps_its_status_in_view_and_its_goals_table_every_column_at_1024_by_600(qtbot, ws, child):
+    """Submitting scrolled the new status out of view; the goals table cut off its status column."""
+    from PySide6.QtWidgets import QApplication, QScrollArea, QTableView
+
+    plan = ws.add_record("plan", {"child_id": child.id, "status": "draft", "start_date": "2026-02-10",
+                                  "review_date": "2027-05-10", "setting": "family"})
+    for text in ("Ibu mengawasi penggunaan ponsel anak setiap malam sebelum tidur", "Hadir di sekolah 90% hari",
+                 "Tidak lagi bergaul dengan kelompok lama di sekitar pasar"):
+        ws.add_record("intermediate_goal", {"child_id": child.id, "plan_id": plan.id, "system": "family",
+                                            "text": text, "status": "in_progress"})
+    w = MainWindow(ws)
+    qtbot.addWidget(w)
+    w.resize(1024, 600)
+    w.show()
+    qtbot.waitExposed(w)
+    section = w.open_child(child.id).show_section("plan")
+    QApplication.processEvents()
+    tables = [t for t in section.findChildren(QTableView) if t.isVisible()]
+    assert tables
+    for t in tables:
+        header = t.horizontalHeader()
+        last = header.count() - 1
+        assert not t.horizontalScrollBar().isVisible()
+        assert header.sectionViewportPosition(last) + min(header.sectionSize(last), t.sizeHintForColumn(last)) \
+            <= t.viewport().width()  # the status column is whole
+    section.findChild(QScrollArea).verticalScrollBar().setValue(section.findChild(QScrollArea).verticalScrollBar().maximum())
+    section.inner.findChild(QPushButton, "submitPlan").click()
+    QApplication.processEvents()
+    status = section.inner.findChild(QLabel, "planStatus")
+    assert "Submitted" in status.text() and section.findChild(QScrollArea).verticalScrollBar().value() == 0
+    assert not status.visibleRegion().isEmpty()
+    assert section.isAncestorOf(QApplication.focusWidget())  # the keyboard stays in the plan
