@@ -161,7 +161,6 @@ class Dashboard(QWidget):
         if not opened:
             return
         card = Card(_("Opened outside a caseload, last 14 days ({n})").format(n=len(opened)), self.inner)
-        card.setObjectName("openedAnyway")
         lst = QListWidget(card)
         lst.setObjectName("openedAnywayList")
         lst.setFrameShape(QFrame.Shape.NoFrame)
@@ -177,7 +176,8 @@ class Dashboard(QWidget):
             targets.append((o.child_id, None, None))
         if len(opened) > self.MAX_ITEMS:
             lst.addItem(_("… and {n} more").format(n=len(opened) - self.MAX_ITEMS))
-        lst.setMinimumHeight(46 * min(len(opened), 3) + 6)
+        line = 2 * lst.fontMetrics().lineSpacing() + 6  # two lines an item: who and which child, then why
+        lst.setFixedHeight(line * min(lst.count(), 4) + 6)
         lst.itemActivated.connect(lambda item: self._activate(targets, lst.row(item)))
         card.body.addWidget(lst)
         grid.addWidget(card, row, col, alignment=Qt.AlignmentFlag.AlignTop)

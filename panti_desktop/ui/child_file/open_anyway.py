@@ -3,6 +3,7 @@ so in the child's file and the dialog that asks for the reason (the rule is case
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -64,7 +65,8 @@ class OutsideCaseloadBanner(QWidget):
     def __init__(self, on_open, parent=None):
         super().__init__(parent)
         self.setObjectName("outsideCaseload")
-        self.setStyleSheet("#outsideCaseload { background: #eef3fb; border-radius: 4px; }")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # a plain QWidget paints no background
+        self.setStyleSheet("#outsideCaseload { background: #e8f0fb; border: 1px solid #b9cbe6; border-radius: 4px; }")
         lay = QHBoxLayout(self)
         text = QLabel(_("This child is not in your caseload: the clinical part of the file (plan, sessions, "
                         "assessments, safety plan, diversion) is closed."), self)
