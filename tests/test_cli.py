@@ -264,3 +264,15 @@ def test_indonesian_help_has_no_english_left():
     r = run(["--lang", "id", "--help"], check=0)
     assert "tampilkan nomor versi program lalu keluar" in r.stdout and "show program" not in r.stdout
     assert "tampilkan bantuan ini lalu keluar" in r.stdout and "positional arguments" not in r.stdout
+
+
+def test_the_printed_lists_show_long_dates_and_json_keeps_iso(centre):
+    """Issue 20: the CLI printed ISO dates while the window says "2 Desember 2026"."""
+    d, _ = centre
+    iso = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+    for args in (["child", "list"], ["audit", "--limit", "5"], ["user", "list"]):
+        out = run(["--lang", "id", *args], admin_env(), d, check=0).stdout
+        assert not iso.search(out), (args, out)
+        assert re.search(r"\d{1,2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des)", out), (args, out)
+    children = json.loads(run(["child", "list", "--json"], admin_env(), d, check=0).stdout)
+    assert any(c["last_session"] and iso.fullmatch(c["last_session"]) for c in children)

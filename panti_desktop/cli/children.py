@@ -12,6 +12,7 @@ from ..i18n import _
 from .common import (
     EXIT_OK,
     _data_dir,
+    _day,
     _open,
     _Parser,
     _print_json,
@@ -68,7 +69,7 @@ def _print_child_list(ws, ids: list[str] | None = None, limit: int | None = None
         outside = outside or not r.in_caseload
         rows.append([r.register_no + ("" if r.in_caseload else " *"), r.initials,
                      "" if r.age is None else str(r.age), _status_label(r.status),
-                     ws.user_name(r.counsellor_id), r.last_session or "-", r.next_review or "-"])
+                     ws.user_name(r.counsellor_id), _day(r.last_session) or "-", _day(r.next_review) or "-"])
     print(_table(rows, [_("Register no."), _("Initials"), _("Age"), _("Status"), _("Counsellor"),
                         _("Last session"), _("Next review")]))
     if len(shown) < len(ids):
