@@ -319,7 +319,9 @@ class Workspace:
 
     def opened_anyway(self, days: int = 14) -> list[OpenedAnyway]:
         """Clinical files opened outside a caseload in the last `days` days (managers, admins)."""
-        return caseload_mod.opened_anyway(self.audit.entries(since=caseload_mod.since(days)))
+        seqs = self.caseload.recorded_seqs()
+        return caseload_mod.opened_anyway(self.audit.entries(since=caseload_mod.since(days), seqs=seqs)) \
+            if seqs else []
 
     def require_admin(self) -> None:
         if self.role != "admin" or not self.ring.has(MASTER):
@@ -328,8 +330,8 @@ class Workspace:
     # audit ----------------------------------------------------------------------------
 
     def audit_event(self, action: str, kind_name: str | None = None, record_id: str | None = None,
-               child_id: str | None = None, detail: str | None = None) -> None:
-        self.audit.append(self.user.id, self.user.name, action, kind_name, record_id, child_id, detail)
+               child_id: str | None = None, detail: str | None = None) -> int:
+        return self.audit.append(self.user.id, self.user.name, action, kind_name, record_id, child_id, detail)
 
     def audit_entries(self, limit: int | None = 200, child_id: str | None = None):
         return self.audit.entries(limit=limit, child_id=child_id)

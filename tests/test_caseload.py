@@ -85,6 +85,9 @@ def test_open_anyway_needs_a_reason_is_audited_and_ends_with_the_lock(centre):
     with as_user(ws, "mira") as mira:  # the managers' dashboard
         seen = mira.opened_anyway(days=14)
         assert [(o.user, o.child_id, o.reason) for o in seen] == [("agus", child.id, "Siti is ill; the family called")]
+    # the dashboard opens only the audit entries marked as "open anyway" (numbers, no content)
+    marked = ws.caseload.recorded_seqs()
+    assert marked == [e.seq for e in entries]
 
 
 def test_the_counsellor_of_the_child_managers_and_admins_are_not_limited(centre):
