@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from .i18n import current_language
 
@@ -31,3 +31,17 @@ def long_date(value: str | date | None, lang: str | None = None, short: bool = F
     months = MONTHS_EN if (lang or current_language()) == "en" else MONTHS_ID
     month = months[d.month - 1]
     return f"{d.day} {month[:3] if short else month} {d.year}"
+
+
+def long_moment(iso: str | None, lang: str | None = None) -> str:
+    """A stored moment ("2026-12-02T03:38:12+00:00") in this computer's local time, as people read it:
+    "2 Desember 2026 10:38"; "" when empty."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return f"{long_date(moment.date(), lang)} {moment:%H:%M}"

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from . import caseload as caseload_mod
+from .caseload import Caseload, OpenedAnyway, OutsideCaseload
 from .domain import lifecycle
 from .domain.diversion import diversion_eligibility
 from .domain.records import RECORD_TYPES, Child, child_sections, record_from_dict
@@ -63,6 +65,7 @@ class ChildRow:
     last_session: str | None = None
     next_review: str | None = None
     consent: bool = False  # a parent's or guardian's consent is recorded and not withdrawn
+    in_caseload: bool = True  # False: a counsellor's list marks a child of another counsellor
 
 
 @dataclass
@@ -97,7 +100,8 @@ class Dashboard:
 class ChildFile:
     child: Record
     sections: dict[str, list[Record]] = field(default_factory=dict)
-    hidden: list[str] = field(default_factory=list)  # sections the user holds no key for
+    hidden: list[str] = field(default_factory=list)  # sections the user holds no key for, or outside the caseload
+    outside_caseload: bool = False  # the clinical sections are hidden until "open anyway" (caseload.py)
     eligibility: object | None = None
 
 
@@ -120,6 +124,8 @@ class Workspace:
         self._child_cache: dict[str, dict] = {}
         self._name_index: dict[str, str] | None = None
         self.listeners: list[Callable[[str, str, str], None]] = []
+        self.caseload = Caseload(db, user.id, user.role, lambda child_id, reason: self.audit_event(
+            caseload_mod.OPEN_ANYWAY, "child", child_id, child_id, detail=reason))
 
     # opening ------------------------------------------------------------------------
 
@@ -223,6 +229,7 @@ class Workspace:
     def lock(self) -> None:
         """Overwrite every key and forget decrypted data."""
         self.ring.wipe()
+        self.caseload.forget()
         self._child_cache.clear()
         self._name_index = None
 
@@ -308,6 +315,23 @@ class Workspace:
                 )
             )
 
+    def _require_case(self, kind_name: str, child_id: str | None) -> None:
+        """A clinical record of a child outside a counsellor's caseload needs "open anyway"."""
+        if kind(kind_name).role == CLINICAL and kind(kind_name).per_child:
+            self.caseload.require(child_id)
+
+    def open_anyway(self, ref: str, reason: str) -> str:
+        """Open a child's clinical file outside the caseload, with a reason (audited); the child's id."""
+        child_id = self.resolve_child(ref)
+        self.caseload.open_anyway(child_id, reason)
+        return child_id
+
+    def opened_anyway(self, days: int = 14) -> list[OpenedAnyway]:
+        """Clinical files opened outside a caseload in the last `days` days (managers, admins)."""
+        seqs = self.caseload.recorded_seqs()
+        return caseload_mod.opened_anyway(self.audit.entries(since=caseload_mod.since(days), seqs=seqs)) \
+            if seqs else []
+
     def require_admin(self) -> None:
         if self.role != "admin" or not self.ring.has(MASTER):
             raise PermissionDenied(_("Only an administrator can do this."))
@@ -315,8 +339,8 @@ class Workspace:
     # audit ----------------------------------------------------------------------------
 
     def audit_event(self, action: str, kind_name: str | None = None, record_id: str | None = None,
-               child_id: str | None = None, detail: str | None = None) -> None:
-        self.audit.append(self.user.id, self.user.name, action, kind_name, record_id, child_id, detail)
+               child_id: str | None = None, detail: str | None = None) -> int:
+        return self.audit.append(self.user.id, self.user.name, action, kind_name, record_id, child_id, detail)
 
     def audit_entries(self, limit: int | None = 200, child_id: str | None = None):
         return self.audit.entries(limit=limit, child_id=child_id)
@@ -358,6 +382,7 @@ class Workspace:
             if not child_id:
                 raise ValidationError(_("The record must belong to a child."), field="child_id")
             self._child_row(child_id)
+            self._require_case(kind_name, child_id)
         clean = self.validated(kind_name, data)
         override = self._before_save(kind_name, None, clean, {})
         with self.db.atomic():
@@ -413,6 +438,7 @@ class Workspace:
     def get_record(self, kind_name: str, record_id: str) -> Record:
         self._require_kind(kind_name)
         rec = self.records.get(kind_name, record_id)
+        self._require_case(kind_name, rec.data.get("child_id"))
         if kind(kind_name).role == CLINICAL:
             self.audit_event("read_clinical", kind_name, record_id, rec.data.get("child_id"))
         return rec
@@ -422,6 +448,7 @@ class Workspace:
         if kind_name == "child":
             return self.update_child(record_id, changes)
         current = self._live(kind_name, record_id)
+        self._require_case(kind_name, current.data.get("child_id"))
         if kind_name == "session" and current.data.get("status") == "final":
             raise ValidationError(
                 _("A final session cannot be changed; add an amendment instead.")
@@ -443,6 +470,7 @@ class Workspace:
     def delete_record(self, kind_name: str, record_id: str) -> None:
         self._require_kind(kind_name)
         current = self._live(kind_name, record_id)
+        self._require_case(kind_name, current.data.get("child_id"))
         if kind_name == "session" and current.data.get("status") == "final":
             raise ValidationError(_("A final session cannot be deleted; add an amendment instead."))
         with self.db.atomic():
@@ -455,6 +483,7 @@ class Workspace:
 
     def records_for_child(self, kind_name: str, child_id: str) -> list[Record]:
         self._require_kind(kind_name)
+        self._require_case(kind_name, child_id)
         order = {"session": "session_date, created_at", "assessment": "assessed_on"}.get(kind_name, "created_at")
         return self.records.for_child(kind_name, child_id, order)
 
@@ -476,12 +505,14 @@ class Workspace:
 
     def plan_parts(self, plan_id: str) -> tuple[list[Record], list[Record], list[Record]]:
         """A plan's overarching goals, fit drivers and intermediate goals, oldest first."""
+        self.caseload.require_for("plan", plan_id)
         return tuple(self.records.find(name, "plan_id = ?", [plan_id], "created_at")  # type: ignore[return-value]
                      for name in ("overarching_goal", "fit_driver", "intermediate_goal"))
 
     def goal(self, goal_id: str) -> Record:
         """One intermediate goal of a plan (a session rates it)."""
         self._require_kind("intermediate_goal")
+        self.caseload.require_for("intermediate_goal", goal_id)
         return self.records.get("intermediate_goal", goal_id)
 
     def child_record(self, child_id: str) -> Record:
@@ -519,7 +550,7 @@ class Workspace:
 
     def register_child(self, data: dict) -> Record:
         self._require_kind("child")
-        data = dict(data)
+        data = self.caseload.assign_new(dict(data))
         data.setdefault("status", "referral_received")
         if not data.get("register_no"):
             data["register_no"] = self._next_register_no()
@@ -603,6 +634,7 @@ class Workspace:
             last_session=last,
             next_review=review,
             consent=consent,
+            in_caseload=self.caseload.assigned(data.get("counsellor_id")),
         )
 
     def list_children(self, status: str | None = None, counsellor_id: str | None = None,
@@ -650,6 +682,7 @@ class Workspace:
         current = self._live("child", child_id)
         if "status" in changes and changes["status"] != current.data.get("status"):
             lifecycle.check_transition(current.data.get("status"), changes["status"])
+        self.caseload.check_reassignment(current.data.get("counsellor_id"), changes)
         if "register_no" in changes and changes["register_no"] != current.data.get("register_no"):
             raise ValidationError(_("The register number cannot be changed."), field="register_no")
         merged = {**current.data, **changes}
@@ -680,13 +713,13 @@ class Workspace:
         child_id = self.resolve_child(ref)
         child = self.records.get("child", child_id)
         self._child_cache[child_id] = child.data
-        cf = ChildFile(child=child)
+        cf = ChildFile(child=child, outside_caseload=not self.caseload.allows(child_id))
         for name in CHILD_SECTIONS:
-            if not self.can_read(name):
+            if not self.can_read(name) or (cf.outside_caseload and kind(name).role == CLINICAL):
                 cf.hidden.append(name)
                 continue
             cf.sections[name] = self.records_for_child(name, child_id)
-        if self.can_read_clinical:
+        if self.can_read_clinical and not cf.outside_caseload:
             self.audit_event("read_clinical", "child", child_id, child_id, detail="file")
         legal = cf.sections.get("legal_track") or []
         if legal:
@@ -702,6 +735,7 @@ class Workspace:
     def new_session_defaults(self, child_id: str, today: date | None = None) -> dict:
         """What the session form opens with: child, date, setting and counsellor already filled in."""
         child_id = self.resolve_child(child_id)
+        self.caseload.require(child_id)
         last = self.records.rows("session", "child_id = ?", [child_id], order_by="session_date DESC", limit=1)
         setting = "home"
         if last and self.can_read_clinical:
@@ -716,6 +750,7 @@ class Workspace:
 
     def active_goals(self, child_id: str) -> list[Record]:
         """The intermediate goals of the child's current plan that are still being worked on."""
+        self.caseload.require(child_id)
         plans = self.records.for_child("plan", child_id, "created_at")
         plans = [p for p in plans if p.data.get("status") in ("approved", "submitted", "draft")]
         if not plans:
@@ -731,12 +766,14 @@ class Workspace:
         data.setdefault("author_id", self.user.id)
         if session_id is None:
             self._child_row(data.get("child_id") or "")
+            self.caseload.require(data.get("child_id"))
             clean = self.validated("session", data)
             with self.db.atomic():
                 rec = self.records.insert("session", clean, self.user.id)
                 self.audit_event("create", "session", rec.id, clean.get("child_id"))
         else:
             current = self.records.get("session", session_id)
+            self.caseload.require(current.data.get("child_id"))
             if current.data.get("status") == "final":
                 raise ValidationError(_("A final session cannot be changed; add an amendment instead."))
             clean = self.validated("session", {**current.data, **data})
@@ -747,6 +784,7 @@ class Workspace:
     def finalise_session(self, session_id: str) -> Record:
         self._require_kind("session")
         current = self.records.get("session", session_id)
+        self.caseload.require(current.data.get("child_id"))
         if current.data.get("status") == "final":
             raise ValidationError(_("This session is already final."))
         data = {**current.data, "status": "final", "finalised_at": date.today().isoformat()}
@@ -762,6 +800,7 @@ class Workspace:
         """A final session stays as it was; the correction is a new final record linked to it."""
         self._require_kind("session")
         original = self.records.get("session", session_id)
+        self.caseload.require(original.data.get("child_id"))
         if original.data.get("status") != "final":
             raise ValidationError(_("Only a final session can be amended; edit the draft instead."))
         data = {**original.data, **changes}
@@ -1154,5 +1193,5 @@ class Workspace:
 
 # storage_error and check_passphrase_strength are offered here so the CLI and the window
 # need nothing below the workspace (docs/architecture.md).
-__all__ = ["ADMIN", "RECORD_TYPES", "ChildFile", "ChildRow", "Workspace", "check_passphrase_strength",
-           "storage_error"]
+__all__ = ["ADMIN", "RECORD_TYPES", "ChildFile", "ChildRow", "OutsideCaseload", "Workspace",
+           "check_passphrase_strength", "storage_error"]

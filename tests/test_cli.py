@@ -73,9 +73,48 @@ def test_staff_cannot_read_clinical_records_but_a_counsellor_can(centre):
     shown = json.loads(run(["child", "show", ref, "--json"], staff, d, check=0).stdout)
     assert "session" not in shown["sections"] and "offence" not in shown["sections"]
     assert "session" in shown["hidden_sections"] and "family" in shown["sections"]
-    counsellor = {"PANTI_USER": "siti", "PANTI_PASSPHRASE": "siti-passphrase-1"}
-    shown = json.loads(run(["child", "show", ref, "--json"], counsellor, d, check=0).stdout)
-    assert "session" in shown["sections"]
+    counsellor = {"PANTI_USER": "dewi", "PANTI_PASSPHRASE": "demo-passphrase-2026"}
+    mine = json.loads(run(["child", "list", "--json"], counsellor, d, check=0).stdout)[0]["register_no"]
+    shown = json.loads(run(["child", "show", mine, "--json"], counsellor, d, check=0).stdout)
+    assert "session" in shown["sections"] and not shown["outside_caseload"]
+
+
+def dewi_id(d):
+    users = json.loads(run(["user", "list", "--json"], admin_env(), d, check=0).stdout)
+    return next(u["id"] for u in users if u["name"] == "dewi")
+
+
+def test_a_counsellor_opens_a_file_outside_the_caseload_only_with_a_reason(centre, tmp_path):
+    """The caseload limit holds through the CLI: the list, child show, the reports, reassignment."""
+    d, _ = centre
+    dewi = {"PANTI_USER": "dewi", "PANTI_PASSPHRASE": "demo-passphrase-2026"}
+    mine = json.loads(run(["child", "list", "--json"], dewi, d, check=0).stdout)
+    every = json.loads(run(["child", "list", "--all", "--json"], dewi, d, check=0).stdout)
+    assert mine and {c["counsellor"] for c in mine} == {"dewi"} and all(c["in_caseload"] for c in mine)
+    assert len(every) == 12 and {c["register_no"] for c in every if c["in_caseload"]} == {c["register_no"] for c in mine}
+    other = next(c["register_no"] for c in every if not c["in_caseload"])
+    printed = run(["--lang", "en", "child", "list", "--all"], dewi, d, check=0).stdout
+    assert f"{other} *" in printed and "not in your caseload" in printed
+
+    shown = json.loads(run(["child", "show", other, "--json"], dewi, d, check=0).stdout)
+    assert shown["outside_caseload"] and "session" in shown["hidden_sections"] and "session" not in shown["sections"]
+    assert "family" in shown["sections"]  # the case part stays open, as to staff
+    assert "--open-anyway" in run(["--lang", "en", "child", "show", other], dewi, d, check=0).stdout
+    r = run(["--lang", "en", "report", "child", other, "--out", str(tmp_path / "r.pdf")], dewi, d, check=1)
+    assert "not in your caseload" in r.stderr and not (tmp_path / "r.pdf").exists()
+    r = run(["--lang", "en", "child", "update", other, "counsellor_id=" + dewi_id(d)], dewi, d, check=1)
+    assert "Only a manager or an administrator can change a child's counsellor." in r.stderr
+    r = run(["--lang", "en", "child", "show", other, "--open-anyway", "ok"], dewi, d, check=1)
+    assert "at least" in r.stderr
+
+    shown = json.loads(run(["child", "show", other, "--json", "--open-anyway", "Agus is ill; his client called"],
+                           dewi, d, check=0).stdout)
+    assert not shown["outside_caseload"] and "session" in shown["sections"]
+    run(["report", "child", other, "--out", str(tmp_path / "r.pdf"), "--open-anyway", "court asks today"],
+        dewi, d, check=0)
+    assert (tmp_path / "r.pdf").exists()
+    log = run(["--lang", "en", "audit", "--limit", "10"], admin_env(), d, check=0).stdout
+    assert "open_anyway" in log and "Agus is ill; his client called" in log and "court asks today" in log
 
 
 def test_wrong_passphrase_unknown_user_exit_1_with_clear_message(centre):
@@ -219,3 +258,24 @@ def test_a_missing_library_is_one_sentence_not_a_traceback(tmp_path):
                           env=env, timeout=120)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "A part of Panti is not installed (reportlab" in done.stderr
+
+
+def test_indonesian_help_has_no_english_left():
+    """argparse's own lines too: '--version' said "show program's version number and exit" (issue 20)."""
+    r = run(["--lang", "id", "--help"], check=0)
+    assert "tampilkan nomor versi program lalu keluar" in r.stdout and "show program" not in r.stdout
+    assert "tampilkan bantuan ini lalu keluar" in r.stdout and "positional arguments" not in r.stdout
+
+
+def test_the_printed_lists_show_long_dates_and_json_keeps_iso(centre):
+    """Issue 20: the CLI printed ISO dates while the window says "2 Desember 2026"."""
+    d, _ = centre
+    iso = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+    long = re.compile(r"\d{1,2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des)")
+    for args in (["child", "list"], ["user", "list"]):
+        out = run(["--lang", "id", *args], admin_env(), d, check=0).stdout
+        assert not iso.search(out) and long.search(out), (args, out)
+    audit = run(["--lang", "id", "audit", "--limit", "5"], admin_env(), d, check=0).stdout.splitlines()[2:]
+    assert audit and all(long.match(line.split(None, 1)[1]) for line in audit), audit  # "When", after "#"
+    children = json.loads(run(["child", "list", "--json"], admin_env(), d, check=0).stdout)
+    assert any(c["last_session"] and iso.fullmatch(c["last_session"]) for c in children)

@@ -88,6 +88,56 @@ def test_a_password_protects_the_report(ws, file, tmp_path):
         assert ok.returncode == 0 and "R.A.P." in ok.stdout
 
 
+def test_a_failed_encryption_leaves_nothing_at_the_destination(ws, file, tmp_path, monkeypatch):
+    """The password-protected PDF is encrypted in memory: when encryption fails, the USB stick holds
+    neither the report nor an unencrypted `.NAME.partial`."""
+    import pypdf
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("encryption failed")
+
+    monkeypatch.setattr(pypdf.PdfWriter, "encrypt", broken)
+    with pytest.raises(RuntimeError):
+        child_report.build(ws, file.id, usb / "r.pdf", password="rahasia-123", end=date(2026, 3, 31))
+    assert list(usb.iterdir()) == []
+
+
+def test_a_process_killed_while_encrypting_leaves_no_plaintext_at_the_destination(ws, file, tmp_path):
+    """As a crash would: the process is killed (SIGKILL, no clean-up runs) inside the encryption step."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        from datetime import date
+        from pathlib import Path
+        import pypdf
+        from panti_desktop.reports import child_report
+        from panti_desktop.workspace import Workspace
+
+        def killed(self, *args, **kwargs):
+            print("encrypting", flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        pypdf.PdfWriter.encrypt = killed
+        with Workspace.open(Path({str(ws.data_dir)!r}), "admin", {ADMIN_PASS!r}) as ws:
+            child_report.build(ws, {file.id!r}, Path({str(usb / "r.pdf")!r}), password="rahasia-123",
+                               end=date(2026, 3, 31))
+    """)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANTI_")}
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert r.returncode == -signal.SIGKILL and "encrypting" in r.stdout, r.stderr
+    assert list(usb.iterdir()) == []
+
+
 def test_indonesian_report(ws, file, tmp_path):
     from panti_desktop.i18n import set_language
 

@@ -106,6 +106,7 @@ def test_plan_approval_needs_a_manager_and_keeps_a_version(team, child):
     ws.add_record("intermediate_goal", {"child_id": child.id, "plan_id": plan.id, "system": "family",
                                         "text": "Ibu mengawasi penggunaan ponsel setiap malam",
                                         "status": "in_progress"})
+    ws.update_child(child.id, {"counsellor_id": ws.user_id("siti")})  # siti's case
     siti = as_user(ws, "siti", "siti passphrase 1")
     with pytest.raises(PermissionDenied):
         siti.approve_plan(plan.id)

@@ -37,7 +37,9 @@ log = logging.getLogger(__name__)
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="panti-desktop", description=_("Encrypted case records for child rehabilitation centres."))
-    p.add_argument("--version", action="version", version=f"panti-desktop {__version__}")
+    # Python 3.11's argparse does not translate the --version help itself (3.12 does)
+    p.add_argument("--version", action="version", version=f"panti-desktop {__version__}",
+                   help=_("show program's version number and exit"))
     p.add_argument("--data-dir", metavar="DIR", help=_("the centre's data folder (default: PANTI_HOME or the platform data folder)"))
     p.add_argument("--user", metavar="NAME", help=_("who you are (default: PANTI_USER)"))
     p.add_argument("--lang", choices=["id", "en"], help=_("language of messages (default: id)"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..i18n import _, ngettext
-from .common import EXIT_FAILED, EXIT_OK, _open, _table
+from .common import EXIT_FAILED, EXIT_OK, _moment, _open, _table
 
 
 def cmd_verify(args) -> int:
@@ -41,7 +41,7 @@ def _verify_consistency(args) -> int:
 def cmd_audit(args) -> int:
     with _open(args) as ws:
         entries = ws.audit_entries(limit=args.limit)
-    rows = [[str(e.seq), e.at.replace("T", " ")[:19], e.user, e.action, e.kind or "", e.record_id or "", e.detail or ""]
+    rows = [[str(e.seq), _moment(e.at), e.user, e.action, e.kind or "", e.record_id or "", e.detail or ""]
             for e in entries]
     print(_table(rows, ["#", _("When"), _("User"), _("Action"), _("Record type"), _("Record"), _("Detail")]))
     return EXIT_OK

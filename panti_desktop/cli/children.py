@@ -10,6 +10,7 @@ from ..i18n import _
 from .common import (
     EXIT_OK,
     _data_dir,
+    _day,
     _open,
     _parse_assignments,
     _Parser,
@@ -18,6 +19,7 @@ from .common import (
     _refuse_unknown_fields,
     _status_label,
     _table,
+    add_open_anyway,
 )
 
 
@@ -64,14 +66,20 @@ def _print_child_list(ws, ids: list[str] | None = None, limit: int | None = None
     ids = ws.child_ids() if ids is None else ids
     shown = ids if limit is None else ids[:limit]
     rows = []
+    outside = False
     for child_id in shown:
         r = ws.child_row(child_id)
-        rows.append([r.register_no, r.initials, "" if r.age is None else str(r.age), _status_label(r.status),
-                     ws.user_name(r.counsellor_id), r.last_session or "-", r.next_review or "-"])
+        outside = outside or not r.in_caseload
+        rows.append([r.register_no + ("" if r.in_caseload else " *"), r.initials,
+                     "" if r.age is None else str(r.age), _status_label(r.status),
+                     ws.user_name(r.counsellor_id), _day(r.last_session) or "-", _day(r.next_review) or "-"])
     print(_table(rows, [_("Register no."), _("Initials"), _("Age"), _("Status"), _("Counsellor"),
                         _("Last session"), _("Next review")]))
     if len(shown) < len(ids):
         print(_("… and {n} more children.").format(n=len(ids) - len(shown)))
+    if outside:
+        print(_("* not in your caseload: the clinical file opens only with --open-anyway \"REASON\" "
+                "(recorded in the audit log)."))
 
 
 def _count(text: str) -> int:
@@ -87,7 +95,8 @@ def _count(text: str) -> int:
 
 def cmd_child_list(args) -> int:
     with _open(args) as ws:
-        counsellor_id = None
+        # a counsellor sees their own caseload unless they ask for --all or another counsellor's
+        counsellor_id = None if args.all else ws.caseload.list_filter()
         if args.counsellor:
             counsellor_id = ws.user_id(args.counsellor)
         if args.search:
@@ -102,7 +111,7 @@ def cmd_child_list(args) -> int:
                     "id": r.id, "register_no": r.register_no, "initials": r.initials, "age": r.age,
                     "status": r.status, "counsellor": ws.user_name(r.counsellor_id),
                     "intake_date": r.intake_date, "last_session": r.last_session, "next_review": r.next_review,
-                    "consent": r.consent,
+                    "consent": r.consent, "in_caseload": r.in_caseload,
                 })
             _print_json(out)
         else:
@@ -121,6 +130,8 @@ def _record_json(rec) -> dict:
 
 def cmd_child_show(args) -> int:
     with _open(args) as ws:
+        if args.open_anyway is not None:
+            ws.open_anyway(args.ref, args.open_anyway)
         cf = ws.child_file(args.ref)
         elig = cf.eligibility
         if args.json:
@@ -129,6 +140,7 @@ def cmd_child_show(args) -> int:
                 "child": _record_json(cf.child),
                 "sections": {k: [_record_json(r) for r in v] for k, v in cf.sections.items()},
                 "hidden_sections": cf.hidden,
+                "outside_caseload": cf.outside_caseload,
                 "diversion_eligibility": None if elig is None else {
                     "eligible": elig.eligible, "basis": list(elig.basis),
                 },
@@ -153,7 +165,10 @@ def cmd_child_show(args) -> int:
         for name, recs in cf.sections.items():
             if recs:
                 print(f"  {title(name)}: {len(recs)}")
-        if cf.hidden:
+        if cf.outside_caseload:
+            print(_("Not shown (not in your caseload; add --open-anyway \"REASON\" to open them, recorded in the "
+                    "audit log): {sections}").format(sections=", ".join(title(k) for k in cf.hidden)))
+        elif cf.hidden:
             print(_("Not shown (your role has no access): {sections}").format(
                 sections=", ".join(title(k) for k in cf.hidden)))
         if elig is not None:
@@ -198,11 +213,14 @@ def register(sub) -> None:
     s.add_argument("--status")
     s.add_argument("--counsellor", metavar="NAME")
     s.add_argument("--search", metavar="TEXT", help=_("name, nickname or register number"))
+    s.add_argument("--all", action="store_true",
+                   help=_("every child, not only your caseload (counsellors; others are marked *)"))
     s.add_argument("--limit", type=_count, metavar="N")
     s.set_defaults(func=cmd_child_list)
     s = c.add_parser("show", help=_("one child's file"))
     s.add_argument("ref", metavar="REF")
     s.add_argument("--json", action="store_true")
+    add_open_anyway(s)
     s.set_defaults(func=cmd_child_show)
     s = c.add_parser("add", help=_("register a child: FIELD=VALUE ..."),
                      formatter_class=argparse.RawDescriptionHelpFormatter)

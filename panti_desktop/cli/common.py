@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..dates import long_date, long_moment
 from ..errors import PantiError, UsageError
 from ..i18n import _
 from ..paths import default_data_dir
@@ -174,3 +175,20 @@ def _progress_printer(label: str):
         if sys.stderr.isatty():
             print(f"\r{label}: {done * 100 // max(total, 1)}%   ", end="", file=sys.stderr, flush=True)
     return report
+
+
+def add_open_anyway(parser) -> None:
+    """`--open-anyway REASON`: a counsellor opens the clinical file of a child outside their caseload."""
+    parser.add_argument("--open-anyway", metavar="REASON",
+                        help=_("open the clinical file of a child outside your caseload, for this reason "
+                               "(recorded in the audit log and shown to managers)"))
+
+
+def _day(value) -> str:
+    """A stored date or moment as a person reads it ("2 Des 2026"); "" when empty. --json keeps ISO."""
+    return long_date(str(value)[:10], short=True) if value else ""
+
+
+def _moment(value) -> str:
+    """A stored moment in local time ("2 Desember 2026 10:38"); "" when empty."""
+    return long_moment(value)

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..i18n import _
 from ..reports.registry import REPORTS, cli_name
-from .common import EXIT_OK, _data_dir, _open, _Parser, _secret, _user
+from .common import EXIT_OK, _data_dir, _open, _Parser, _secret, _user, add_open_anyway
 
 
 def _report_password(args) -> str | None:
@@ -50,6 +50,8 @@ def cmd_report(args) -> int:
     if "recommendation" in report.options:
         options["recommendation"] = _recommendation(args)
     with _open(args) as ws:
+        if getattr(args, "open_anyway", None) is not None:
+            ws.open_anyway(args.ref, args.open_anyway)
         out = report.build(ws, Path(args.out), getattr(args, "ref", None), **options)
     print(_("Report written: {path}").format(path=out))
     return EXIT_OK
@@ -75,6 +77,7 @@ def register(sub) -> None:
         s = rep.add_parser(cli_name(report), help=report.help_text())
         if report.scope == "child":
             s.add_argument("ref", metavar="REF")
+            add_open_anyway(s)
         if report.period:
             s.add_argument("--from", dest="date_from", metavar="DATE")
             s.add_argument("--to", dest="date_to", metavar="DATE")

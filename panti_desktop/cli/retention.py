@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import UsageError
 from ..i18n import _
-from .common import EXIT_OK, _open, _Parser, _print_json, _status_label, _table
+from .common import EXIT_OK, _day, _open, _Parser, _print_json, _status_label, _table
 
 
 def _retention_due_now(item) -> str:
@@ -48,7 +48,7 @@ def cmd_retention_list(args) -> int:
             print(_("These backups were made before the last erasure and still hold erased records; delete "
                     "them when they are no longer needed:"))
             for h in holding:
-                print(f"  {h['path']}  ({h['created_at'][:10]})")
+                print(f"  {h['path']}  ({_day(h['created_at'])})")
     return EXIT_OK
 
 
@@ -60,7 +60,7 @@ def cmd_retention_hold(args) -> int:
     until = parse_date(args.until, "until", "--until")
     with _open(args) as ws:
         retention.place_hold(ws, args.ref, args.reason, until.isoformat())
-    print(_("Legal hold placed until {date}.").format(date=until.isoformat()))
+    print(_("Legal hold placed until {date}.").format(date=_day(until.isoformat())))
     return EXIT_OK
 
 

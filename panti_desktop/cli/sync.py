@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..i18n import _
-from .common import EXIT_OK, _open, _Parser, _print_json, _progress_printer, _table
+from .common import EXIT_OK, _day, _open, _Parser, _print_json, _progress_printer, _table
 
 
 def cmd_contact_export(args) -> int:
@@ -47,7 +47,7 @@ def cmd_peer_list(args) -> int:
         _print_json([{"code": p.code, "name": p.name, "role": p.role, "fingerprint": p.fingerprint,
                       "added_at": p.added_at, "revoked_at": p.revoked_at} for p in items])
     else:
-        print(_table([[p.code, p.name, p.role, p.fingerprint, p.revoked_at[:10] if p.revoked_at else ""]
+        print(_table([[p.code, p.name, p.role, p.fingerprint, _day(p.revoked_at)]
                       for p in items], [_("Code"), _("Name"), _("Role"), _("Fingerprint"), _("Revoked")]))
     return EXIT_OK
 
@@ -174,8 +174,8 @@ def cmd_sync_status(args) -> int:
                       "last_sent": s.last_sent, "last_received": s.last_received, "unacknowledged": s.unacked,
                       "gaps": s.gaps} for s in items] + [{"conflicts": n}])
         return EXIT_OK
-    print(_table([[s.peer.code, str(s.sent), str(s.unacked), (s.last_sent or "")[:10], str(s.received),
-                   (s.last_received or "")[:10], ", ".join(str(g) for g in s.gaps)] for s in items],
+    print(_table([[s.peer.code, str(s.sent), str(s.unacked), _day(s.last_sent), str(s.received),
+                   _day(s.last_received), ", ".join(str(g) for g in s.gaps)] for s in items],
                  [_("Peer"), _("Sent"), _("Unacknowledged"), _("Last sent"), _("Received"), _("Last received"),
                   _("Missing")]))
     print(_("Open conflicts: {n}").format(n=n))
@@ -195,10 +195,10 @@ def cmd_sync_centres(args) -> int:
     for r in items:
         if r.from_statistics:
             rows.append([r.code, r.name, str(r.stats_children), "—", "—", "—",
-                         _("statistics {start} – {end}").format(start=r.stats_period[0], end=r.stats_period[1])])
+                         _("statistics {start} – {end}").format(start=_day(r.stats_period[0]), end=_day(r.stats_period[1]))])
         else:
             rows.append([r.code, r.name, str(r.children), str(r.active), str(r.sessions_30d), str(r.open_conflicts),
-                         (r.last_received or "")[:10] + (" " + _("missing: {seqs}").format(
+                         _day(r.last_received) + (" " + _("missing: {seqs}").format(
                              seqs=", ".join(map(str, r.gaps))) if r.gaps else "")])
     print(_table(rows, [_("Centre"), _("Name"), _("Children"), _("Active"), _("Sessions (30 days)"),
                         _("Conflicts"), _("Last received")]))

@@ -6,6 +6,7 @@ from ..i18n import _
 from .common import (
     EXIT_OK,
     _data_dir,
+    _day,
     _open,
     _Parser,
     _print_json,
@@ -77,7 +78,7 @@ def cmd_user_list(args) -> int:
     if args.json:
         _print_json([{"id": u.id, "name": u.name, "role": u.role, "created_at": u.created_at} for u in users])
     else:
-        print(_table([[u.name, _role_label(u.role), u.created_at[:10]] for u in users],
+        print(_table([[u.name, _role_label(u.role), _day(u.created_at)] for u in users],
                      [_("Name"), _("Role"), _("Since")]))
     return EXIT_OK
 

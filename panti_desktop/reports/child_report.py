@@ -121,6 +121,7 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
     st = styles()
     width = content_width()
     child_id = ws.resolve_child(ref)
+    ws.caseload.require(child_id)  # outside a counsellor's caseload only after "open anyway" (caseload.py)
     cf = ws.child_file(child_id)
     data = cf.child.data
     child = Child.from_dict(data)

@@ -4,6 +4,7 @@ metadata without any child's name, an atomic write, optional AES-256 password (p
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 from collections.abc import Sequence
 from datetime import date
@@ -147,25 +148,26 @@ class _Canvas:
 
 
 def write_pdf(path: Path, story: list, title: str, centre: str, password: str | None = None) -> Path:
-    """Build the PDF under a temporary name, then rename; encrypt with AES-256 if asked."""
+    """Build the PDF in memory, encrypt it there with AES-256 if asked, then write it under a temporary
+    name beside the destination, flush it and rename it.
+
+    With a password nothing unencrypted reaches the destination, not even for a moment: a crash, a
+    failed encryption or a pulled USB stick leaves at most an encrypted `.NAME.partial` there."""
     register_fonts()
     path = Path(path)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=20 * mm,
+                            bottomMargin=18 * mm, title=title, author=centre, subject=title,
+                            creator="Panti", producer="Panti")
+    doc.build(story, canvasmaker=_Canvas(centre, title).factory())
+    if password:
+        buffer = encrypt_pdf(buffer, password)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name("." + path.name + ".partial")
     try:
-        doc = SimpleDocTemplate(str(tmp), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=20 * mm,
-                                bottomMargin=18 * mm, title=title, author=centre, subject=title,
-                                creator="Panti", producer="Panti")
-        doc.build(story, canvasmaker=_Canvas(centre, title).factory())
-        if password:
-            from pypdf import PdfReader, PdfWriter
-
-            reader = PdfReader(str(tmp))
-            writer = PdfWriter(clone_from=reader)
-            writer.encrypt(user_password=password, owner_password=None, algorithm="AES-256")
-            with open(tmp, "wb") as f:
-                writer.write(f)
-        with open(tmp, "rb+") as f:
+        with open(tmp, "wb") as f:
+            f.write(buffer.getbuffer())
+            f.flush()
             os.fsync(f.fileno())
         replace_or_explain(tmp, path)  # a report still open in a PDF viewer: one sentence, not a crash
     except BaseException:
@@ -173,6 +175,19 @@ def write_pdf(path: Path, story: list, title: str, centre: str, password: str | 
             tmp.unlink()
         raise
     return path
+
+
+def encrypt_pdf(plain: io.BytesIO, password: str) -> io.BytesIO:
+    """The PDF in `plain`, encrypted with AES-256 (pypdf), in memory."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(plain))
+    writer.encrypt(user_password=password, owner_password=None, algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    plain.seek(0)
+    plain.truncate()  # drop the unencrypted bytes as soon as the encrypted ones exist
+    return out
 
 
 def place_and_date(place: str, when: date | None = None) -> str:

@@ -43,6 +43,7 @@ ACTIONS = (
     "backup",
     "restore",
     "erase",
+    "open_anyway",
 )
 
 
@@ -127,11 +128,20 @@ class AuditLog:
         last = self.db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
         return (last[0], last[1]) if last else (0, GENESIS)
 
-    def entries(self, limit: int | None = None, child_id: str | None = None) -> list[AuditEntry]:
-        """Decrypted entries, newest first. Needs an ADMIN key (managers and admins)."""
-        sql = "SELECT * FROM audit ORDER BY seq DESC"
+    def entries(self, limit: int | None = None, child_id: str | None = None,
+                since: str | None = None, seqs: list[int] | None = None) -> list[AuditEntry]:
+        """Decrypted entries, newest first (written at `since` or later, and only the numbers `seqs`,
+        if given). Needs an ADMIN key (managers and admins)."""
+        where, params = [], []
+        if since:
+            where.append("at >= ?")
+            params.append(since)
+        if seqs is not None:
+            where.append(f"seq IN ({','.join('?' * len(seqs))})")
+            params += [int(s) for s in seqs]
+        sql = "SELECT * FROM audit" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq DESC"
         out = []
-        for row in self.db.query(sql):
+        for row in self.db.query(sql, params):
             try:
                 private = self.ring.private_key(row["key_id"])
             except PermissionDenied:

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,10 +34,15 @@ from PySide6.QtWidgets import (
 
 from ..domain.vocab import LIFECYCLE_STATES
 from ..errors import PantiError
-from ..i18n import _
+from ..i18n import _, ngettext
 from .common import fmt_date, show_error
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+def outside_caseload_tip() -> str:
+    return _("Not in your caseload: the clinical file opens only with “Open anyway” and a reason, "
+             "recorded in the audit log.")
 
 
 class ChildrenModel(QAbstractTableModel):
@@ -54,7 +59,7 @@ class ChildrenModel(QAbstractTableModel):
         self._names: dict[str | None, str] = {}
         self.query = ""
         self.status: str | None = None
-        self.counsellor_id: str | None = None
+        self.counsellor_id: str | None = ws.caseload.list_filter()  # a counsellor starts with their caseload
         self.order_by = "register_no"
         self.reload()
 
@@ -117,17 +122,29 @@ class ChildrenModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.UserRole:
             return self.ids[index.row()]
-        if role == Qt.ItemDataRole.ForegroundRole and self.COLUMNS[index.column()] == "consent":
+        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole):
             try:
-                return None if self.row_of(index.row()).consent else QColor("#b35c00")
+                r = self.row_of(index.row())
             except PantiError:
                 return None
+            if not r.in_caseload:  # another counsellor's child: grey and italic (caseload.py)
+                if role == Qt.ItemDataRole.FontRole:
+                    font = QFont()
+                    font.setItalic(True)
+                    return font
+                return QColor("#80868b")
+            if role == Qt.ItemDataRole.ForegroundRole and self.COLUMNS[index.column()] == "consent" \
+                    and not r.consent:
+                return QColor("#b35c00")
+            return None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         try:
             r = self.row_of(index.row())
         except PantiError:
             return "…"
+        if role == Qt.ItemDataRole.ToolTipRole and not r.in_caseload:
+            return outside_caseload_tip()
         col = self.COLUMNS[index.column()]
         if col == "register_no":
             return r.register_no
@@ -180,11 +197,12 @@ class ChildrenPage(QWidget):
             self.status.addItem(label, code_)
         self.counsellor = QComboBox(self)
         self.counsellor.setObjectName("counsellorFilter")
+        if ws.caseload.limited:  # the default, first: the counsellor's own caseload
+            self.counsellor.addItem(_("My caseload"), ws.user.id)
         self.counsellor.addItem(_("All counsellors"), None)
         for u in ws.counsellors():
-            self.counsellor.addItem(u.name, u.id)
-        if ws.role == "counsellor":
-            self.counsellor.addItem(_("My caseload"), ws.user.id)
+            if u.id != ws.caseload.list_filter():
+                self.counsellor.addItem(u.name, u.id)
         self.new_button = QPushButton(_("&New child…"), self)
         self.new_button.setObjectName("newChild")
         self.new_button.setVisible(ws.can_read("child"))
@@ -251,7 +269,13 @@ class ChildrenPage(QWidget):
         self.model.set_filter(self.search.text(), self.status.currentData(), self.counsellor.currentData())
 
     def _update_count(self) -> None:
-        self.count.setText(_("{n} children").format(n=self.model.rowCount()))
+        text = _("{n} children").format(n=self.model.rowCount())
+        outside = len(self.ws.caseload.marks(self.model.ids))
+        if outside:
+            text += " · " + ngettext("{n} not in your caseload (grey): its clinical file opens only with “Open anyway”",
+                                     "{n} not in your caseload (grey): their clinical files open only with “Open "
+                                     "anyway”", outside).format(n=outside)
+        self.count.setText(text)
 
     def _open_index(self, index) -> None:
         if index.isValid():

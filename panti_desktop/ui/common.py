@@ -13,7 +13,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import ClassVar
 
 from PySide6.QtCore import (
@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..dates import long_date, to_date
+from ..dates import long_date, long_moment, to_date
 from ..domain.vocab import Vocabulary
 from ..errors import PantiError
 from ..i18n import _, current_language
@@ -143,15 +143,7 @@ def fmt_date(value: str | date | None, lang: str | None = None, short: bool = Fa
 def fmt_when(iso: str | None) -> str:
     """A stored moment ("2026-12-02T03:38:12+00:00") as this laptop's local time, the way people
     read it: "2 Desember 2026 10:38"; "" when empty."""
-    if not iso:
-        return ""
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    if moment.tzinfo is not None:
-        moment = moment.astimezone()
-    return f"{fmt_date(moment.date())} {moment:%H:%M}"
+    return long_moment(iso)
 
 
 class DateEdit(QDateEdit):

@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..domain.vocab import ROLES
+from ..errors import PantiError
 from ..i18n import _
-from .common import fmt_date, heading, scroll_area
+from .common import fmt_date, fmt_when, heading, scroll_area
 
 
 class Card(QFrame):
@@ -147,11 +148,43 @@ class Dashboard(QWidget):
                 card.body.addWidget(lst)
             grid.addWidget(card, 1 + n // 2, n % 2, alignment=Qt.AlignmentFlag.AlignTop)
             n += 1
+        if self.ws.role in ("manager", "admin"):
+            self._opened_anyway(grid, 1 + n // 2, n % 2)
         refresh = QPushButton(_("&Refresh"), self.inner)
         refresh.clicked.connect(lambda: self.refresh())
         grid.setAlignment(Qt.AlignmentFlag.AlignTop)
         lay.addWidget(refresh, alignment=Qt.AlignmentFlag.AlignLeft)
         lay.addStretch(1)
+
+    def _opened_anyway(self, grid: QGridLayout, row: int, col: int) -> None:
+        """Clinical files counsellors opened outside their caseload, with their reasons (caseload.py)."""
+        try:
+            opened = self.ws.opened_anyway(days=14)
+        except PantiError:  # no key to the audit log: nothing to show
+            return
+        if not opened:
+            return
+        card = Card(_("Opened outside a caseload, last 14 days ({n})").format(n=len(opened)), self.inner)
+        lst = QListWidget(card)
+        lst.setObjectName("openedAnywayList")
+        lst.setFrameShape(QFrame.Shape.NoFrame)
+        lst.setWordWrap(True)
+        targets = []
+        for o in opened[: self.MAX_ITEMS]:
+            try:
+                child = self.ws.child_row(o.child_id)
+                who = f"{child.register_no}  {child.initials}"
+            except PantiError:  # erased since
+                who = "—"
+            lst.addItem(f"{fmt_when(o.at)} · {o.user} · {who}\n{o.reason}")
+            targets.append((o.child_id, None, None))
+        if len(opened) > self.MAX_ITEMS:
+            lst.addItem(_("… and {n} more").format(n=len(opened) - self.MAX_ITEMS))
+        line = 2 * lst.fontMetrics().lineSpacing() + 6  # two lines an item: who and which child, then why
+        lst.setFixedHeight(line * min(lst.count(), 4) + 6)
+        lst.itemActivated.connect(lambda item: self._activate(targets, lst.row(item)))
+        card.body.addWidget(lst)
+        grid.addWidget(card, row, col, alignment=Qt.AlignmentFlag.AlignTop)
 
     def _activate(self, targets: list[tuple], row: int) -> None:
         if not 0 <= row < len(targets):  # the "… and N more" line

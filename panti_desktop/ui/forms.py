@@ -578,7 +578,8 @@ class RecordTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole:
+        # the tooltip: a column narrowed to fit the list (RecordList._fit_columns) still names itself
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if orientation == Qt.Orientation.Horizontal:
             if 0 <= section < len(self.columns):
@@ -741,13 +742,41 @@ class RecordList(QWidget):
         if records:
             self.table.resizeColumnsToContents()
             header = self.table.horizontalHeader()
-            for c in range(self.model.columnCount()):
-                header.resizeSection(c, min(max(header.sectionSize(c), 90), 320))
+            self._natural = [min(max(header.sectionSize(c), 90), 320) for c in range(self.model.columnCount())]
+            self._fit_columns()
         row = self.model.row_of(keep) if keep else -1
         if row >= 0:
             self.table.selectRow(row)
         self._update_buttons()
         self._fit_height()
+
+    def _fit_columns(self, table_width: int | None = None) -> None:
+        """Every column in view where the texts allow: the widest (a goal's text) gives up width, elided
+        with its whole text in the tooltip, so the status at the end is never cut off."""
+        natural = getattr(self, "_natural", None)
+        if not natural:
+            return
+        header = self.table.horizontalHeader()
+        width = (table_width if table_width is not None else self.table.viewport().width()) - 2
+        sizes = list(natural)
+        floor = 80
+        excess = sum(sizes) - width
+        for c in range(len(sizes) - 1):  # first the columns only their title makes wide (often empty)
+            content = max(60, self.table.sizeHintForColumn(c))
+            if excess > 0 and sizes[c] > content:
+                step = min(excess, sizes[c] - content)
+                sizes[c] -= step
+                excess -= step
+        while excess > 0:  # take from the widest column first (not the last one, often the status)
+            widest = max(range(len(sizes) - 1 or 1), key=lambda c: sizes[c])
+            if sizes[widest] <= floor:
+                break  # too narrow for every column: the list scrolls sideways
+            others = [sizes[c] for c in range(len(sizes) - 1) if c != widest] or [floor]
+            step = min(excess, sizes[widest] - max(floor, max(others) - 1))
+            sizes[widest] -= max(1, step)
+            excess -= max(1, step)
+        for c, size in enumerate(sizes):
+            header.resizeSection(c, size)
 
     def _fit_height(self, table_width: int | None = None) -> None:
         """As tall as its rows (up to ten): lists sit in a scrolling page, one under another."""
@@ -759,7 +788,8 @@ class RecordList(QWidget):
             h += 2 * self.table.frameWidth() + 1
             header = self.table.horizontalHeader()
             last = self.model.columnCount() - 1
-            needed = sum(header.sectionSize(c) for c in range(last)) + max(header.defaultSectionSize(), header.minimumSectionSize())
+            needed = sum(header.sectionSize(c) for c in range(last)) + min(header.sectionSize(last),
+                                                                          header.defaultSectionSize())
             width = (table_width if table_width is not None else self.table.width()) - 2 * self.table.frameWidth()
             if self.model.rowCount() > 10:
                 width -= self.table.verticalScrollBar().sizeHint().width()
@@ -774,6 +804,7 @@ class RecordList(QWidget):
         # the table's width decides whether a horizontal scroll bar needs room
         if obj is self.table and event.type() == QEvent.Type.Resize \
                 and event.size().width() != event.oldSize().width() and self.stack.currentWidget() is self.table:
+            self._fit_columns(event.size().width() - 2 * self.table.frameWidth())
             self._fit_height(event.size().width())
         return False
 

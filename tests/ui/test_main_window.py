@@ -193,6 +193,7 @@ def test_register_a_child_from_the_list(qtbot, window, ws, monkeypatch):
 def test_create_submit_and_approve_a_plan(qtbot, team_ws, child, monkeypatch):
     _auto_dialog(monkeypatch, lambda d: d.form.set_value("review_date", "2027-01-10"))
     monkeypatch.setattr("panti_desktop.ui.child_file.plan.confirm", lambda *a: True)
+    team_ws.update_child(child.id, {"counsellor_id": team_ws.user_id("siti")})  # siti's case
     siti = open_as(team_ws, "siti", "siti passphrase 1")
     w = MainWindow(siti)
     qtbot.addWidget(w)
@@ -387,3 +388,92 @@ def test_the_history_of_a_file_shows_local_long_dates(qtbot, window, ws, child):
     text = " ".join(history.table.text(r, 0) for r in range(history.table.rowCount()))
     assert history.table.rowCount() > 0 and re.search(r"\d{4}-\d{2}-\d{2}", text) is None
     assert re.fullmatch(r"\d{1,2} \w+ \d{4} \d{2}:\d{2}", history.table.text(0, 0))
+
+
+def test_a_counsellor_opens_another_counsellors_child_only_through_open_anyway(qtbot, team_ws, child, monkeypatch):
+    """The list starts with the counsellor's caseload and greys the others; their file opens with the
+    clinical part closed until "Open anyway" with a reason, which the managers' dashboard shows."""
+    from panti_desktop.ui.child_file.open_anyway import OpenAnywayDialog
+
+    ws = team_ws
+    own = ws.register_child({"full_name": "Bagus Saputra", "birth_date": "2012-01-05", "intake_date": "2026-03-01",
+                             "sex": "male", "counsellor_id": ws.user_id("siti")})
+    siti = open_as(ws, "siti", "siti passphrase 1")
+    w = MainWindow(siti)
+    qtbot.addWidget(w)
+    page = w.children_page
+    assert page.model.ids == [own.id] and page.counsellor.currentText() == "My caseload"
+    page.counsellor.setCurrentIndex(page.counsellor.findData(None))  # "All counsellors"
+    assert set(page.model.ids) == {own.id, child.id}
+    other_row = page.model.ids.index(child.id)
+    assert page.model.index(other_row, 0).data(Qt.ItemDataRole.FontRole).italic()
+    assert "caseload" in page.model.index(other_row, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert page.model.index(page.model.ids.index(own.id), 0).data(Qt.ItemDataRole.FontRole) is None
+    assert "1 not in your caseload" in page.count.text()
+
+    tab = w.open_child(child.id)
+    assert tab.outside_banner.isVisibleTo(tab) and "sessions" not in tab.section_keys
+    assert tab.open_session() is None
+    monkeypatch.setattr(OpenAnywayDialog, "exec", lambda d: 0)  # cancelled: still closed
+    assert not tab.open_anyway() and "plan" not in tab.section_keys
+
+    def typed(reason):
+        def run(dialog):
+            dialog.reason.setText(reason)
+            dialog.open_button.click()
+            return dialog.result()
+        return run
+
+    monkeypatch.setattr(OpenAnywayDialog, "exec", typed("ok"))  # too short: refused in the dialog
+    assert not tab.open_anyway() and "plan" not in tab.section_keys
+    monkeypatch.setattr(OpenAnywayDialog, "exec", typed("Menggantikan Agus minggu ini"))
+    assert tab.open_anyway()
+    assert "sessions" in tab.section_keys and "plan" in tab.section_keys and not tab.outside_banner.isVisibleTo(tab)
+    assert tab.open_session() is not None
+    w.close()
+    siti.close()
+
+    mira = open_as(ws, "mira", "mira passphrase 1")
+    w = MainWindow(mira)
+    qtbot.addWidget(w)
+    lst = w.dashboard.inner.findChild(QListWidget, "openedAnywayList")
+    assert lst is not None and lst.count() == 1
+    assert "siti" in lst.item(0).text() and "Menggantikan Agus minggu ini" in lst.item(0).text()
+    lst.itemActivated.emit(lst.item(0))
+    assert w.children_tabs.currentWidget().child_id == child.id
+    w.close()
+    mira.close()
+
+
+def test_a_plan_keeps_its_status_in_view_and_its_goals_table_every_column_at_1024_by_600(qtbot, ws, child):
+    """Submitting scrolled the new status out of view; the goals table cut off its status column."""
+    from PySide6.QtWidgets import QApplication, QScrollArea, QTableView
+
+    plan = ws.add_record("plan", {"child_id": child.id, "status": "draft", "start_date": "2026-02-10",
+                                  "review_date": "2027-05-10", "setting": "family"})
+    for text in ("Ibu mengawasi penggunaan ponsel anak setiap malam sebelum tidur", "Hadir di sekolah 90% hari",
+                 "Tidak lagi bergaul dengan kelompok lama di sekitar pasar"):
+        ws.add_record("intermediate_goal", {"child_id": child.id, "plan_id": plan.id, "system": "family",
+                                            "text": text, "status": "in_progress"})
+    w = MainWindow(ws)
+    qtbot.addWidget(w)
+    w.resize(1024, 600)
+    w.show()
+    qtbot.waitExposed(w)
+    section = w.open_child(child.id).show_section("plan")
+    QApplication.processEvents()
+    tables = [t for t in section.findChildren(QTableView) if t.isVisible()]
+    assert tables
+    for t in tables:
+        header = t.horizontalHeader()
+        last = header.count() - 1
+        assert not t.horizontalScrollBar().isVisible()
+        assert header.sectionViewportPosition(last) + min(header.sectionSize(last), t.sizeHintForColumn(last)) \
+            <= t.viewport().width()  # the status column is whole
+    section.findChild(QScrollArea).verticalScrollBar().setValue(section.findChild(QScrollArea).verticalScrollBar().maximum())
+    section.inner.findChild(QPushButton, "submitPlan").click()
+    QApplication.processEvents()
+    status = section.inner.findChild(QLabel, "planStatus")
+    assert "Submitted" in status.text() and section.findChild(QScrollArea).verticalScrollBar().value() == 0
+    assert not status.visibleRegion().isEmpty()
+    assert section.isAncestorOf(QApplication.focusWidget())  # the keyboard stays in the plan

@@ -79,7 +79,7 @@ class OverviewPages:
         summary = QLabel("   ".join(counts))
         summary.setWordWrap(True)
         lay.addWidget(_group(_("Records in this file"), summary))
-        if self.cf.hidden:
+        if self.cf.hidden and not self.cf.outside_caseload:  # outside the caseload: the banner above says why
             lay.addWidget(QLabel(_("Clinical sections are not shown: your role has no access to them.")))
         lay.addStretch(1)
         return scroll_area(page)

@@ -26,7 +26,8 @@ class PlanSection(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.inner = QWidget()
-        outer.addWidget(scroll_area(self.inner))
+        self.scroll = scroll_area(self.inner)
+        outer.addWidget(self.scroll)
         self.refresh()
 
     def current_plan(self):
@@ -123,6 +124,18 @@ class PlanSection(QWidget):
         self.changed.emit()
         self.refresh()
 
+    def _status_changed(self) -> None:
+        """After submitting, approving or revising: the page is rebuilt and the new status stays in view,
+        with the keyboard on the plan's buttons (not wherever Qt moves it from the deleted button)."""
+        self._child_changed()
+        self.scroll.verticalScrollBar().setValue(0)
+        for name in ("approvePlan", "revisePlan", "submitPlan", "editPlan"):  # the next step, if any
+            button = self.inner.findChild(QPushButton, name)
+            if button is not None and button.isEnabled():
+                button.setFocus(Qt.FocusReason.OtherFocusReason)
+                break
+        self.scroll.verticalScrollBar().setValue(0)  # focusing may have scrolled
+
     def _edit(self, dialog_cls) -> None:
         dialog = dialog_cls(self.ws, "plan", child_id=self.child_id, record=self.plan, parent=self,
                             fields=["setting", "start_date", "review_date", "end_date", "notes"])
@@ -144,7 +157,7 @@ class PlanSection(QWidget):
         except PantiError as exc:
             show_error(self, exc)
             return
-        self._child_changed()
+        self._status_changed()
         notify(self, _("The plan was submitted; a manager approves it from the dashboard."))
 
     def approve(self) -> None:
@@ -155,7 +168,7 @@ class PlanSection(QWidget):
         except PantiError as exc:
             show_error(self, exc)
             return
-        self._child_changed()
+        self._status_changed()
         notify(self, _("The plan was approved; the approved content is kept as a version."))
 
     def revise(self) -> None:
@@ -165,4 +178,4 @@ class PlanSection(QWidget):
         except PantiError as exc:
             show_error(self, exc)
             return
-        self._child_changed()
+        self._status_changed()

@@ -43,6 +43,8 @@ class ReportDialog(QDialog):
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText(_("optional: the PDF opens only with it"))
+        # wide enough for its hint in either language (it was cut off)
+        self.password.setMinimumWidth(self.password.fontMetrics().horizontalAdvance(self.password.placeholderText()) + 24)
         form.addRow(_("From"), self.start)
         form.addRow(_("To"), self.end)
         self.period_note = note_label(_("This report covers the whole case, from intake."), self)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QStackedWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +30,7 @@ from .assessment import AssessmentSection
 from .common import _kind_title
 from .history import HistorySection
 from .lists import Section, diversion_law_text, law_note, victims_law_text
+from .open_anyway import OpenAnywayDialog, OutsideCaseloadBanner
 from .overview import OverviewPages
 from .plan import PlanSection
 from .reports import ReportDialog
@@ -57,10 +57,9 @@ class ChildFileWidget(OverviewPages, QWidget):
         self.header.setFont(f)
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
-        self.status_button = QToolButton(self)
+        # a push button with a menu draws its arrow beside the text (a tool button drew it over the text)
+        self.status_button = QPushButton(_("Change status"), self)
         self.status_button.setObjectName("statusButton")
-        self.status_button.setText(_("Change status"))
-        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.status_menu = QMenu(self.status_button)
         self.status_button.setMenu(self.status_menu)
         top.addWidget(self.status_button)
@@ -68,11 +67,16 @@ class ChildFileWidget(OverviewPages, QWidget):
             self.report_button = QPushButton(_("Reports (PDF)…"), self)
             self.report_button.setObjectName("progressReport")
             self.report_button.clicked.connect(self.progress_report)
+            self.report_button.setVisible(not self.cf.outside_caseload)
             top.addWidget(self.report_button)
         lay.addLayout(top)
         self.subheader = QLabel(self)
         self.subheader.setStyleSheet("color: #444;")
         lay.addWidget(self.subheader)
+        # a counsellor's view of another counsellor's child: the clinical part closed (caseload.py)
+        self.outside_banner = OutsideCaseloadBanner(self.open_anyway, self)
+        self.outside_banner.setVisible(self.cf.outside_caseload)
+        lay.addWidget(self.outside_banner)
 
         body = QHBoxLayout()
         self.sections = QListWidget(self)
@@ -159,7 +163,7 @@ class ChildFileWidget(OverviewPages, QWidget):
         self._add("consent", _("Consent"), Section(ws, cid, [("consent", {})]))
         self._add("referrals", _("Referrals and case conferences"), Section(ws, cid, [
             ("referral", {}), ("case_conference", {})]))
-        if ws.can_read_clinical:
+        if ws.can_read_clinical and not self.cf.outside_caseload:
             self._add("offence", _("Offence and victims"), Section(ws, cid, [("offence", {}), ("victim", {})],
                                                                   intro=law_note(victims_law_text)))
             self._add("assessment", _("Assessments"), AssessmentSection(ws, cid))
@@ -208,6 +212,29 @@ class ChildFileWidget(OverviewPages, QWidget):
         elif widget is not None and hasattr(widget, "refresh"):
             widget.refresh()
 
+    def open_anyway(self) -> bool:
+        """Ask for the reason; once recorded, the clinical sections join the file."""
+        dialog = OpenAnywayDialog(self.ws, self.child_id, self.ws.child_data(self.child_id).get("register_no") or "",
+                                  self)
+        if not dialog.exec():
+            return False
+        self.cf = self.ws.child_file(self.child_id)
+        current = self.section_keys[self.sections.currentRow()] if self.sections.currentRow() >= 0 else "overview"
+        self.sections.blockSignals(True)
+        self.sections.clear()
+        for widget in self.section_widgets.values():
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+        self.section_keys, self.section_widgets = [], {}
+        self._build_sections()
+        self.sections.blockSignals(False)
+        self.outside_banner.hide()
+        if hasattr(self, "report_button"):
+            self.report_button.show()
+        self.show_section(current if current in self.section_keys else "overview")
+        notify(self, _("The clinical file is open; your reason is in the audit log."))
+        return True
+
     # reports ----------------------------------------------------------------------------
 
     def progress_report(self) -> None:
@@ -239,6 +266,8 @@ class ChildFileWidget(OverviewPages, QWidget):
     # sessions ---------------------------------------------------------------------------
 
     def open_session(self, session_id: str | None = None):
+        if "sessions" not in self.section_keys:  # outside the caseload and not opened anyway
+            return None
         section = self.show_section("sessions")
         return section.open_form(session_id)
 
