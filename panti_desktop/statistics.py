@@ -530,7 +530,7 @@ def compute(ws, start: date | None = None, end: date | None = None, centre: str 
     agg = combine(parts) if len(parts) > 1 else parts[0]
     tables = tables_of(agg)
     protect(tables)
-    unavailable = [] if ws.can_read_clinical else [s.title for s in specs() if s.clinical]
+    unavailable = [] if ws.can_read_clinical else [s.title for s in [*specs(), _known_spec()] if s.clinical]
     return CentreStats(start, end, int(agg["children"]), tables, centre, sources, unavailable, requested)
 
 

@@ -352,3 +352,45 @@ def test_the_pdf_prints_x_for_hidden_cells_and_the_rule(demo_ws, tmp_path):
                 assert f"{r.label}\nx\n–" in text, (t.key, r.code)
             else:
                 assert f"{r.label}\n{r.count}\n" in text, (t.key, r.code)
+
+
+# --- numbers and roles --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value,decimals", [(0, 0), (7, 0), (1234, 0), (1234567, 0), (55.1, 1), (10.2, 1),
+                                            (1234.5, 1), (0.04, 1)])
+def test_numbers_are_written_as_each_language_writes_them(value, decimals):
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    for lang in ("id", "en"):
+        assert S.number(value, decimals, lang) == format_decimal(value, pattern, locale=lang), (lang, value)
+    assert S.percent(5, 45, "id") == "11,1%" and S.percent(5, 45, "en") == "11.1%"
+    assert S.number(12345, 0, "id") == "12.345"
+
+
+def test_a_staff_report_names_the_tables_its_role_cannot_read(ws, tmp_path):
+    from panti_desktop.reports import statistics as R
+    from panti_desktop.workspace import Workspace
+
+    ws.add_user("yanti", "staff", "staff-passphrase-1")
+    for i in range(4):
+        ws.register_child({"full_name": f"Anak {i}", "intake_date": "2026-03-01"})
+    staff = Workspace.open(ws.data_dir, "yanti", "staff-passphrase-1")
+    try:
+        stats = S.compute(staff, date(2026, 1, 1), date(2026, 6, 30))
+        assert "Coercion" in stats.unavailable and "Victims known to the child" not in [t.title for t in stats.tables]
+        text = "\n".join(p.extract_text() for p in PdfReader(R.build(staff, tmp_path / "s.pdf", date(2026, 1, 1),
+                                                                         date(2026, 6, 30))).pages)
+        assert "Not available to your role" in text and "Exposure to pornography" in text
+    finally:
+        staff.close()
+
+
+def test_an_empty_table_says_no_data(ws, tmp_path):
+    from panti_desktop.reports import statistics as R
+
+    set_language("id")
+    text = "\n".join(p.extract_text() for p in PdfReader(R.build(ws, tmp_path / "e.pdf", date(2026, 1, 1),
+                                                                     date(2026, 1, 31))).pages)
+    assert "Tidak ada data pada periode ini." in text and "0,01" not in text

@@ -17,7 +17,7 @@ from reportlab.lib import colors
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer
 
 from ..dates import long_date
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..statistics import (
     SMALL,
     CentreStats,
@@ -143,8 +143,8 @@ def build(ws, out: Path, start: date | None = None, end: date | None = None, pas
         story.append(Paragraph(esc(_("Not shown because too few children are in them: {tables}.").format(
             tables="; ".join(withheld))), st["small"]))
     story += [Paragraph(esc(rule_note()), st["small"]),
-              Paragraph(esc(_("{n} cells are hidden in this report.").format(n=number(stats.hidden_cells))),
-                        st["small"]),
+              Paragraph(esc(ngettext("{n} cell is hidden in this report.", "{n} cells are hidden in this report.",
+                                     stats.hidden_cells).format(n=number(stats.hidden_cells))), st["small"]),
               PageBreak()]
     for t in stats.tables:
         story += _table_block(t, st, width)
