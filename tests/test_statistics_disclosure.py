@@ -93,44 +93,45 @@ def feasible_ranges(n: int, upper: list[int], cons) -> list[tuple[int, int]]:
     out: list[tuple[int, int] | None] = [None] * n
     for g in groups:
         vs = sorted(g)
-        gcons = [c for c in cons if set(c[0]) <= g]
-        lo = {v: None for v in vs}
-        hi = {v: None for v in vs}
-        value: dict[int, int] = {}
-
-        def ok_partial() -> bool:
-            for terms, clo, chi in gcons:
-                smin = smax = 0
-                for v, k in terms.items():
-                    if v in value:
-                        smin += k * value[v]
-                        smax += k * value[v]
-                    else:
-                        a, b = 1, upper[v]
-                        smin += k * (a if k > 0 else b)
-                        smax += k * (b if k > 0 else a)
-                if smin > chi or smax < clo:
-                    return False
-            return True
-
-        def walk(i: int) -> None:
-            if i == len(vs):
-                for v in vs:
-                    lo[v] = value[v] if lo[v] is None else min(lo[v], value[v])
-                    hi[v] = value[v] if hi[v] is None else max(hi[v], value[v])
-                return
-            v = vs[i]
-            for x in range(1, upper[v] + 1):
-                value[v] = x
-                if ok_partial():
-                    walk(i + 1)
-            del value[v]
-
-        walk(0)
+        found = _enumerate(vs, upper, [c for c in cons if set(c[0]) <= g])
         for v in vs:
-            assert lo[v] is not None, "the printed numbers admit no solution"
-            out[v] = (lo[v], hi[v])
+            assert v in found, "the printed numbers admit no solution"
+            out[v] = found[v]
     return out  # type: ignore[return-value]
+
+
+def _enumerate(vs: list[int], upper: list[int], cons) -> dict[int, tuple[int, int]]:
+    """Walk every assignment of the unknowns `vs` (1 .. upper), pruning a partial one only when
+    some constraint can no longer hold; the least and greatest value each takes in a solution."""
+    found: dict[int, tuple[int, int]] = {}
+    value: dict[int, int] = {}
+
+    def ok_partial() -> bool:
+        for terms, clo, chi in cons:
+            smin = smax = 0
+            for v, k in terms.items():
+                a, b = (value[v], value[v]) if v in value else (1, upper[v])
+                smin += k * (a if k > 0 else b)
+                smax += k * (b if k > 0 else a)
+            if smin > chi or smax < clo:
+                return False
+        return True
+
+    def walk(i: int) -> None:
+        if i == len(vs):
+            for v in vs:
+                lo, hi = found.get(v, (value[v], value[v]))
+                found[v] = (min(lo, value[v]), max(hi, value[v]))
+            return
+        v = vs[i]
+        for x in range(1, upper[v] + 1):
+            value[v] = x
+            if ok_partial():
+                walk(i + 1)
+        del value[v]
+
+    walk(0)
+    return found
 
 
 def audit(tables: list[S.StatTable]) -> list[str]:
@@ -394,3 +395,19 @@ def test_an_empty_table_says_no_data(ws, tmp_path):
     text = "\n".join(p.extract_text() for p in PdfReader(R.build(ws, tmp_path / "e.pdf", date(2026, 1, 1),
                                                                      date(2026, 1, 31))).pages)
     assert "Tidak ada data pada periode ini." in text and "0,01" not in text
+
+
+def test_the_study_questions_and_the_determinants_never_disagree():
+    from panti_desktop.domain.records import record_from_dict
+    from panti_desktop.errors import ValidationError
+
+    r = record_from_dict("offence", {"child_id": "c", "determinants": ["pornography"], "peer_influence": True})
+    r.validate()
+    assert r.pornography_exposure is True and "peer_influence" in r.determinants
+    with pytest.raises(ValidationError, match="ticked among the determinants"):
+        record_from_dict("offence", {"child_id": "c", "determinants": ["own_victimisation"],
+                                     "own_victimisation": False}).validate()
+    # a record written before the questions had fields still counts its ticked determinant as "yes"
+    assert S._study_item({"determinants": ["pornography"]}, "pornography_exposure", "pornography") == "yes"
+    assert S._study_item({"determinants": []}, "pornography_exposure", "pornography") is None
+    assert S._study_item(None, "pornography_exposure", "pornography") is None

@@ -283,6 +283,25 @@ class Offence(DomainRecord):
     own_victimisation: bool | None = F.flag("Pernah menjadi korban kekerasan seksual", "Was himself a victim of sexual abuse")
     description: str | None = F.text("Kronologi singkat", "Short chronology")
 
+    # each question and the determinant code that says the same
+    STUDY_QUESTIONS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("pornography_exposure", "pornography"), ("peer_influence", "peer_influence"),
+        ("own_victimisation", "own_victimisation"))
+
+    def check(self, today: date) -> None:
+        """The answer and the determinants list say the same: a ticked determinant is a "yes",
+        a "yes" ticks the determinant, and a "no" beside a ticked one is refused."""
+        for flag, code in self.STUDY_QUESTIONS:
+            ticked = code in self.determinants
+            if getattr(self, flag) is False and ticked:
+                raise ValidationError(
+                    _("{question} is answered “no” but ticked among the determinants.").format(
+                        question=self.field_label(flag)), field=flag)
+            if ticked:
+                setattr(self, flag, True)
+            elif getattr(self, flag):
+                self.determinants = [*self.determinants, code]
+
 
 @dataclass
 class Victim(DomainRecord):
