@@ -449,16 +449,19 @@ def protect(tables: list[StatTable]) -> None:
             t.withheld = _("fewer than {n} {unit}: not shown so that no one can be recognised").format(
                 n=SMALL, unit=t.unit)
             continue
+        if t.key in DERIVED:
+            continue
         cells += [(t, r) for r in t.rows]
     index = {id(r): i for i, (_t, r) in enumerate(cells)}
     p = disclosure.Problem([r.count for _t, r in cells], [t.denominator for t, _r in cells],
                            group=[t.key for t, _r in cells])
     live = {t.key: t for t in tables if not t.withheld}
+    linked = links(live)
     for t in live.values():
-        for con in table_constraints(t):
+        if t.key in DERIVED:
+            continue
+        for con in linked.get(t.key) or table_constraints(t):
             p.add({index[id(r)]: k for r, k in con[0]}, con[1], con[2])
-    for terms, lo, hi in links(live):
-        p.add({index[id(r)]: k for r, k in terms}, lo, hi)
     hidden, dropped = disclosure.suppress(p)
     for i, (_t, r) in enumerate(cells):
         r.hidden = i in hidden
@@ -466,6 +469,26 @@ def protect(tables: list[StatTable]) -> None:
         live[key].withheld = _("too few to show without making a child recognisable")
         for r in live[key].rows:
             r.hidden = False
+    known, vr = live.get("victim_known"), live.get("victim_relationship")
+    if known is not None:
+        _derive_known(known, vr)
+
+
+# Tables that print nothing a reader cannot already compute from another table: they follow it.
+DERIVED = ("victim_known",)
+
+
+def _derive_known(known: StatTable, vr: StatTable | None) -> None:
+    """Victims known to the child = victims − strangers − not recorded, all printed in the
+    relationship table: its cells hide with theirs, so it tells a reader nothing new."""
+    if vr is None or vr.withheld:
+        known.withheld = vr.withheld if vr is not None else _("too few to show without making a child recognisable")
+        return
+    stranger, nr = vr.row("stranger"), vr.row(NOT_RECORDED)
+    for code, src in (("stranger", stranger), (NOT_RECORDED, nr)):
+        if known.row(code) is not None and src is not None:
+            known.row(code).hidden = src.hidden
+    known.row("known").hidden = bool((stranger and stranger.hidden) or (nr and nr.hidden))
 
 
 def table_constraints(t: StatTable) -> list[tuple[list[tuple[Row, int]], int, int]]:
@@ -482,20 +505,19 @@ def table_constraints(t: StatTable) -> list[tuple[list[tuple[Row, int]], int, in
     return out
 
 
-def links(tables: dict[str, StatTable]) -> list[tuple[list[tuple[Row, int]], int, int]]:
-    """What a reader knows across tables: parents are caregivers; a victim known to the child
-    is one who is not a stranger."""
-    out = []
+def links(tables: dict[str, StatTable]) -> dict[str, list[tuple[list[tuple[Row, int]], int, int]]]:
+    """What a reader knows across tables, as the constraints that replace a table's own:
+    parents are caregivers, so the caregivers table splits into the parents (as many as the
+    parents' education table counts) and the others. (Victims known to the child are derived
+    from the relationship table and follow its cells: `_derive_known`.) Written this way no
+    two constraints share a cell, which keeps the search for what a reader can deduce short."""
+    out: dict[str, list] = {}
     pe, rel = tables.get("parent_education"), tables.get("caregiver_relation")
-    if pe and rel:
-        terms = [(r, 1) for r in rel.rows if r.code in PARENTS]
-        out.append((terms, pe.denominator, pe.denominator))
-    known, vr = tables.get("victim_known"), tables.get("victim_relationship")
-    if known and vr:
-        for code in ("stranger", NOT_RECORDED):
-            a, b = known.row(code), vr.row(code)
-            if a and b:
-                out.append(([(a, 1), (b, -1)], 0, 0))
+    if pe and rel and pe.key not in DERIVED:
+        parents = [(r, 1) for r in rel.rows if r.code in PARENTS]
+        others = [(r, 1) for r in rel.rows if r.code not in PARENTS]
+        out["caregiver_relation"] = [(parents, pe.denominator, pe.denominator),
+                                     (others, rel.denominator - pe.denominator, rel.denominator - pe.denominator)]
     return out
 
 

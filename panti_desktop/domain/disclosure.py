@@ -68,10 +68,13 @@ def _reduced(p: Problem, hidden: set[int]) -> tuple[list[int], list[tuple[list[t
     return order, out
 
 
-def _propagate(lo: list[int], hi: list[int], cons) -> bool:
-    """Tighten the bounds of the hidden cells until nothing changes; False if none fits."""
+def _propagate(lo: list[int], hi: list[int], cons, rounds: int = 200) -> bool:
+    """Tighten the bounds of the hidden cells (a few rounds: around a cycle of constraints the
+    bounds can creep by one per round, and the search below splits domains anyway); False only
+    when no value can fit."""
     changed = True
-    while changed:
+    while changed and rounds:
+        rounds -= 1
         changed = False
         for terms, clo, chi in cons:
             smin = sum(k * (lo[v] if k > 0 else hi[v]) for v, k in terms)
@@ -95,22 +98,59 @@ def _propagate(lo: list[int], hi: list[int], cons) -> bool:
     return True
 
 
-def _feasible(lo: list[int], hi: list[int], cons) -> bool:
+class _Budget:
+    """Steps a search may take. A search that runs out answers "no solution", which can only
+    narrow what `intervals` reports and so hide more, never less."""
+
+    def __init__(self, steps: int = 20_000):
+        self.steps = steps
+
+
+def _feasible(lo: list[int], hi: list[int], cons, budget: _Budget | None = None) -> bool:
+    """Whether whole values within the bounds satisfy every constraint (a search)."""
+    budget = budget or _Budget()
+    budget.steps -= 1
+    if budget.steps < 0:
+        return False
     lo, hi = list(lo), list(hi)
     if not _propagate(lo, hi, cons):
         return False
     free = [v for v in range(len(lo)) if lo[v] < hi[v]]
     if not free:
+        return all(clo <= sum(k * lo[v] for v, k in terms) <= chi for terms, clo, chi in cons)
+    if _separate(lo, hi, free, cons):
         return True
     v = min(free, key=lambda i: hi[i] - lo[i])
-    mid = (lo[v] + hi[v]) // 2
-    left_hi = list(hi)
-    left_hi[v] = mid
-    if _feasible(lo, left_hi, cons):
-        return True
-    right_lo = list(lo)
-    right_lo[v] = mid + 1
-    return _feasible(right_lo, hi, cons)
+    # the ends of the cell's range first (with bounds this tight one usually fits), then each
+    # half of what lies between: the search is as deep as the ranges' logarithms
+    a, b = lo[v], hi[v]
+    parts = [(a, a), (b, b)]
+    if b - a >= 2:
+        m = (a + 1 + b - 1) // 2
+        parts += [(a + 1, m), (m + 1, b - 1)] if m + 1 <= b - 1 else [(a + 1, m)]
+    for x, y in parts:
+        lo2, hi2 = list(lo), list(hi)
+        lo2[v], hi2[v] = x, y
+        if _feasible(lo2, hi2, cons, budget):
+            return True
+    return False
+
+
+def _separate(lo: list[int], hi: list[int], free: list[int], cons) -> bool:
+    """No two constraints share an undecided cell, and each holds over its bounds: then each
+    can be met on its own (a sum of ±1 terms over intervals takes every value between its least
+    and greatest), so all can."""
+    seen: set[int] = set()
+    for terms, clo, chi in cons:
+        mine = {v for v, _k in terms if v in free}
+        if mine & seen:
+            return False
+        seen |= mine
+        smin = sum(k * (lo[v] if k > 0 else hi[v]) for v, k in terms)
+        smax = sum(k * (hi[v] if k > 0 else lo[v]) for v, k in terms)
+        if smin > chi or smax < clo:
+            return False
+    return True
 
 
 def intervals(p: Problem, hidden: set[int]) -> dict[int, tuple[int, int]]:
@@ -251,19 +291,36 @@ def _without(p: Problem, dropped: set[str]) -> Problem:
     return sub
 
 
-def _best_extra(p: Problem, hidden: set[int], comp: set[int], max_extra: int) -> set[int] | None:
+def _best_extra(p: Problem, hidden: set[int], comp: set[int], max_extra: int,
+                budget: int = 300) -> set[int] | None:
+    """The fewest further cells of `comp` (then the smallest total) whose hiding protects every
+    hidden cell; None if even hiding every non-zero cell would not. Hiding more never tells a
+    reader more, so combinations are tried by size, cheapest first, and the first that passes
+    is the answer; after `budget` trials the rest is filled greedily (smallest cells first)."""
     candidates = sorted((c for c in comp if c not in hidden and p.values[c] > 0),
                         key=lambda c: (p.values[c], c))
     base = hidden & comp
+    if failures(p, base | set(candidates)):
+        return None
+    tried = 0
     for size in range(1, min(max_extra, len(candidates)) + 1):
-        best: tuple[int, tuple[int, ...]] | None = None
-        for extra in combinations(candidates, size):
-            cost = sum(p.values[c] for c in extra)
-            if best is not None and cost >= best[0]:
-                continue
-            trial = base | set(extra)
-            if not failures(p, trial):
-                best = (cost, extra)
-        if best is not None:
-            return set(best[1])
-    return None
+        for extra in sorted(combinations(candidates, size), key=lambda cs: (sum(p.values[c] for c in cs), cs)):
+            if tried >= budget:
+                return _greedy(p, base, candidates)
+            tried += 1
+            if not failures(p, base | set(extra)):
+                return set(extra)
+    return _greedy(p, base, candidates)
+
+
+def _greedy(p: Problem, base: set[int], candidates: list[int]) -> set[int]:
+    chosen: set[int] = set()
+    for c in candidates:
+        chosen.add(c)
+        if not failures(p, base | chosen):
+            break
+    # drop what turned out not to be needed, largest first
+    for c in sorted(chosen, key=lambda c: -p.values[c]):
+        if not failures(p, base | (chosen - {c})):
+            chosen.discard(c)
+    return chosen
