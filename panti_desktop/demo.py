@@ -276,7 +276,10 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
 
         # family and caregivers (CASE)
         structure = g.weighted([("intact", 55), ("divorced", 25), ("one_parent_deceased", 15), ("both_parents_deceased", 2), ("other", 3)])
+        # the household's income: mostly low, as in the study; sometimes not known to the worker
+        household_income = g.weighted([("under_1m", 40), ("1m_3m", 42), ("3m_5m", 10), ("over_5m", 3), (None, 5)])
         fam = add("family", {**cid, "structure": structure, "household_size": rng.randrange(3, 9),
+                             "household_income": household_income,
                              "welfare_register": g.chance(0.45),
                              "supervision_capacity": g.weighted([("low", 50), ("medium", 40), ("high", 10)]),
                              "strengths": "Ibu peduli dan bersedia dikunjungi di rumah.",
@@ -335,11 +338,15 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
                 forms.append("electronic")
             determinants = [d for d, p in (("pornography", 0.43), ("peer_influence", 0.33), ("own_victimisation", 0.11),
                                            ("device_access", 0.5), ("family_supervision", 0.45)) if g.chance(p)]
+            # each of the study's questions answered yes or no; a few not (yet) asked
+            asked = {q: ("pornography" if q == "pornography_exposure" else q) in determinants if g.chance(0.92) else None
+                     for q in ("pornography_exposure", "peer_influence", "own_victimisation")}
             nvict = 1 if g.chance(0.8) else 2
             add("offence", {**cid, "offence_date": child["offence_date"], "forms": forms, "coercion": g.chance(0.67),
                             "place": g.weighted([("friend_home", 45), ("victim_home", 35), ("own_home", 10), ("public_place", 10)]),
                             "victim_count": nvict, "grooming": g.chance(0.3), "digital": "electronic" in forms or g.chance(0.2),
-                            "determinants": determinants, "description": "Kronologi sesuai berkas rujukan kepolisian."})
+                            "determinants": determinants, **asked,
+                            "description": "Kronologi sesuai berkas rujukan kepolisian."})
             for v in range(nvict):
                 add("victim", {**cid, "code": f"K{n + 1:05d}-{v + 1}", "sex": "male",
                                "age_band": g.weighted([("5_8", 30), ("9_12", 45), ("13_17", 25)]),
@@ -398,7 +405,11 @@ def generate(ws, children: int = 50, sessions_per_child: int | None = None, seed
             for goal in goals:
                 goal["overarching_goal_id"] = og
                 goal_ids.append(add("intermediate_goal", goal))
-            for itype in rng.sample(["mst", "parent_training", "sex_education", "internet_reduction", "mental_spiritual", "vocational"], 3):
+            # MST for nearly every plan, with two or three of the study's other recommendations
+            itypes = (["mst"] if g.chance(0.85) else []) + rng.sample(
+                ["parent_training", "sex_education", "internet_reduction", "mental_spiritual", "vocational",
+                 "community_based"], rng.randrange(2, 4))
+            for itype in itypes:
                 add("intervention", {**cid, "plan_id": plan_id, "type": itype, "frequency": "2–3 kali seminggu",
                                      "start_date": plan_start.isoformat()})
             if approved:

@@ -3,17 +3,24 @@
 (`sync/export.py`, which sends them). No PDF library is needed to count.
 
 The numbers come from the decrypted records of children served in the period: intake on
-or before its end, and not ended before its start. Counts below `SMALL` are suppressed when
-printed, not here: headquarters must add exact counts before it suppresses.
+or before its end, and not ended before its start. `aggregate` keeps exact counts: a
+statistics bundle carries them, because headquarters must add the centres' counts before
+it suppresses. Disclosure control (`domain/disclosure.py`) runs on what is printed, after any
+summing: `protect` decides which cells a report hides and which tables it leaves out.
+
+Printed statistics cover whole calendar months (`whole_months`): two reports whose periods
+differ by a few days are the same report, so subtracting one from the other reveals nothing.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .dates import long_date
+from .domain import disclosure
 from .domain.records import Child
 from .domain.vocab import (
     CAREGIVER_RELATIONS,
@@ -21,7 +28,9 @@ from .domain.vocab import (
     EDUCATION_LEVELS,
     FAMILY_STRUCTURES,
     INCOME_BANDS,
+    INTERVENTION_TYPES,
     LEGAL_STAGES,
+    LIVING_ARRANGEMENTS,
     OCCUPATIONS,
     OFFENCE_FORMS,
     OFFENCE_PLACES,
@@ -32,13 +41,55 @@ from .domain.vocab import (
     VICTIM_AGE_BANDS,
     VICTIM_RELATIONSHIPS,
 )
-from .i18n import _
+from .i18n import _, current_language
 from .store import cases
 
-SMALL = 3
+SMALL = disclosure.SMALL
 AGE_BANDS = (("11_12", 11, 12), ("13_14", 13, 14), ("15_16", 15, 16), ("17_18", 17, 18))
 PARENTS = ("father", "mother", "stepfather", "stepmother")
 OUTCOMES = ("living_at_home", "in_school_or_work", "new_report")
+# the study's per-child questions: the Offence flag, and the determinant code that said "yes" before it
+STUDY_ITEMS = (("pornography", "pornography_exposure"), ("peer_influence", "peer_influence"),
+               ("own_victimisation", "own_victimisation"))
+OTHER_DETERMINANTS = tuple(c for c in DETERMINANTS.codes() if c not in {k for k, _f in STUDY_ITEMS})
+NOT_RECORDED = ""
+
+
+# --- numbers in the reader's language -------------------------------------------------------
+
+
+def number(x: float, decimals: int = 0, lang: str | None = None) -> str:
+    """1234.5 → "1.234,5" in Indonesian, "1,234.5" in English (as Babel's CLDR data has them)."""
+    text = f"{x:,.{decimals}f}"
+    if (lang or current_language()) == "id":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def percent(n: int, base: int, lang: str | None = None) -> str:
+    return number(100 * n / base, 1, lang) + "%" if base else "–"
+
+
+# --- periods --------------------------------------------------------------------------------
+
+
+def whole_months(start: date, end: date) -> tuple[date, date]:
+    """The period a printed report covers: from the first day of the start's month to the last
+    day of the end's month. Differencing two reports then needs whole months of difference."""
+    if start > end:
+        start, end = end, start
+    return start.replace(day=1), end.replace(day=calendar.monthrange(end.year, end.month)[1])
+
+
+# --- printable tables -----------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    code: str
+    label: str
+    count: int
+    hidden: bool = False
 
 
 @dataclass
@@ -46,17 +97,43 @@ class StatTable:
     key: str
     title: str
     unit: str  # what is counted: children, caregivers, victims, sessions
-    rows: list[tuple[str, int]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     denominator: int = 0
     note: str = ""
+    multi: bool = False  # several rows per child (rows do not add up to the total)
+    at_least_one: bool = False  # multi: every recorded child has at least one row
+    withheld: str = ""  # why the table is not printed, when it is not
 
-    def cell(self, n: int) -> str:
-        return f"<{SMALL}" if 0 < n < SMALL else str(n)
+    def row(self, code: str) -> Row | None:
+        return next((r for r in self.rows if r.code == code), None)
 
-    def percent(self, n: int) -> str:
-        if 0 < n < SMALL or not self.denominator:
+    def count(self, label_or_code: str) -> int:
+        """The exact count of a row (by code or label): for tests and sums, never for printing."""
+        return next(r.count for r in self.rows if label_or_code in (r.code, r.label))
+
+    @property
+    def recorded_base(self) -> int | None:
+        """What percentages are of: the children with the item recorded when the "not recorded"
+        row is printed (so a reader can subtract it), else every child of the table."""
+        nr = self.row(NOT_RECORDED)
+        if nr is None:
+            return self.denominator
+        if nr.hidden:
+            return self.denominator
+        return self.denominator - nr.count
+
+    @property
+    def of_recorded(self) -> bool:
+        nr = self.row(NOT_RECORDED)
+        return nr is not None and not nr.hidden and nr.count > 0
+
+    def cell(self, r: Row) -> str:
+        return "x" if r.hidden else number(r.count)
+
+    def percent(self, r: Row) -> str:
+        if r.hidden or r.code == NOT_RECORDED:
             return "–"
-        return f"{round(100 * n / self.denominator)}%"
+        return percent(r.count, self.recorded_base or 0)
 
 
 @dataclass
@@ -67,9 +144,22 @@ class CentreStats:
     tables: list[StatTable]
     centre: str | None = None  # one centre's code, or None for all
     sources: list[str] = field(default_factory=list)  # statistics bundles that were added in
+    unavailable: list[str] = field(default_factory=list)  # titles of tables the role may not read
+    requested: tuple[date, date] | None = None  # the period asked for, before whole months
 
     def table(self, key: str) -> StatTable:
         return next(t for t in self.tables if t.key == key)
+
+    @property
+    def printed(self) -> list[StatTable]:
+        return [t for t in self.tables if not t.withheld]
+
+    @property
+    def hidden_cells(self) -> int:
+        return sum(r.hidden for t in self.printed for r in t.rows)
+
+
+# --- counting -------------------------------------------------------------------------------
 
 
 def _by_child(ws, kind: str, child_ids: set[str], where: str = "", params: list | None = None) -> dict[str, list]:
@@ -112,28 +202,27 @@ def _session_codes(ws, ids: set[str], start: date, end: date) -> tuple[Counter, 
     return systems, settings, n
 
 
-def _ordered_rows(counts: dict[str, int], vocab, ordered: bool) -> list[tuple[str, int]]:
-    """Rows by count; for ordered scales (ages, education, income) in the scale's own order."""
-    items = [(c, n) for c, n in counts.items() if c and n]
-    if ordered:
-        order = list(vocab.codes())
-        items.sort(key=lambda cn: order.index(cn[0]) if cn[0] in order else len(order))
-    else:
-        items.sort(key=lambda cn: -cn[1])
-    rows = [(vocab.label(code), n) for code, n in items]
-    missing = counts.get("", 0)
-    if missing:
-        rows.append((_("not recorded"), missing))
-    return rows
-
-
 def _table(key: str, counter: Counter, denominator: int) -> tuple[str, dict]:
     """One aggregate: counts by code ("" for not recorded) and what they are out of."""
     counts: dict[str, int] = {}
     for code, n in counter.items():
-        k = "" if code in (None, "") else str(code)
+        k = NOT_RECORDED if code in (None, "") else str(code)
         counts[k] = counts.get(k, 0) + n
     return key, {"counts": counts, "denominator": denominator}
+
+
+def _yes_no(value) -> str | None:
+    return {True: "yes", False: "no"}.get(value)
+
+
+def _study_item(offence: dict | None, flag: str, code: str) -> str | None:
+    """yes / no / None (not recorded) for one of the study's per-child questions."""
+    if offence is None:
+        return None
+    value = offence.get(flag)
+    if value is None and code in (offence.get("determinants") or []):
+        value = True  # recorded before the question had a field of its own
+    return _yes_no(value)
 
 
 def served_children(ws, start: date, end: date, centre: str | None = None) -> list[tuple[str, dict]]:
@@ -156,7 +245,8 @@ def aggregate(ws, start: date, end: date, centre: str | None = None) -> dict:
     """De-identified counts for the period: codes and numbers only, no names, ids or dates.
 
     This is what the statistics report prints and what a statistics bundle carries to
-    headquarters; it is a plain dict so it travels as JSON.
+    headquarters; it is a plain dict so it travels as JSON. Every table over children
+    counts every child served: a child whose item was never recorded is in the "" row.
     """
     served = served_children(ws, start, end, centre)
     ids = {cid for cid, _d in served}
@@ -167,8 +257,10 @@ def aggregate(ws, start: date, end: date, centre: str | None = None) -> dict:
         k, v = _table(key, counter, denominator)
         tables[k] = v
 
-    families = _by_child(ws, "family", ids)
-    add("family_structure", Counter((families.get(c) or [{}])[-1].get("structure") for c in ids), n)
+    families = {c: lst[-1] for c, lst in _by_child(ws, "family", ids).items()}
+    add("family_structure", Counter((families.get(c) or {}).get("structure") for c in ids), n)
+    add("household_income", Counter((families.get(c) or {}).get("household_income") for c in ids), n)
+    add("living_arrangement", Counter(d.get("living_arrangement") for _c, d in served), n)
     caregivers = [c for lst in _by_child(ws, "caregiver", ids).values() for c in lst]
     parents = [c for c in caregivers if c.get("relation") in PARENTS]
     add("parent_education", Counter(c.get("education") for c in parents), len(parents))
@@ -186,20 +278,35 @@ def aggregate(ws, start: date, end: date, centre: str | None = None) -> dict:
     add("child_sex", sexes, n)
     if ws.can_read_clinical:
         offences = {c: lst[-1] for c, lst in _by_child(ws, "offence", ids).items()}
-        with_offence = len(offences)
-        add("offence_form", Counter(f for o in offences.values() for f in o.get("forms") or []), with_offence)
-        add("offence_place", Counter(o.get("place") for o in offences.values()), with_offence)
-        add("coercion", Counter({True: "yes", False: "no", None: "unknown"}[o.get("coercion")]
-                                for o in offences.values()), with_offence)
-        add("determinants", Counter(x for o in offences.values() for x in o.get("determinants") or []), with_offence)
+        forms: Counter = Counter()
+        for c in ids:
+            got = (offences.get(c) or {}).get("forms") or []
+            forms.update(got or [NOT_RECORDED])
+        add("offence_form", forms, n)
+        add("offence_place", Counter((offences.get(c) or {}).get("place") for c in ids), n)
+        add("coercion", Counter(_yes_no((offences.get(c) or {}).get("coercion")) for c in ids), n)
+        for code, flag in STUDY_ITEMS:
+            add(flag, Counter(_study_item(offences.get(c), flag, code) for c in ids), n)
+        others: Counter = Counter()
+        for c in ids:
+            o = offences.get(c)
+            others.update([x for x in (o.get("determinants") or []) if x in OTHER_DETERMINANTS] if o else [NOT_RECORDED])
+        add("determinants", others, n)
         victims = [v for lst in _by_child(ws, "victim", ids).values() for v in lst]
         add("victim_relationship", Counter(v.get("relationship") for v in victims), len(victims))
         add("victim_age", Counter(v.get("age_band") for v in victims), len(victims))
         add("victim_sex", Counter(v.get("sex") for v in victims), len(victims))
     legal = {c: lst[-1] for c, lst in _by_child(ws, "legal_track", ids).items()}
-    add("referral_source", Counter(lt.get("referral_source") for lt in legal.values()), len(legal))
-    add("legal_stage", Counter(lt.get("stage") for lt in legal.values()), len(legal))
+    add("referral_source", Counter((legal.get(c) or {}).get("referral_source") for c in ids), n)
+    add("legal_stage", Counter((legal.get(c) or {}).get("stage") for c in ids), n)
     if ws.can_read_clinical:
+        planned: dict[str, set] = {}
+        for c, lst in _by_child(ws, "intervention", ids).items():
+            planned[c] = {i.get("type") for i in lst if i.get("type") and (i.get("start_date") or "") <= end.isoformat()}
+        received: Counter = Counter()
+        for c in ids:
+            received.update(planned.get(c) or [NOT_RECORDED])
+        add("interventions", received, n)
         systems_c, settings_c, n_sessions = _session_codes(ws, ids, start, end)
         add("service_system", systems_c, n_sessions)
         add("service_setting", settings_c, n_sessions)
@@ -232,54 +339,205 @@ def combine(parts: list[dict]) -> dict:
     return out
 
 
-def tables_of(agg: dict) -> list[StatTable]:
-    """The printable tables of an aggregate, titled and labelled in the reader's language."""
+# --- from counts to printed tables ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    key: str
+    title: str
+    unit: str
+    vocab: object
+    multi: bool = False
+    at_least_one: bool = False
+    note: str = ""
+    clinical: bool = False
+    missing: bool = True  # has a "not recorded" row (sessions and outcomes have none)
+
+
+def _rows(counts: dict[str, int], vocab, missing: bool) -> list[Row]:
+    """Every category in the vocabulary's own order (never by count), zeros included, then any
+    code a newer version sent, then "not recorded"."""
+    codes = list(vocab.codes())
+    codes += sorted(c for c in counts if c and c not in codes)
+    rows = [Row(c, vocab.label(c), int(counts.get(c, 0))) for c in codes]
+    if missing or counts.get(NOT_RECORDED):
+        rows.append(Row(NOT_RECORDED, _("not recorded"), int(counts.get(NOT_RECORDED, 0))))
+    return rows
+
+
+def tables_of(agg: dict, clinical: bool = True) -> list[StatTable]:
+    """The printable tables of an aggregate, titled and labelled in the reader's language.
+    Nothing is hidden yet: `protect` does that once every table is known."""
     out = []
-    for key, title, unit, vocab, ordered, note in _specs():
-        t = (agg.get("tables") or {}).get(key)
+    for s in specs():
+        t = (agg.get("tables") or {}).get(s.key)
         if t is None:
             continue
-        out.append(StatTable(key, title, unit, _ordered_rows(t.get("counts") or {}, vocab, ordered),
-                             int(t.get("denominator") or 0), note))
+        counts = t.get("counts") or {}
+        if s.key == "victim_relationship":
+            out.append(_table_of(s, counts, t))
+            known = _known_spec()
+            kc = {"known": sum(n for c, n in counts.items() if c not in ("stranger", NOT_RECORDED)),
+                  "stranger": counts.get("stranger", 0), NOT_RECORDED: counts.get(NOT_RECORDED, 0)}
+            out.append(_table_of(known, kc, t))
+            continue
+        out.append(_table_of(s, counts, t))
     return out
 
 
-def _specs() -> list[tuple]:
+def _table_of(s: Spec, counts: dict, t: dict) -> StatTable:
+    rows = _rows(counts, s.vocab, s.missing)
+    return StatTable(s.key, s.title, s.unit, rows, int(t.get("denominator") or 0), s.note, s.multi, s.at_least_one)
+
+
+def specs() -> list[Spec]:
     children, caregivers, victims, sessions = _("children"), _("caregivers"), _("victims"), _("sessions")
     return [
-        ("family_structure", _("Family structure"), children, FAMILY_STRUCTURES, False, ""),
-        ("parent_education", _("Parents' education"), _("parents"), EDUCATION_LEVELS, True, ""),
-        ("occupation", _("Caregivers' occupation"), caregivers, OCCUPATIONS, False, ""),
-        ("income", _("Caregivers' monthly income"), caregivers, INCOME_BANDS, True, ""),
-        ("caregiver_relation", _("Caregivers"), caregivers, CAREGIVER_RELATIONS, False, ""),
-        ("child_age", _("Age of the children at intake"), children, _AgeVocab(), True, ""),
-        ("child_sex", _("Sex of the children"), children, SEXES, False, ""),
-        ("offence_form", _("Form of offence (UU TPKS art. 4)"), children, OFFENCE_FORMS, False, ""),
-        ("offence_place", _("Place of the offence"), children, OFFENCE_PLACES, False, ""),
-        ("coercion", _("Coercion"), children, _YesNo(), False, ""),
-        ("determinants", _("Determinants"), children, DETERMINANTS, False,
-         _("A child can have several determinants.")),
-        ("victim_relationship", _("Relationship to the victim"), victims, VICTIM_RELATIONSHIPS, False, ""),
-        ("victim_age", _("Age of the victims"), victims, VICTIM_AGE_BANDS, True, ""),
-        ("victim_sex", _("Sex of the victims"), victims, SEXES, False, ""),
-        ("referral_source", _("Referral sources"), children, REFERRAL_SOURCES, False, ""),
-        ("legal_stage", _("Legal stage"), children, LEGAL_STAGES, False, ""),
-        ("service_system", _("Services delivered by system"), sessions, SYSTEMS, False,
-         _("A session can address several systems.")),
-        ("service_setting", _("Services delivered by setting"), sessions, SESSION_SETTINGS, False, ""),
-        ("termination_outcome", _("Outcomes at termination"), children, _Outcomes(), False, ""),
-        ("follow_up_outcome", _("Outcomes at the latest follow-up"), children, _Outcomes(), False, ""),
+        Spec("family_structure", _("Family structure"), children, FAMILY_STRUCTURES),
+        Spec("household_income", _("Household monthly income"), children, INCOME_BANDS),
+        Spec("living_arrangement", _("Living arrangement before intake"), children, LIVING_ARRANGEMENTS),
+        Spec("parent_education", _("Parents' education"), _("parents"), EDUCATION_LEVELS),
+        Spec("occupation", _("Caregivers' occupation"), caregivers, OCCUPATIONS),
+        Spec("income", _("Caregivers' own monthly income"), caregivers, INCOME_BANDS),
+        Spec("caregiver_relation", _("Caregivers"), caregivers, CAREGIVER_RELATIONS),
+        Spec("child_age", _("Age of the children at intake"), children, _AgeVocab()),
+        Spec("child_sex", _("Sex of the children"), children, SEXES),
+        Spec("offence_form", _("Form of offence (UU TPKS art. 4)"), children, OFFENCE_FORMS, multi=True,
+             at_least_one=True, note=_("A child can have several forms."), clinical=True),
+        Spec("offence_place", _("Place of the offence"), children, OFFENCE_PLACES, clinical=True),
+        Spec("coercion", _("Coercion"), children, _YesNo(), clinical=True),
+        Spec("pornography_exposure", _("Exposure to pornography"), children, _YesNo(), clinical=True),
+        Spec("peer_influence", _("Peer influence"), children, _YesNo(), clinical=True),
+        Spec("own_victimisation", _("Own history as a victim of sexual abuse"), children, _YesNo(), clinical=True),
+        Spec("determinants", _("Other determinants"), children, _Codes(DETERMINANTS, OTHER_DETERMINANTS), multi=True,
+             note=_("A child can have several determinants."), clinical=True),
+        Spec("victim_relationship", _("Relationship to the victim"), victims, VICTIM_RELATIONSHIPS, clinical=True),
+        Spec("victim_age", _("Age of the victims"), victims, VICTIM_AGE_BANDS, clinical=True),
+        Spec("victim_sex", _("Sex of the victims"), victims, SEXES, clinical=True),
+        Spec("referral_source", _("Referral sources"), children, REFERRAL_SOURCES),
+        Spec("legal_stage", _("Legal stage"), children, LEGAL_STAGES),
+        Spec("interventions", _("Interventions in the children's plans"), children, INTERVENTION_TYPES, multi=True,
+             note=_("Interventions of each child's rehabilitation plan that started by the end of the period; "
+                    "a child can have several."), clinical=True),
+        Spec("service_system", _("Services delivered by system"), sessions, SYSTEMS, multi=True,
+             note=_("A session can address several systems."), clinical=True, missing=False),
+        Spec("service_setting", _("Services delivered by setting"), sessions, SESSION_SETTINGS, clinical=True,
+             missing=False),
+        Spec("termination_outcome", _("Outcomes at termination"), children, _Outcomes(), multi=True,
+             note=_("Children whose case was terminated in the period; a child can have several outcomes."),
+             clinical=True, missing=False),
+        Spec("follow_up_outcome", _("Outcomes at the latest follow-up"), children, _Outcomes(), multi=True,
+             note=_("Children with a follow-up done in the period."), clinical=True, missing=False),
     ]
 
 
-def compute(ws, start: date | None = None, end: date | None = None, centre: str | None = None) -> CentreStats:
-    """The statistics of one centre (`centre` = its code) or of all.
+def _known_spec() -> Spec:
+    return Spec("victim_known", _("Victims known to the child"), _("victims"), _Known(),
+                note=_("Every relationship but “stranger” counts as known."), clinical=True)
 
-    At headquarters, "all" adds the statistics bundles of centres whose records are not
-    here (only their latest bundle; its own period is named in `sources`).
+
+# --- disclosure control ---------------------------------------------------------------------
+
+
+def protect(tables: list[StatTable]) -> None:
+    """Decide, for everything printed together, which cells are hidden and which tables are
+    left out (`withheld`), by the rule in `domain/disclosure.py`."""
+    cells: list[tuple[StatTable, Row]] = []
+    for t in tables:
+        if 0 < t.denominator < SMALL:
+            t.withheld = _("fewer than {n} {unit}: not shown so that no one can be recognised").format(
+                n=SMALL, unit=t.unit)
+            continue
+        if t.key in DERIVED:
+            continue
+        cells += [(t, r) for r in t.rows]
+    index = {id(r): i for i, (_t, r) in enumerate(cells)}
+    p = disclosure.Problem([r.count for _t, r in cells], [t.denominator for t, _r in cells],
+                           group=[t.key for t, _r in cells])
+    live = {t.key: t for t in tables if not t.withheld}
+    linked = links(live)
+    for t in live.values():
+        if t.key in DERIVED:
+            continue
+        for con in linked.get(t.key) or table_constraints(t):
+            p.add({index[id(r)]: k for r, k in con[0]}, con[1], con[2])
+    hidden, dropped = disclosure.suppress(p)
+    for i, (_t, r) in enumerate(cells):
+        r.hidden = i in hidden
+    for key in dropped:
+        live[key].withheld = _("too few to show without making a child recognisable")
+        for r in live[key].rows:
+            r.hidden = False
+    known, vr = live.get("victim_known"), live.get("victim_relationship")
+    if known is not None:
+        _derive_known(known, vr)
+
+
+# Tables that print nothing a reader cannot already compute from another table: they follow it.
+DERIVED = ("victim_known",)
+
+
+def _derive_known(known: StatTable, vr: StatTable | None) -> None:
+    """Victims known to the child = victims − strangers − not recorded, all printed in the
+    relationship table: its cells hide with theirs, so it tells a reader nothing new."""
+    if vr is None or vr.withheld:
+        known.withheld = vr.withheld if vr is not None else _("too few to show without making a child recognisable")
+        return
+    stranger, nr = vr.row("stranger"), vr.row(NOT_RECORDED)
+    for code, src in (("stranger", stranger), (NOT_RECORDED, nr)):
+        if known.row(code) is not None and src is not None:
+            known.row(code).hidden = src.hidden
+    known.row("known").hidden = bool((stranger and stranger.hidden) or (nr and nr.hidden))
+
+
+def table_constraints(t: StatTable) -> list[tuple[list[tuple[Row, int]], int, int]]:
+    """What a reader knows of one printed table: its rows and its total."""
+    if not t.multi:
+        return [([(r, 1) for r in t.rows], t.denominator, t.denominator)]
+    nr = t.row(NOT_RECORDED)
+    items = [r for r in t.rows if r.code != NOT_RECORDED]
+    out = []
+    for r in items:  # each item is at most the recorded children
+        out.append(([(r, 1)] + ([(nr, 1)] if nr else []), 0, t.denominator))
+    if nr is not None and t.at_least_one:  # every recorded child has at least one item
+        out.append(([(r, 1) for r in items] + [(nr, 1)], t.denominator, 10 ** 9))
+    return out
+
+
+def links(tables: dict[str, StatTable]) -> dict[str, list[tuple[list[tuple[Row, int]], int, int]]]:
+    """What a reader knows across tables, as the constraints that replace a table's own:
+    parents are caregivers, so the caregivers table splits into the parents (as many as the
+    parents' education table counts) and the others. (Victims known to the child are derived
+    from the relationship table and follow its cells: `_derive_known`.) Written this way no
+    two constraints share a cell, which keeps the search for what a reader can deduce short."""
+    out: dict[str, list] = {}
+    pe, rel = tables.get("parent_education"), tables.get("caregiver_relation")
+    if pe and rel and pe.key not in DERIVED:
+        parents = [(r, 1) for r in rel.rows if r.code in PARENTS]
+        others = [(r, 1) for r in rel.rows if r.code not in PARENTS]
+        out["caregiver_relation"] = [(parents, pe.denominator, pe.denominator),
+                                     (others, rel.denominator - pe.denominator, rel.denominator - pe.denominator)]
+    return out
+
+
+# --- the whole report -----------------------------------------------------------------------
+
+
+def compute(ws, start: date | None = None, end: date | None = None, centre: str | None = None,
+            exact_period: bool = False) -> CentreStats:
+    """The statistics of one centre (`centre` = its code) or of all, with disclosure control.
+
+    The period is widened to whole calendar months (unless `exact_period`, for tests of the
+    counting itself). At headquarters, "all" adds the statistics bundles of centres whose
+    records are not here (only their latest bundle; its own period is named in `sources`):
+    exact counts are summed first, then suppressed.
     """
     end = end or date.today()
     start = start or end - timedelta(days=365)
+    requested = (start, end)
+    if not exact_period:
+        start, end = whole_months(start, end)
     parts = [aggregate(ws, start, end, centre)]
     sources: list[str] = []
     with_records = cases.centres_with_records(ws.db, ws.centre_id, ws.centre_code)  # these count from their records
@@ -292,7 +550,10 @@ def compute(ws, start: date | None = None, end: date | None = None, centre: str 
             code=rec["centre"], start=long_date(date.fromisoformat(rec["aggregate"]["start"])),
             end=long_date(date.fromisoformat(rec["aggregate"]["end"]))))
     agg = combine(parts) if len(parts) > 1 else parts[0]
-    return CentreStats(start, end, int(agg["children"]), tables_of(agg), centre, sources)
+    tables = tables_of(agg)
+    protect(tables)
+    unavailable = [] if ws.can_read_clinical else [s.title for s in [*specs(), _known_spec()] if s.clinical]
+    return CentreStats(start, end, int(agg["children"]), tables, centre, sources, unavailable, requested)
 
 
 class _AgeVocab:
@@ -305,11 +566,84 @@ class _AgeVocab:
 
 
 class _YesNo:
+    def codes(self):
+        return ["yes", "no"]
+
     def label(self, code):
-        return {"yes": _("yes"), "no": _("no"), "unknown": _("unknown")}[code]
+        return {"yes": _("yes"), "no": _("no")}.get(code, code)
+
+
+class _Known:
+    def codes(self):
+        return ["known", "stranger"]
+
+    def label(self, code):
+        return {"known": _("known to the child"), "stranger": _("stranger")}.get(code, code)
+
+
+class _Codes:
+    """Some codes of a vocabulary, in its order."""
+
+    def __init__(self, vocab, codes):
+        self.vocab, self._codes = vocab, list(codes)
+
+    def codes(self):
+        return self._codes
+
+    def label(self, code):
+        return self.vocab.label(code)
 
 
 class _Outcomes:
+    def codes(self):
+        return list(OUTCOMES)
+
     def label(self, code):
         return {"living_at_home": _("living at home"), "in_school_or_work": _("in school or work"),
-                "new_report": _("new report or arrest")}[code]
+                "new_report": _("new report or arrest")}.get(code, code)
+
+
+# --- the summary up front -------------------------------------------------------------------
+
+
+def _share(stats: CentreStats, key: str, codes: tuple[str, ...]) -> str | None:
+    """"n of N (p%)" for some rows of a printed table, from printed cells only; None if the
+    table is not in the report; a sentence when a cell needed is hidden."""
+    t = next((t for t in stats.tables if t.key == key), None)
+    if t is None:
+        return None
+    if t.withheld:
+        return _("not shown: too few to show safely")
+    rows = [t.row(c) for c in codes]
+    if any(r is None or r.hidden for r in rows):
+        return _("not shown: too few to show safely")
+    n = sum(r.count for r in rows)
+    base = t.recorded_base or 0
+    if not base:
+        return _("no data")
+    of = _("{n} of {base} {unit} with this recorded ({pct})") if t.of_recorded else _("{n} of {base} {unit} ({pct})")
+    return of.format(n=number(n), base=number(base), unit=t.unit, pct=percent(n, base))
+
+
+def glance(stats: CentreStats) -> list[tuple[str, str]]:
+    """The one-page summary: the study's questions, each answered from the printed tables."""
+    items = [
+        (_("Children served"), number(stats.children)),
+        (_("Families intact"), _share(stats, "family_structure", ("intact",))),
+        (_("Living with both parents before intake"), _share(stats, "living_arrangement", ("both_parents",))),
+        (_("Household income under IDR 1 million a month"), _share(stats, "household_income", ("under_1m",))),
+        (_("Parents with primary school or less"), _share(stats, "parent_education", ("none", "primary"))),
+        (_("Parents working as labourers"), _share(stats, "occupation", ("labourer",))),
+        (_("Exposed to pornography"), _share(stats, "pornography_exposure", ("yes",))),
+        (_("Influenced by peers"), _share(stats, "peer_influence", ("yes",))),
+        (_("Were themselves victims of sexual abuse"), _share(stats, "own_victimisation", ("yes",))),
+        (_("Used coercion"), _share(stats, "coercion", ("yes",))),
+        (_("Offence at a friend's or the victim's house"), _share(stats, "offence_place", ("friend_home", "victim_home"))),
+        (_("Victims known to the child"), _share(stats, "victim_known", ("known",))),
+        (_("Victims aged 12 or younger"), _share(stats, "victim_age", ("0_4", "5_8", "9_12"))),
+        (_("Children with multisystemic therapy (MST) in their plan"), _share(stats, "interventions", ("mst",))),
+        (_("Children with community-based rehabilitation in their plan"),
+         _share(stats, "interventions", ("community_based",))),
+        (_("Terminated in the period and living at home"), _share(stats, "termination_outcome", ("living_at_home",))),
+    ]
+    return [(label, value) for label, value in items if value is not None]

@@ -173,60 +173,94 @@ def test_reports_from_the_command_line(ws, file, tmp_path):
     assert not (tmp_path / "kit2.pdf").exists()
 
 
+def _spread(n_by_code: list[tuple[object, int]]) -> list:
+    return [code for code, n in n_by_code for _i in range(n)]
+
+
+STUDY = {  # 49 boys in five centres (CONTEXT.md): what the study reports, as counts
+    "structure": _spread([("intact", 27), ("divorced", 13), ("one_parent_deceased", 7), ("both_parents_deceased", 2)]),
+    "education": _spread([("none", 4), ("primary", 24), ("junior", 14), ("senior", 7)]),
+    "occupation": _spread([("labourer", 29), ("trader", 8), ("informal", 7), ("farmer_fisher", 5)]),
+    "income": _spread([("under_1m", 26), ("1m_3m", 19), ("3m_5m", 4)]),
+    "household_income": _spread([("under_1m", 22), ("1m_3m", 21), ("3m_5m", 6)]),
+    "pornography_exposure": _spread([(True, 21), (False, 28)]),
+    "peer_influence": _spread([(True, 16), (False, 33)]),
+    "own_victimisation": _spread([(True, 5), (False, 40), (None, 4)]),  # 5 of 45 recorded: the study's 11%
+    "coercion": _spread([(True, 33), (False, 16)]),
+    "place": _spread([("friend_home", 22), ("victim_home", 17), ("own_home", 5), ("public_place", 5)]),
+    "forms": _spread([(["physical_harassment"], 27), (["intercourse"], 22)]),
+}
+VICTIMS = _spread([("friend", 25), ("neighbour", 15), ("relative", 6), ("stranger", 7)])  # 46 of 53 known: 87%
+VICTIM_AGES = _spread([("5_8", 15), ("9_12", 25), ("13_17", 13)])
+
+
 def _study_centre(ws):
-    """49 children with the proportions of the study in CONTEXT.md."""
-    import uuid
-
-    n = 49
-    intact, porn, peers, own, coerced, known = 27, 21, 16, 5, 33, 43
-    children, families, offences, victims = [], [], [], []
-    for i in range(n):
-        cid = uuid.uuid4().hex
-        children.append({"id": cid, "register_no": f"TST-2026-{i + 1:04d}", "full_name": f"Anak Studi {i}",
-                         "birth_date": f"{2010 + i % 5}-01-15", "intake_date": "2026-03-01", "sex": "male",
-                         "status": "intervention"})
-        families.append({"child_id": cid, "structure": "intact" if i < intact else "divorced"})
-        offences.append({"child_id": cid, "forms": ["physical_harassment"] if i % 2 else ["intercourse"],
-                         "place": "friend_home" if i % 3 else "victim_home", "coercion": i < coerced,
-                         "determinants": [d for d, k in (("pornography", porn), ("peer_influence", peers),
-                                                         ("own_victimisation", own)) if i < k]})
-        victims.append({"child_id": cid, "code": f"K{i}", "sex": "male", "age_band": "9_12",
-                        "relationship": "friend" if i < known else "stranger"})
-    for kind, items in (("child", children), ("family", families), ("offence", offences), ("victim", victims)):
-        ws.bulk_insert(kind, items)
-    return n
+    """The study's 49 boys, entered through the workspace as a centre would."""
+    for i in range(49):
+        c = ws.register_child({"full_name": f"Anak Studi {i}", "birth_date": f"{2010 + i % 5}-01-15",
+                               "intake_date": "2026-03-01", "sex": "male", "status": "intervention"})
+        fam = ws.add_record("family", {"child_id": c.id, "structure": STUDY["structure"][i],
+                                       "household_income": STUDY["household_income"][i]})
+        ws.add_record("caregiver", {"child_id": c.id, "family_id": fam.id, "relation": "mother",
+                                    "education": STUDY["education"][i], "occupation": STUDY["occupation"][i],
+                                    "income_band": STUDY["income"][i]})
+        ws.add_record("offence", {"child_id": c.id, "forms": STUDY["forms"][i], "place": STUDY["place"][i],
+                                  "coercion": STUDY["coercion"][i],
+                                  **{k: STUDY[k][i] for k in ("pornography_exposure", "peer_influence",
+                                                               "own_victimisation")}})
+    children = [row["id"] for row in ws.db.query("SELECT id FROM child ORDER BY register_no")]
+    for v, (relationship, age) in enumerate(zip(VICTIMS, VICTIM_AGES, strict=True)):
+        ws.add_record("victim", {"child_id": children[v % 49], "code": f"K{v}", "sex": "male", "age_band": age,
+                                 "relationship": relationship})
+    return children
 
 
-def test_centre_statistics_match_the_records_and_hide_small_counts(ws, tmp_path):
+def test_the_study_centre_reproduces_the_study(ws, tmp_path):
+    """The study's proportions come out of the report as counts and percentages of the children
+    with the item recorded; small cells stay hidden and cannot be subtracted out."""
     from panti_desktop.reports import statistics
 
-    _study_centre(ws)
-    girl = ws.register_child({"full_name": "Satu Perempuan", "sex": "female", "intake_date": "2026-03-01"})
+    from .test_statistics_disclosure import audit
+
+    children = _study_centre(ws)
     for day, setting in (("2026-03-02", "home"), ("2026-03-03", "home"), ("2026-03-04", "home"),
                          ("2026-03-05", "school")):
-        s = ws.save_session_draft({"child_id": girl.id, "session_date": day, "setting": setting,
+        s = ws.save_session_draft({"child_id": children[0], "session_date": day, "setting": setting,
                                    "participants": ["child"], "systems": ["family", "individual"],
                                    "duration_minutes": 45})
         ws.finalise_session(s.id)
     stats = statistics.compute(ws, date(2026, 1, 1), date(2026, 6, 30))
-    assert dict(stats.table("service_setting").rows) == {"Home": 3, "School": 1}
-    assert dict(stats.table("service_system").rows) == {"Family": 4, "Individual": 4}
-    assert stats.children == 50
-    assert dict(stats.table("family_structure").rows)["Intact"] == 27
-    det = dict(stats.table("determinants").rows)
-    assert det["Exposure to pornography"] == 21 and det["Peer influence"] == 16 and det["Own history as a victim"] == 5
-    assert dict(stats.table("coercion").rows)["yes"] == 33
-    assert dict(stats.table("victim_relationship").rows) == {"Friend": 43, "Stranger": 6}
-    ages = [label for label, _n in stats.table("child_age").rows if label[0].isdigit()]
-    assert ages == sorted(ages, key=lambda label: int(label.split("–")[0])) and len(ages) == 3  # scale order
+    assert stats.children == 49
+    expected = [  # table, row, count, base, the study's percentage
+        ("family_structure", "intact", 27, 49, 55), ("pornography_exposure", "yes", 21, 49, 43),
+        ("peer_influence", "yes", 16, 49, 33), ("own_victimisation", "yes", 5, 45, 11),
+        ("coercion", "yes", 33, 49, 67), ("victim_known", "known", 46, 53, 87),
+    ]
+    for key, code, count, base, pct in expected:
+        t = stats.table(key)
+        r = t.row(code)
+        assert (r.count, r.hidden, t.recorded_base) == (count, False, base), key
+        assert round(100 * count / base) == pct
+    assert stats.table("own_victimisation").of_recorded  # 4 not recorded: shown, and out of the base
+    for key in ("family_structure", "parent_education", "occupation", "income", "household_income",
+                "offence_place", "offence_form", "victim_age", "victim_sex", "service_setting"):
+        assert not stats.table(key).withheld, key
+    # both parents deceased = 49 − 27 − 13 − 7 = 2 was recoverable; now a second cell hides with it
+    fam = stats.table("family_structure")
+    assert fam.row("both_parents_deceased").hidden and fam.row("one_parent_deceased").hidden
+    assert audit(stats.tables) == []
+    # one session at school among four: both settings hidden, so neither is 1 for sure
+    setting = stats.table("service_setting")
+    assert setting.row("school").hidden and setting.row("home").hidden and setting.denominator == 4
     out = statistics.build(ws, tmp_path / "stats.pdf", date(2026, 1, 1), date(2026, 6, 30))
     text = _text(out)
-    for label, count, pct in (("Intact", 27, "54%"), ("Exposure to pornography", 21, "43%"),
-                              ("Peer influence", 16, "33%"), ("Own history as a victim", 5, "10%"),
-                              ("Friend", 43, "88%")):
-        assert f"{label}\n{count}\n{pct}" in text, label
-    assert "Female\n<3\n–" in text  # one girl: never a count that singles her out
-    assert "Satu Perempuan" not in text and "Anak Studi" not in text
+    for label, count, pct in (("Intact", 27, "55.1%"), ("Exposed to pornography", 21, "42.9%"),
+                              ("Peer influence", 16, "32.7%"), ("Coercion", 33, "67.3%")):
+        assert f"{count} of 49 children ({pct})" in text or f"{label}\n{count}\n{pct}" in text, label
+    assert "5 of 45 children with this recorded (11.1%)" in text  # the study's 11%
+    assert "46 of 53 victims (86.8%)" in text  # the study's 87%, per victim
+    assert "Both parents deceased\nx\n–" in text
+    assert "Anak Studi" not in text
 
 
 def test_court_and_termination_reports(ws, file, tmp_path):

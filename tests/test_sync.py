@@ -169,7 +169,7 @@ def test_headquarters_sees_each_centre_and_statistics_bundles(sites, tmp_path):
     # the report across all centres adds A's bundle to B's records; per centre it keeps them apart
     every = statistics.compute(hq, date(2026, 1, 1), date(2026, 6, 30))
     assert every.children == 4 and len(every.sources) == 1 and "SA" in every.sources[0]
-    sexes = dict(every.table("child_sex").rows)
+    sexes = {r.code: r.count for r in every.table("child_sex").rows}
     assert sum(sexes.values()) == 4
     only_b = statistics.compute(hq, date(2026, 1, 1), date(2026, 6, 30), centre="SB")
     assert only_b.children == 1 and not only_b.sources
@@ -179,6 +179,35 @@ def test_headquarters_sees_each_centre_and_statistics_bundles(sites, tmp_path):
     assert statistics.compute(a, date(2026, 1, 1), date(2026, 6, 30)).children == 3
     out = statistics.build(hq, tmp_path / "sb.pdf", date(2026, 1, 1), date(2026, 6, 30), centre="SB")
     assert out.exists() and out.stat().st_size > 1000
+
+
+def test_headquarters_adds_exact_counts_before_it_hides_small_ones(sites, tmp_path):
+    """A's statistics bundle carries its exact counts (two girls, a 2 that A's own report hides);
+    B's records add one girl at headquarters: the sum, 3, is printed there."""
+    from datetime import date
+
+    from panti_desktop import statistics as S
+
+    a, b, hq = sites
+    for i, sex in enumerate(["male", "male", "male", "female", "female"]):
+        c = child(a, f"Anak A{i}", f"2011-0{i + 1}-01")
+        a.update_child(c.id, {"sex": sex})
+    for i, sex in enumerate(["male", "male", "female"]):
+        c = child(b, f"Anak B{i}", f"2012-0{i + 1}-05")
+        b.update_child(c.id, {"sex": sex})
+    own = S.compute(a, date(2026, 1, 1), date(2026, 6, 30)).table("child_sex")
+    assert own.row("female").hidden and own.row("male").hidden  # 3 + 2 of 5 at A: both hidden
+    res = X.export_stats(a, "HQ", tmp_path / "a.pantisync", date(2026, 1, 1), date(2026, 6, 30))
+    X.import_bundle(hq, res.path)
+    from panti_desktop.store import cases
+    kept = cases.received_stats(hq.db, hq.ring)[0]["aggregate"]
+    assert kept["tables"]["child_sex"]["counts"] == {"male": 3, "female": 2}  # exact in the bundle
+    X.import_bundle(hq, send(b, hq, tmp_path))
+    every = S.compute(hq, date(2026, 1, 1), date(2026, 6, 30)).table("child_sex")
+    assert (every.row("female").count, every.row("female").hidden) == (3, False)
+    assert (every.row("male").count, every.row("male").hidden) == (5, False)
+    only_b = S.compute(hq, date(2026, 1, 1), date(2026, 6, 30), centre="SB").table("child_sex")
+    assert only_b.withheld  # B alone: 2 + 1 of 3 cannot be protected, so it is not printed
 
 
 def test_a_final_session_wins_over_a_concurrent_draft_without_a_conflict(sites, tmp_path):

@@ -143,11 +143,15 @@ class Child(DomainRecord):
 class Family(DomainRecord):
     KIND: ClassVar[str] = "family"
     TITLE: ClassVar[Label] = _title("Keluarga", "Family")
-    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("structure", "household_size", "supervision_capacity", "welfare_register")
+    LIST_COLUMNS: ClassVar[tuple[str, ...]] = ("structure", "household_size", "household_income", "supervision_capacity",
+                                               "welfare_register")
     SECTION: ClassVar[int | None] = 10
     child_id: str | None = F.ref("Anak", "Child", required=True)
     structure: str | None = F.code(V.FAMILY_STRUCTURES, "Struktur keluarga", "Family structure")
     household_size: int | None = F.integer("Jumlah anggota rumah tangga", "Household size", 1, 40)
+    # the household's, not one caregiver's (each caregiver keeps an income of their own)
+    household_income: str | None = F.code(V.INCOME_BANDS, "Penghasilan rumah tangga per bulan",
+                                          "Household monthly income")
     welfare_register: bool | None = F.flag("Terdaftar DTKS / penerima bantuan", "On the welfare register (DTKS)")
     supervision_capacity: str | None = F.code(V.SUPERVISION_CAPACITIES, "Kemampuan pengawasan", "Supervision capacity")
     strengths: str | None = F.text("Kekuatan keluarga", "Family strengths")
@@ -274,7 +278,30 @@ class Offence(DomainRecord):
     grooming: bool | None = F.flag("Ada bujuk rayu (grooming)", "Grooming")
     digital: bool | None = F.flag("Melibatkan gawai / internet", "Digital involvement")
     determinants: list = F.codes(V.DETERMINANTS, "Faktor penentu", "Determinants")
+    # the study's questions, each yes / no / not recorded (the determinants list cannot say "no")
+    pornography_exposure: bool | None = F.flag("Terpapar pornografi", "Exposed to pornography")
+    peer_influence: bool | None = F.flag("Pengaruh teman sebaya", "Peer influence")
+    own_victimisation: bool | None = F.flag("Pernah menjadi korban kekerasan seksual", "Was himself a victim of sexual abuse")
     description: str | None = F.text("Kronologi singkat", "Short chronology")
+
+    # each question and the determinant code that says the same
+    STUDY_QUESTIONS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("pornography_exposure", "pornography"), ("peer_influence", "peer_influence"),
+        ("own_victimisation", "own_victimisation"))
+
+    def check(self, today: date) -> None:
+        """The answer and the determinants list say the same: a ticked determinant is a "yes",
+        a "yes" ticks the determinant, and a "no" beside a ticked one is refused."""
+        for flag, code in self.STUDY_QUESTIONS:
+            ticked = code in self.determinants
+            if getattr(self, flag) is False and ticked:
+                raise ValidationError(
+                    _("{question} is answered “no” but ticked among the determinants.").format(
+                        question=self.field_label(flag)), field=flag)
+            if ticked:
+                setattr(self, flag, True)
+            elif getattr(self, flag):
+                self.determinants = [*self.determinants, code]
 
 
 @dataclass

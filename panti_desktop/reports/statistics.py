@@ -1,7 +1,9 @@
-"""Laporan Statistik Lembaga: de-identified counts for a period, with a bar chart per table.
+"""Laporan Statistik Lembaga: de-identified counts for a period, a summary page up front and a
+bar chart per table.
 
-Counts of 1 or 2 are printed as "<3" (and their percentage hidden) so no child can be
-singled out. The numbers are counted by `panti_desktop.statistics` (re-exported here).
+What is hidden is decided by `panti_desktop.statistics.protect` (the rule is in
+`domain/disclosure.py` and printed in the report's own note): hidden cells print as "x",
+tables too small to protect are named with the reason, never silently left out.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from pathlib import Path
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
-from reportlab.platypus import KeepTogether, Paragraph, Spacer
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer
 
 from ..dates import long_date
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..statistics import (
     SMALL,
     CentreStats,
@@ -23,34 +25,42 @@ from ..statistics import (
     aggregate,
     combine,
     compute,
+    glance,
+    number,
     tables_of,
 )
 from ..store import cases
-from .common import FONT, content_width, esc, styles, table, write_pdf
+from .common import FONT, content_width, esc, key_values, styles, table, write_pdf
 from .registry import REPORTS
 
 
 def _bar_chart(t: StatTable, width: float) -> Drawing | None:
-    rows = list(reversed(t.rows[:12]))
-    if not rows:
+    """Bars for the same cells as the table: a hidden cell has no bar and is labelled "x"."""
+    rows = list(reversed(t.rows[:14]))
+    if not rows or not any(r.count and not r.hidden for r in rows):
         return None
-    bar_h = 13
+    bar_h = 12
     height = bar_h * len(rows) + 24
     d = Drawing(width, height)
     chart = HorizontalBarChart()
     chart.x, chart.y = width * 0.38, 14
     chart.width, chart.height = width * 0.55, bar_h * len(rows)
-    chart.data = [[n if n >= SMALL else 0 for _l, n in rows]]
-    chart.categoryAxis.categoryNames = [label[:40] for label, _n in rows]
+    chart.data = [[0 if r.hidden else r.count for r in rows]]
+    chart.categoryAxis.categoryNames = [r.label[:40] for r in rows]
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7
     chart.categoryAxis.labels.boxAnchor = "e"
     chart.valueAxis.valueMin = 0
+    top = max(r.count for r in rows if not r.hidden)
+    chart.valueAxis.valueMax = max(top, 1) * 1.15
+    chart.valueAxis.labelTextFormat = lambda v: number(v)
     chart.valueAxis.labels.fontName = FONT
     chart.valueAxis.labels.fontSize = 6.5
     chart.bars[0].fillColor = colors.HexColor("#2f7185")
     chart.bars[0].strokeColor = None
-    chart.barLabelFormat = lambda v: "" if v == 0 else str(int(v))
+    labels = ["x" if r.hidden else number(r.count) for r in rows]
+    chart.barLabelFormat = "values"
+    chart.barLabelArray = [labels]
     chart.barLabels.fontName = FONT
     chart.barLabels.fontSize = 6.5
     chart.barLabels.boxAnchor = "w"
@@ -71,6 +81,36 @@ def scope_label(ws, centre: str | None) -> str | None:
     return None
 
 
+def rule_note() -> str:
+    return _("How small numbers are protected: a count of 1 or 2 is never printed, and further counts are "
+             "hidden (“x”) until, from everything this report prints — totals, other rows, other tables — "
+             "each hidden count could still be any of at least three values, one of them {small} or more. "
+             "A zero is printed as 0. A table too small to protect this way is named, not printed. "
+             "Categories keep a fixed order. The period is whole calendar months, so two reports a few days "
+             "apart are the same report and cannot be subtracted from each other; reports of periods that "
+             "differ by a month or more can still be, so share the fewest periods you need."
+             ).format(small=SMALL)
+
+
+def _table_block(t: StatTable, st: dict, width: float) -> list:
+    if t.withheld:
+        return [KeepTogether([Paragraph(esc(t.title), st["h2"]),
+                              Paragraph(esc(_("Not shown: {reason}.").format(reason=t.withheld)), st["small"])])]
+    pct = _("% of recorded") if t.of_recorded else "%"
+    rows = [[t.title, t.unit.capitalize(), pct]]
+    rows += [[r.label, t.cell(r), t.percent(r)] for r in t.rows] or [["—", "0", "–"]]
+    rows.append([_("Total ({unit})").format(unit=t.unit), number(t.denominator), ""])
+    block = [Paragraph(esc(t.title), st["h2"]), table(rows, [width * 0.6, width * 0.2, width * 0.2], st=st)]
+    if t.note:
+        block.append(Paragraph(esc(t.note), st["small"]))
+    chart = _bar_chart(t, width)
+    if chart is not None:
+        block.append(chart)
+    else:
+        block.append(Paragraph(esc(_("No data in this period.")), st["small"]))
+    return [KeepTogether(block)]
+
+
 def build(ws, out: Path, start: date | None = None, end: date | None = None, password: str | None = None,
           centre: str | None = None) -> Path:
     stats = compute(ws, start, end, centre)
@@ -81,28 +121,33 @@ def build(ws, out: Path, start: date | None = None, end: date | None = None, pas
     scope = scope_label(ws, centre)
     if scope:
         story.append(Paragraph(esc(scope), st["body"]))
-    story += [
-        Paragraph(esc(_("Period: {start} – {end}").format(start=long_date(stats.start), end=long_date(stats.end))),
-                  st["body"]),
-        Paragraph(esc(_("{n} children served in the period. Counts of 1 or 2 are shown as “<3” so that no child "
-                        "can be recognised; this report holds no names.").format(n=stats.children)), st["small"]),
-    ]
+    story.append(Paragraph(esc(_("Period: {start} – {end}").format(start=long_date(stats.start),
+                                                                    end=long_date(stats.end))), st["body"]))
+    if stats.requested and stats.requested != (stats.start, stats.end):
+        story.append(Paragraph(esc(_("Asked for {start} – {end}; printed statistics always cover whole months.").format(
+            start=long_date(stats.requested[0]), end=long_date(stats.requested[1]))), st["small"]))
+    story.append(Paragraph(esc(_("{n} children served in the period. This report holds no names.").format(
+        n=number(stats.children))), st["small"]))
     if stats.sources:
-        story.append(Paragraph(esc(_("Also included, as reported by centres whose records are not held here:")),
-                               st["small"]))
+        story.append(Paragraph(esc(_("Also included, as reported by centres whose records are not held here "
+                                     "(their exact counts were added before anything was hidden):")), st["small"]))
         story += [Paragraph(esc("• " + line), st["small"]) for line in stats.sources]
-    story.append(Spacer(1, 6))
+    story += [Paragraph(esc(_("At a glance")), st["h2"]),
+              key_values([(label, value) for label, value in glance(stats)], width, st=st),
+              Spacer(1, 6)]
+    if stats.unavailable:
+        story.append(Paragraph(esc(_("Not available to your role (they need the clinical key): {tables}.").format(
+            tables="; ".join(stats.unavailable))), st["body"]))
+    withheld = [t.title for t in stats.tables if t.withheld]
+    if withheld:
+        story.append(Paragraph(esc(_("Not shown because too few children are in them: {tables}.").format(
+            tables="; ".join(withheld))), st["small"]))
+    story += [Paragraph(esc(rule_note()), st["small"]),
+              Paragraph(esc(ngettext("{n} cell is hidden in this report.", "{n} cells are hidden in this report.",
+                                     stats.hidden_cells).format(n=number(stats.hidden_cells))), st["small"]),
+              PageBreak()]
     for t in stats.tables:
-        rows = [[t.title, t.unit.capitalize(), "%"]]
-        rows += [[label, t.cell(n), t.percent(n)] for label, n in t.rows] or [["—", "0", "–"]]
-        rows.append([_("Total ({unit})").format(unit=t.unit), str(t.denominator), ""])
-        block = [Paragraph(esc(t.title), st["h2"]), table(rows, [width * 0.6, width * 0.2, width * 0.2], st=st)]
-        if t.note:
-            block.append(Paragraph(esc(t.note), st["small"]))
-        chart = _bar_chart(t, width)
-        if chart is not None:
-            block.append(chart)
-        story.append(KeepTogether(block))
+        story += _table_block(t, st, width)
     write_pdf(out, story, title, ws.centre_name or ws.centre_code, password)
     ws.audit_event("print", detail=f"centre statistics {stats.start}..{stats.end}" + (f" {centre}" if centre else ""))
     return Path(out)
