@@ -419,21 +419,31 @@ def test_a_counsellor_exports_their_own_caseload_only(ws, tmp_path):
 def test_statistics_export_suppresses_small_counts_like_the_report(ws, tmp_path):
     from panti_desktop.statistics import compute
 
-    apply_import(ws, plan_import(ws, write_xlsx(tmp_path / "r.xlsx", register_rows(12)), today=date(2026, 12, 1)))
+    apply_import(ws, plan_import(ws, write_xlsx(tmp_path / "r.xlsx", register_rows(5)), today=date(2026, 12, 1)))
     start, end = date(2023, 1, 1), date(2026, 12, 1)
     path, _n = export_sheet(ws, "statistics", tmp_path / "stat.xlsx", start, end)
     rows = _sheet_rows(path)
     stats = compute(ws, start, end)
     structure = stats.table("family_structure") if any(t.key == "family_structure" for t in stats.tables) \
         else stats.tables[0]
-    by_label = {r[0]: r for r in rows if r[0]}
-    for label, n in structure.rows:
-        shown = by_label[label][1]
-        if 0 < n < 3:
-            assert shown == "<3" and by_label[label][2] is None
-        else:
-            assert shown == n and isinstance(shown, int)
-    assert rows[4][1] == stats.children == 12
+    titles = [r[0] for r in rows]
+    hidden = 0
+    for table in stats.printed:
+        top = titles.index(table.title)
+        for k, r in enumerate(table.rows):
+            shown = rows[top + 1 + k]
+            assert shown[0] == r.label
+            if r.hidden:
+                hidden += 1
+                assert shown[1] == "x" and shown[2] is None, (table.key, r)
+            else:
+                assert shown[1] == r.count and isinstance(shown[1], int), (table.key, r)
+    withheld = [table for table in stats.tables if table.withheld]
+    for table in withheld:  # named with its reason, never printed
+        assert rows[titles.index(table.title) + 1][0] == table.withheld
+    assert hidden or withheld, "five children must give the sheet something hidden to check"
+    assert structure.rows
+    assert rows[4][1] == stats.children == 5
 
 
 def test_sessions_export_needs_the_clinical_key(ws, tmp_path):

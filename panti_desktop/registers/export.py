@@ -4,7 +4,7 @@ header row, column widths, Indonesian headers).
 
 The caseload is de-identified (register number and initials) unless the person asks for full
 identity, which needs the CASE key and is audited. A counsellor exports their own caseload
-only. The statistics carry the same small-count suppression as the printed report.
+only. The statistics carry the same disclosure control as the printed report.
 """
 
 from __future__ import annotations
@@ -123,25 +123,32 @@ def sessions(ws, start: date, end: date) -> SheetData:
 
 
 def statistics(ws, start: date, end: date) -> SheetData:
-    """Every statistics table under the next, as the report prints them: a small count is
-    text ("<3") and its percentage left out, exactly where the printed report hides it."""
+    """Every statistics table under the next, as the report prints them: the same whole-month
+    period and the same disclosure control (a hidden count is the text "x" with no percentage;
+    a table that cannot be protected is named with the reason, not printed)."""
     stats = compute(ws, start, end)
     cols = [Column("Uraian", width=48), Column("Jumlah", "int", 10), Column("%", "percent", 8)]
     rows: list[list[Any]] = [["Anak yang dilayani dalam periode", stats.children, None], [None, None, None]]
     for t in stats.tables:
         rows.append([t.title, t.unit, None])
-        for label, n in t.rows:
-            shown = t.cell(n)
-            value: Any = n if shown == str(n) else shown
-            pct = t.percent(n)
-            rows.append([label, value, (n / t.denominator) if pct.endswith("%") and t.denominator else None])
+        if t.withheld:
+            rows.extend([[t.withheld, None, None], [None, None, None]])
+            continue
+        base = t.recorded_base or 0
+        for r in t.rows:
+            shown = t.percent(r)
+            pct = r.count / base if base and not r.hidden and shown.endswith("%") else None
+            rows.append([r.label, "x" if r.hidden else r.count, pct])
         rows.append([_("Total ({unit})").format(unit=t.unit), t.denominator, None])
         if t.note:
             rows.append([t.note, None, None])
         rows.append([None, None, None])
-    notes = (_("Counts of 1 or 2 are shown as “<3” so that no child can be recognised; this sheet holds no names."),)
+    for title in stats.unavailable:
+        rows.append([title, _("not available to your role"), None])
+    notes = (_("Counts that could identify a child are shown as “x” (every count of 1 or 2, and as many "
+               "others as it takes that none can be worked out from the rest); this sheet holds no names."),)
     return SheetData("Statistik", cols, rows,
-                     f"Statistik lembaga {long_date(start, LANG)} – {long_date(end, LANG)}", notes)
+                     f"Statistik lembaga {long_date(stats.start, LANG)} – {long_date(stats.end, LANG)}", notes)
 
 
 def write_xlsx(sheets: list[SheetData], out: Path, centre: str = "") -> Path:
