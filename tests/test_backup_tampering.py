@@ -242,7 +242,7 @@ def test_every_structural_byte_of_a_product_backup_is_refused(centre, tmp_path, 
         backup.verify_backup(bad, master=master, stage_in=stage)
 
 
-def test_a_recovery_key_of_another_centre_opens_no_backup(centre, tmp_path):
+def test_a_recovery_key_of_another_centre_opens_no_backup_and_prints_no_kit(centre, tmp_path):
     """Well-formed (its checksum is right), and another vault's: refused as not this backup's."""
     ws, key, _master, _unlockers, _d = centre
     other, other_key = Workspace.init(tmp_path / "other", "OTH", "LPA Lain", "admin", ADMIN_PASS, kdf=FLOOR)
@@ -262,3 +262,12 @@ def test_a_recovery_key_of_another_centre_opens_no_backup(centre, tmp_path):
     assert "does not open this backup" in r.stderr
     run(["backup", "verify", str(info.path), "--recovery-key"], {"PANTI_RECOVERY_KEY": key},
         tmp_path / "cli-home", check=0)
+
+    # nor does it print this centre's Recovery Kit
+    with pytest.raises(WrongPassphrase, match="does not belong to this centre's vault"):
+        ws.check_recovery_key(other_key)
+    ws.check_recovery_key(key)
+    kit = tmp_path / "kit.pdf"
+    r = run(["--lang", "en", "report", "recovery-kit", "--out", str(kit)],
+            {"PANTI_USER": "admin", "PANTI_RECOVERY_KEY": other_key}, ws.data_dir, check=1)
+    assert "does not belong to this centre's vault" in r.stderr and not kit.exists()
