@@ -184,3 +184,75 @@ def test_one_timed_derivation_uses_the_parameters_it_is_given(monkeypatch):
     (kw,) = made
     assert (kw["memory_cost"], kw["iterations"], kw["lanes"], kw["length"]) == (128 * 1024, 5, 2, 32)
     assert len(kw["salt"]) == 16
+
+
+# the key ring, the recovery key's text and the sealed blob's frame
+
+
+def test_the_ring_uses_the_newest_generation_of_each_role_by_number():
+    from panti_desktop.errors import PermissionDenied as Denied
+    from panti_desktop.vault.keyring import KeyRing
+
+    ring = KeyRing()
+    assert ring.locked and not ring.has("CASE")
+    for key_id in ("CASE:9", "CASE:10", "CASE:2", "CLINICAL:1"):
+        ring.add(key_id, bytearray(key_id.encode().ljust(32, b"k")))
+    ring.set_current()
+    assert ring.current == {"CASE": "CASE:10", "CLINICAL": "CLINICAL:1"}  # 10 > 9, not "10" < "9"
+    assert ring.has("CASE") and not ring.has("ADMIN") and not ring.locked
+    assert ring.current_id("CLINICAL") == "CLINICAL:1"
+    assert ring.aead("CASE:9") is ring.aead("CASE:9")  # made once per key
+    for call in (lambda: ring.current_id("ADMIN"), lambda: ring.aead("ADMIN:1"), lambda: ring.private_key("X:1")):
+        with pytest.raises(Denied):
+            call()
+    keys = list(ring.keys.values())
+    ring.wipe()
+    assert all(k == bytearray(32) for k in keys) and ring.locked and ring.current == {} and not ring.has("CASE")
+    with pytest.raises(Denied):
+        ring.aead("CASE:9")  # no cipher outlives the wipe
+
+
+def test_a_recovery_key_text_is_exactly_checked():
+    raw = bytes(range(16))
+    text = recovery.encode(raw)
+    groups = text.split("-")
+    assert [len(g) for g in groups] == [4] * 7 and all(c in recovery.ALPHABET for c in "".join(groups))
+    assert recovery.decode(text) == raw
+    assert recovery.decode("\t" + text.lower().replace("-", " ") + "\n") == raw
+    assert recovery.decode(text.replace("1", "I")) == raw == recovery.decode(text.replace("1", "l"))
+    assert recovery.decode(text.replace("0", "o")) == raw
+    assert recovery.encode(b"\xff" * 16).startswith("7ZZZ")  # 128 bits fill 26 characters, the first holds 3
+    over = "8" + recovery.encode(b"\xff" * 16).replace("-", "")[1:]  # the first character past 128 bits
+    with pytest.raises(VaultError, match="not valid"):
+        recovery.decode(over)
+    with pytest.raises(VaultError, match="invalid character: U"):
+        recovery.decode("U" + text.replace("-", "")[1:])
+    with pytest.raises(VaultError, match="28 characters; 29 were given"):
+        recovery.decode(text + "0")
+    data, check = text.replace("-", "")[:26], text.replace("-", "")[26:]
+    wrong = recovery.ALPHABET[(recovery.ALPHABET.index(check[1]) + 1) % 32]
+    with pytest.raises(VaultError, match="not valid"):
+        recovery.decode(data + check[0] + wrong)  # only the check character differs
+    with pytest.raises(VaultError, match="not valid"):
+        recovery.decode(data + "U" + check[1])  # a check character outside the alphabet
+    a, b = recovery.generate(), recovery.generate()
+    assert a[0] != b[0] and len(a[0]) == 16 and recovery.decode(a[1]) == a[0]
+
+
+def test_a_sealed_blob_is_refused_unless_whole_and_of_a_known_format():
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCMSIV
+
+    from panti_desktop.errors import IntegrityError
+    from panti_desktop.vault import seal as S
+
+    aead = AESGCMSIV(bytes(32))
+    blob = S.seal(aead, b"{}", b"aad")
+    assert blob[0] == S.FORMAT_VERSION == 3 and len(blob) == 1 + S.NONCE_BYTES + 2 + 16
+    assert S.seal(aead, b"{}", b"aad")[1:13] != blob[1:13]  # a fresh nonce each time
+    assert S.open_sealed(aead, blob, b"aad") == b"{}" and S.blob_format(blob) == 3 and S.blob_format(b"") == 0
+    assert S.open_sealed(aead, S.seal(aead, b"", b"x", 1), b"x") == b""  # the shortest blob opens
+    for bad in (b"", blob[:1 + S.NONCE_BYTES + 15], bytes([4]) + blob[1:], bytes([0]) + blob[1:]):
+        with pytest.raises(IntegrityError, match="damaged or in an unknown format"):
+            S.open_sealed(aead, bad, b"aad")
+    with pytest.raises(IntegrityError, match="failed verification"):
+        S.open_sealed(aead, blob, b"other aad")
