@@ -256,3 +256,45 @@ def test_a_sealed_blob_is_refused_unless_whole_and_of_a_known_format():
             S.open_sealed(aead, bad, b"aad")
     with pytest.raises(IntegrityError, match="failed verification"):
         S.open_sealed(aead, blob, b"other aad")
+
+
+@pytest.mark.parametrize(
+    ("at_floor", "target", "memory", "iterations"),
+    [
+        (1.5, 2.0, 64 * 1024, 3),  # exactly three quarters of the target: already enough
+        (0.375, 2.0, 256 * 1024, 3),  # doubled to the cap, exactly three quarters: no more passes
+        (0.1499, 0.2, 128 * 1024, 3),  # just under three quarters of 200 ms: one doubling
+    ],
+)
+def test_calibration_at_the_three_quarter_boundary(monkeypatch, at_floor, target, memory, iterations):
+    monkeypatch.setattr(kdf, "_time_once", _timer(at_floor, []))
+    p = kdf.calibrate(target_seconds=target)
+    assert (p.memory_kib, p.iterations) == (memory, iterations)
+    monkeypatch.setenv("PANTI_KDF_TARGET_MS", str(int(target * 1000)))  # milliseconds, read exactly
+    p = kdf.calibrate()
+    assert (p.memory_kib, p.iterations) == (memory, iterations)
+
+
+def test_check_slots_names_only_damaged_slots_of_current_users(vault):
+    v, admin, _text, ring = vault
+    v.add_user(ring, "siti", "counsellor", "siti passphrase 1", FLOOR)
+    v.add_user(ring, "zaki", "staff", "zaki passphrase 1", FLOOR)
+    assert v.check_slots() == []
+    kdf_json = json.loads(v.db.execute("SELECT kdf FROM user WHERE name = 'siti'").fetchone()[0])
+    kdf_json["iterations"] = 1  # below the floor, with its checksum made to match
+    from panti_desktop.vault.vault import _slot_check
+
+    row = v.db.execute("SELECT id, public_key, slot FROM user WHERE name = 'siti'").fetchone()
+    text = json.dumps(kdf_json, sort_keys=True)
+    v.db.execute("UPDATE user SET kdf = ?, slot_check = ? WHERE name = 'siti'",
+                 [text, _slot_check(row[0], row[1], text, row[2])])
+    assert v.check_slots() == ["siti"]
+    v.remove_user(ring, "siti", admin.id, lambda r, m: None)
+    assert v.check_slots() == []  # a removed user has no slot to check
+
+
+def test_format_1_associated_data_writes_other_values_as_text():
+    from datetime import date
+
+    assert associated_data("plan", "r", "v", "CASE:1", {"d": date(2026, 1, 2)}) == (
+        b'[1,"plan","r","v","CASE:1",{"d":"2026-01-02"}]')
