@@ -11,8 +11,14 @@ os.environ.pop("PANTI_HOME", None)
 os.environ.pop("PANTI_USER", None)
 os.environ.pop("PANTI_PASSPHRASE", None)
 
+from hypothesis import settings
+
 from panti_desktop.i18n import set_language
 from panti_desktop.vault.kdf import KdfParams
+
+# scripts/mutation runs the tests with `--hypothesis-profile=mutation`: the same examples for
+# every mutant, and no deadline on a machine busy testing them
+settings.register_profile("mutation", deadline=None, derandomize=True)
 
 ADMIN_PASS = "admin-passphrase-1"
 FLOOR = KdfParams()

@@ -109,15 +109,29 @@ def test_validation_messages_are_translated():
     assert "Date of birth" in str(e.value)
 
 
-@given(st.text(max_size=12))
+_DATE_TEXT = st.one_of(
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2040, 12, 31)).map(date.isoformat),  # real dates
+    st.dates().map(lambda d: f" {d.isoformat()} "),  # with spaces around
+    st.from_regex(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"),  # the shape of a date, often no date (2026-02-30)
+    st.text(max_size=12),
+)
+
+
+@given(_DATE_TEXT)
 def test_any_date_text_is_either_a_date_or_a_clear_error(text):
+    try:
+        real = date.fromisoformat(text.strip())
+    except ValueError:
+        real = None
     c = record_from_dict("child", {"full_name": "A B", "intake_date": text})
     try:
         c.validate(TODAY)
     except ValidationError as e:
         assert e.field == "intake_date"
+        assert text.strip() and (real is None or real > TODAY), text  # refused only when wrong
     else:
         assert c.intake_date is None or date.fromisoformat(c.intake_date) <= TODAY
+        assert real is None or c.intake_date == real.isoformat(), text  # a date is kept as that date
 
 
 def test_unknown_keys_from_a_newer_version_are_ignored():

@@ -94,16 +94,22 @@ def test_ciphertext_moved_to_another_row_fails_to_open(env):
 
 
 def test_older_version_put_back_fails_to_open(env):
+    """After a name-only edit, the older row put back with every column but its version
+    (payload, key, times, plain columns) fails to open: only the version tells them apart."""
     db, _, admin, _, store = env
-    c = _child(store, admin)
-    old = db.execute("SELECT payload FROM child WHERE id=?", [c.id]).fetchone()[0]
-    store.update("child", c.id, {**c.data, "status": "planning"}, admin.id)
-    db.execute("UPDATE child SET payload=? WHERE id=?", [old, c.id])
+    c = _child(store, admin, name="Old Name")
+    cols = [r[1] for r in db.execute("PRAGMA table_info(child)")]
+    old = dict(zip(cols, db.execute("SELECT * FROM child WHERE id=?", [c.id]).fetchone(), strict=True))
+    store.update("child", c.id, {**c.data, "full_name": "New Name"}, admin.id)
+    now = dict(zip(cols, db.execute("SELECT * FROM child WHERE id=?", [c.id]).fetchone(), strict=True))
+    assert {k for k in cols if now[k] != old[k]} <= {"hlc", "seq", "vv", "payload", "updated_at"}
+    back = [k for k in cols if k not in ("id", "hlc", "origin", "seq", "vv")]
+    db.execute(f"UPDATE child SET {', '.join(k + '=?' for k in back)} WHERE id=?", [*(old[k] for k in back), c.id])
     with pytest.raises(IntegrityError):
         store.get("child", c.id)
-    # the whole old row (payload + its version) is also refused once the plain status differs
-    row_old_status = db.execute("SELECT status FROM child").fetchone()[0]
-    assert row_old_status == "planning"
+    db.execute("UPDATE child SET payload=? WHERE id=?", [now["payload"], c.id])
+    db.execute("UPDATE child SET updated_at=? WHERE id=?", [now["updated_at"], c.id])
+    assert store.get("child", c.id).data["full_name"] == "New Name"
 
 
 def test_changing_a_plaintext_column_is_detected(env):

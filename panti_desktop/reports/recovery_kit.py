@@ -10,6 +10,7 @@ from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from ..dates import long_date
 from ..i18n import _
+from ..vault import recovery
 from .common import FONT, content_width, esc, styles, write_pdf
 
 
@@ -17,7 +18,8 @@ def write(path: Path, centre_code: str, centre_name: str, recovery_text: str, ma
           when: date | None = None) -> Path:
     st = styles()
     width = content_width()
-    groups = recovery_text.split("-")
+    # as the sheet writes it, however it was typed (lower case, spaces, O for 0)
+    groups = recovery.encode(recovery.decode(recovery_text)).split("-")
     key_rows = [groups[:4], groups[4:]]
     key_table = Table([[Paragraph(esc(g), st["big"]) for g in row] + [""] * (4 - len(row)) for row in key_rows],
                       colWidths=[width / 4] * 4, rowHeights=[40, 40])

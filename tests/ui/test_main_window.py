@@ -250,8 +250,16 @@ def test_locking_saves_a_half_typed_session_and_unlocking_returns_to_it(qtbot, w
     assert ws.get_record("session", form.session_id).data["notes"] == "Ibu bercerita tentang minggu ini"
 
 
+def _pdf_text(path) -> str:
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(str(path)).pages)
+
+
 def test_progress_report_from_the_child_file(qtbot, window, ws, child, tmp_path):
     from datetime import date
+
+    from panti_desktop.dates import long_date
 
     tab = window.open_child(child.id)
     assert tab.findChild(QPushButton, "progressReport") is not None
@@ -260,7 +268,9 @@ def test_progress_report_from_the_child_file(qtbot, window, ws, child, tmp_path)
                                                             "place": "Jakarta"}, open_after=False)
     with qtbot.waitSignal(worker.signals.finished, timeout=20_000):
         pass
-    assert (tmp_path / "r.pdf").stat().st_size > 1000
+    text = _pdf_text(tmp_path / "r.pdf")
+    assert "Rizki" not in text and "Aditya" not in text and "Pratama" not in text  # identity hidden
+    assert "R.A.P." in text and "1 January 2026" in text and long_date(date.today()) in text  # the period
     assert ws.audit_entries(limit=1)[0].action == "print"
 
 
@@ -339,6 +349,8 @@ def test_submitting_and_approving_a_plan_and_writing_a_report_say_so(qtbot, team
     with qtbot.waitSignal(worker.signals.finished, timeout=20_000):
         pass
     qtbot.waitUntil(lambda: str(tmp_path / "r.pdf") in w.statusBar().currentMessage())
+    text = _pdf_text(tmp_path / "r.pdf")
+    assert "Rizki" not in text and "R.A.P." in text and "1 January 2026" in text
 
 
 def _horizontal_bars(widget) -> list[str]:

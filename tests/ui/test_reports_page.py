@@ -38,6 +38,40 @@ def test_recovery_kit_needs_this_vaults_key(qtbot, ws, tmp_path, monkeypatch):
     assert page.key.text() == ""
 
 
+def test_the_kit_dialog_refuses_a_well_formed_key_of_another_vault(qtbot, ws, tmp_path, monkeypatch):
+    """Typed into the field and saved with the button, as an admin would: another centre's
+    recovery key (its checksum is right) prints nothing; this vault's key prints the kit."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+
+    from panti_desktop.vault import recovery
+    from panti_desktop.workspace import Workspace
+
+    from ..conftest import ADMIN_PASS, FLOOR
+
+    other, other_key = Workspace.init(tmp_path / "other", "OTH", "LPA Lain", "admin", ADMIN_PASS, kdf=FLOOR)
+    other.close()
+    recovery.decode(other_key)
+    page = ReportsPage(ws)
+    qtbot.addWidget(page)
+    errors = []
+    monkeypatch.setattr(page_mod, "show_error", lambda parent, e: errors.append(str(e)))
+    monkeypatch.setattr(page_mod, "open_file", lambda path: None)
+    target = tmp_path / "kit.pdf"
+    monkeypatch.setattr(page_mod.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF (*.pdf)"))
+    save = page.findChild(QPushButton, "saveKit")
+    page.key.setText(other_key)
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert errors == ["This recovery key does not belong to this centre's vault."]
+    assert not target.exists() and page.key.text() == other_key
+    page.key.setText(ws.recovery_text.lower().replace("-", " "))  # as typed from the sheet
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert errors == ["This recovery key does not belong to this centre's vault."] and page.key.text() == ""
+    text = "".join(p.extract_text() for p in PdfReader(str(target)).pages)
+    for group in ws.recovery_text.split("-"):
+        assert group in text
+
+
 def test_headquarters_chooses_one_centre_or_all(qtbot, sites, tmp_path):
     from panti_desktop.sync import exchange as X
 

@@ -82,8 +82,13 @@ def test_ctrl_s_saves(qtbot, ws, child):
     with qtbot.waitActive(form):
         form.activateWindow()
     form.texts["notes"].setFocus()
+    form.texts["notes"].setPlainText("Anak bercerita tentang sekolah")
+    assert form.is_dirty and form.session_id is None
     qtbot.keyClick(form.texts["notes"], Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert form.session_id and not form.is_dirty
+    saved = ws.get_record("session", form.session_id).data  # what is stored, read back
+    assert saved["notes"] == "Anak bercerita tentang sekolah"
+    assert saved["next_steps"] == "Kunjungan minggu depan" and saved["child_id"] == child.id
 
 
 def test_finalise_needs_participants_and_duration_then_locks_the_form(qtbot, ws, child, monkeypatch):

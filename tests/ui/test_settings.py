@@ -12,13 +12,26 @@ from panti_desktop.workspace import Workspace
 from .conftest import open_as
 
 
+def _click(page, name: str) -> None:
+    """Press the page's button as the user does (it must be there, visible to the role, enabled)."""
+    button = page.findChild(QPushButton, name)
+    assert button is not None and button.isEnabled(), name
+    button.click()
+
+
+def _ok(dialog) -> QPushButton:
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    return dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+
+
 def test_admin_sets_the_idle_lock(qtbot, ws):
     page = SettingsPage(ws)
     qtbot.addWidget(page)
     seen = []
     page.idle_changed.connect(seen.append)
     page.idle.setValue(12)
-    page._save_idle()
+    _click(page, "saveIdle")
     assert ws.idle_lock_minutes == 12 and seen == [12]
 
 
@@ -39,11 +52,11 @@ def test_add_user_through_the_dialog(qtbot, ws, monkeypatch):
         dialog.role.setCurrentIndex(dialog.role.findData("staff"))
         dialog.first.edit.setText("wati passphrase 1")
         dialog.second.edit.setText("wati passphrase 1")
-        dialog._check()
+        _ok(dialog).click()
         return dialog.result() == QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(NewPassphraseDialog, "exec", fake_exec)
-    page._add_user()
+    _click(page, "addUser")
     assert [u.role for u in ws.users() if u.name == "wati"] == ["staff"]
     Workspace.open(ws.data_dir, "wati", "wati passphrase 1").close()
 
@@ -53,7 +66,7 @@ def test_mismatched_passphrases_keep_the_dialog_open(qtbot):
     qtbot.addWidget(dialog)
     dialog.first.edit.setText("one passphrase 1")
     dialog.second.edit.setText("another passphrase")
-    dialog._check()
+    _ok(dialog).click()
     assert dialog.result() != QDialog.DialogCode.Accepted and dialog.message.text()
 
 
@@ -84,7 +97,7 @@ def test_new_recovery_key_is_shown_once_and_must_be_confirmed(qtbot, ws, monkeyp
     monkeypatch.setattr(settings_mod, "confirm", lambda *a: True)
     monkeypatch.setattr(RecoveryKeyDialog, "exec", lambda self: shown.append(self) or 1)
     old = ws.recovery_text
-    page._regenerate()
+    _click(page, "regenerateRecovery")
     dialog = shown[0]
     key = dialog.findChild(QLabel, "recoveryKey").text()
     assert key != old and len(key.split("-")) == 7
@@ -101,7 +114,7 @@ def test_admin_corrects_the_centre_details(qtbot, ws, monkeypatch):
     monkeypatch.setattr(page, "_info", lambda text: None)
     page.centre_name.setText("Sentra Uji Baru")
     page.province.setText("DI Yogyakarta")
-    page._save_centre()
+    _click(page, "saveCentre")
     assert ws.centre_name == "Sentra Uji Baru"
     assert ws.centre_record().data["province"] == "DI Yogyakarta"
     with Workspace.open(ws.data_dir, "admin", "admin-passphrase-1") as again:
@@ -183,18 +196,18 @@ def test_retention_review_hold_and_erase_from_settings(qtbot, ws, monkeypatch):
     page.retention_table.selectRow(0)
     monkeypatch.setattr(page, "_exec_hold_dialog",
                         lambda dialog, reason, until: reason.setText("Banding") or until.set_iso("2030-01-01") or True)
-    page._place_hold()
+    _click(page, "placeHold")
     assert "2030" in page.retention_table.text(0, 4)
     errors = []
     monkeypatch.setattr(settings_mod, "show_error", lambda parent, e: errors.append(e))
     monkeypatch.setattr(page, "_confirm_erase", lambda no: True)
     page.retention_table.selectRow(0)
-    page._erase()
+    _click(page, "eraseCase")
     assert errors and ws.child_ids() == [child.id]  # the hold kept it
     retention.lift_hold(ws, ws.records_for_child("legal_hold", child.id)[0].id)
     page.refresh_retention()
     page.retention_table.selectRow(0)
-    page._erase()
+    _click(page, "eraseCase")
     assert ws.child_ids() == [] and page.retention_table.rowCount() == 0
 
 
@@ -225,7 +238,7 @@ def test_retention_review_shows_and_erases_the_record_types_that_are_due(qtbot, 
     assert "due now: Session" in detail and "Legal track" in detail
     asked = []
     monkeypatch.setattr(page, "_confirm_erase", lambda item: asked.append(page._erase_question(item)) or True)
-    page._erase()
+    _click(page, "eraseCase")
     assert "Erase these records" in asked[0] and "Session" in asked[0]
     assert "Legal track, Termination, Follow-up until" in asked[0]  # follow-ups scheduled at termination
     assert ws.records_for_child("session", child.id) == [] and ws.child_ids() == [child.id]
