@@ -149,6 +149,11 @@ class Custody:
             self.accepted.add(cid)
         return reason
 
+    def child_refused(self, cid: str) -> None:
+        """A new child's own line was refused: its other records go with it."""
+        if cid and cid not in self.holder and cid not in self.decided and cid not in self.new_children:
+            self.decided[cid] = _("The record of its child was refused.")
+
     def _centre_wide(self, v: Version) -> str | None:
         row = self.db.execute(f"SELECT centre_id FROM {v.kind} WHERE id = ?", [v.id]).fetchone()
         owner = row[0] if row else v.centre_id

@@ -298,6 +298,8 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
 
     def refuse(refused: L.Refused) -> None:
         result.quarantined.append(Q.put(ws, result.bundle_id, result.sender, refused))
+        if refused.t == "v" and refused.kind == "child":
+            custody.child_refused(refused.record_id)
 
     for obj in L.read_lines(opened) if items is None else items:
         read = type(obj) is Version  # a record the reading process parsed and sealed already
