@@ -125,7 +125,7 @@ def cmd_import(args) -> int:
         where = q.register_no or q.record_id
         print("  " + _("Refused: {what} {where}{field}: {reason}").format(
             what=q.what(), where=where, field=f" ({q.field})" if q.field else "", reason=q.reason)
-              + (" " + _("(held for a manager: accept the erasure or keep the case in Sinkronisasi)")
+              + (" " + _("(held for a manager: accept the erasure or keep the case in the Refused tab)")
                  if q.held else ""))
     if res.conflicts or res.duplicates:
         print(_("Conflicts to resolve: panti-desktop conflicts list"))
