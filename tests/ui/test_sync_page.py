@@ -223,7 +223,7 @@ def test_refused_lines_show_in_the_preview_and_a_manager_decides_a_held_erasure(
     tab = hpage.quarantine
     assert hpage.tabs.tabText(hpage.tabs.indexOf(tab)) == "Refused (2 held)"
     assert tab.table.rowCount() == 3 and tab.items[0].held and tab.items[1].held
-    reasons = [tab.table.text(i, 5) for i in range(3)]
+    reasons = [tab.table.text(i, 6) for i in range(3)]
     assert any("legal hold" in r for r in reasons) and any("SB" in r for r in reasons)
     row = next(i for i, q in enumerate(tab.items) if q.record_id == other.id)
     tab.table.selectRow(row)

@@ -12,6 +12,7 @@ from ...sync import quarantine as Q
 from ..common import make_table, note_label, notify, show_error
 from ..tables import Cell
 from .common import _notify, _when
+from .conflicts import _field_label
 
 
 class QuarantineTab(QWidget):
@@ -32,8 +33,9 @@ class QuarantineTab(QWidget):
         top.addWidget(self.everything)
         top.addStretch(1)
         lay.addLayout(top)
-        self.table = make_table([_("When"), _("Peer"), _("Line"), _("Case or record"), _("Field"), _("Reason"),
-                                 _("State")], self, "quarantineList")
+        self.table = make_table([_("When"), _("Peer"), _("Line"), _("Case or record"), _("Field"), _("State"),
+                                 _("Reason")], self, "quarantineList")
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.selection_changed.connect(self._show_selected)
         lay.addWidget(self.table, 1)
         self.detail = QLabel("", self)
@@ -63,9 +65,10 @@ class QuarantineTab(QWidget):
         for q in self.items:
             state = Cell(q.status_text(), colour="#9a3412", bold=True) if q.held else q.status_text()
             rows.append([_when(q.noted_at), q.peer, q.what(), q.register_no or q.record_id[:12] or "—",
-                         q.field or "—", q.reason, state])
+                         _field_label(q.kind, q.field) if q.field else "—", state, q.reason])
         self.table.set_rows(rows, [q.id for q in self.items])
-        self.table.resizeColumnsToContents()
+        for column in range(6):  # the reason takes the rest of the width; the line below shows it whole
+            self.table.resizeColumnToContents(column)
         if self.items:
             self.table.selectRow(0)
         self._show_selected()
