@@ -232,3 +232,23 @@ def test_the_preview_shows_the_quarantined_lines_and_changes_nothing(sites, tmp_
     res = X.import_bundle(a, path, preview=True)
     assert res.preview and len(res.quarantined) == 1 and Q.listed(a) == []
     assert len(X.import_bundle(a, path).quarantined) == 1 and len(Q.listed(a)) == 1
+
+
+def test_a_bundle_read_beside_refuses_the_same_lines(sites, tmp_path):
+    """A large bundle is read (parsed, checked, sealed) by a second process: it refuses the same
+    lines, with the same reasons, and the merge quarantines them."""
+    a, _b, hq = sites
+    own = child(a)
+    X.import_bundle(hq, send(a, hq, tmp_path))
+    X.import_bundle(a, send(hq, a, tmp_path))
+    lines = [version(hq, "family", "c1" * 16, {"child_id": own.id, "structure": "bogus"}),
+             version(hq, "family", "c2" * 16, {"child_id": own.id, "structure": "intact"}, hlc=2**63 - 11),
+             version(hq, "family", "c3" * 16, {"child_id": own.id, "structure": "intact"}),
+             b'{"t":"v","k":"family","id":"c4","data":' + b"[" * 40 + b"]" * 40 + b"}\n"]
+    path = forge(hq, a, tmp_path / "f.pantisync", lines, counts={"family": 4})
+    res = X.import_bundle(a, path, read_beside=True)
+    reasons = {q.record_id: q.reason for q in res.quarantined}
+    assert set(reasons) == {"c1" * 16, "c2" * 16, "c4"} and res.new == 1
+    assert "clock" in reasons["c2" * 16] and "nested" in reasons["c4"]
+    assert a.get_record("family", "c3" * 16).data["structure"] == "intact"
+    _still_works(a, tmp_path, own.id)

@@ -1,8 +1,10 @@
-"""Property tests of sync: random edits, deletes and clock skew at two centres; a third site
-receives a random subset of their bundles (managers at the centres also settle conflicts), and two copies of it receive the same bundles
+"""Property tests of sync: random edits, deletes and clock skew at a centre (A, which holds the
+case) and headquarters (B); a second headquarters (C) receives a random subset of their bundles
+(managers at A and B also settle conflicts), and two copies of it receive the same bundles
 shuffled and duplicated. All three must agree, re-import must change nothing, and every
-version that was exported must survive as a winner, a kept conflict, or as history of a
-version made by someone who had seen it."""
+version the centre holding the case exported must survive as a winner, a kept conflict, or as
+history of a version made by someone who had seen it. B's own bundles to C are refused there
+(B does not hold the case): its edits reach C through A, which may write the case."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ def template(tmp_path_factory):
     """Three sites that trust each other (all receive everything); A registered a child and two
     family records, and everyone has them."""
     root = tmp_path_factory.mktemp("tpl")
-    a, b, c = (make_site(root, code, "hq") for code in ("PA", "PB", "PC"))
+    a, b, c = (make_site(root, code, kind) for code, kind in (("PA", "sentra"), ("PB", "hq"), ("PC", "hq")))
     trust_all(root, [a, b, c])
     ch = a.register_child({"full_name": "Anak Uji", "birth_date": "2011-01-01"})
     ids = [("child", ch.id)]
@@ -179,7 +181,8 @@ def test_sites_converge_and_lose_nothing(template, tmp_path_factory, ops, skew, 
                         X.import_bundle(dst, path, ack_out=work / f"ack-{_n}.pantisync")
                     if dst is c:
                         to_c.append(path)
-                        exported.extend(carried)
+                        if src is a:  # only the centre holding the case writes it at C
+                            exported.extend(carried)
             else:  # an acknowledgement goes back
                 src, dst = by[who[0]], by[who[1]]
                 X.import_bundle(
