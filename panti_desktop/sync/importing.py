@@ -4,9 +4,12 @@
 format and every chunk before anything is written; `import_bundle` then applies the
 bundle in one transaction (a preview merges too, then rolls back). `_apply` reads the
 lines, merges records in batches per kind (`_merge_batch`: the winner by `merge.resolve`,
-the losers kept as conflicts) and applies centres, erasures, transfers, acknowledgements
-and statistics as they come; the header's counts and the children of the records are
-checked before the commit.
+the losers kept as conflicts; a session final here is never replaced) and applies centres,
+erasures, transfers, acknowledgements and statistics as they come; the header's counts and
+the children of the records are checked before the commit. Damage refuses the whole bundle;
+policy refuses one line: what the sender may not write here (`custody`), what fails the
+form's validation or the bounds (`lines.check_version`) is quarantined (`quarantine`) and
+the rest applies.
 
 Separate from the export because it is the half that merges into the store and must
 refuse cleanly: its thresholds (batches, rollback journal, reading beside) and its page
