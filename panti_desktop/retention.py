@@ -33,11 +33,8 @@ from .store import cases
 from .store.kinds import KINDS
 from .store.records import vv_of, vv_text
 
-# Years after the end of a case. Legal and outcome records are kept longer: a court
-# or the Bapas may ask for them after the child's programme ended.
-DEFAULT_YEARS: dict[str, int] = {name: 5 for name, k in KINDS.items() if k.per_child}
-DEFAULT_YEARS.update({"child": 5, "legal_track": 10, "termination": 10, "follow_up": 10, "consent": 10,
-                      "legal_hold": 10})
+# Years after the end of a case (in `store.cases`: an arriving erasure is checked against them too).
+DEFAULT_YEARS: dict[str, int] = cases.DEFAULT_RETENTION_YEARS
 ROLES_THAT_DECIDE = ("manager", "admin")
 # A record is kept as long as the records that refer to it: a plan as long as its versions, goals and
 # interventions, a goal as long as the sessions that rated it, a family as long as its caregivers.

@@ -69,6 +69,10 @@ def test_two_centres_and_headquarters(tmp_path):
     assert _show(sb, ref)["child"]["full_name"] == "Dimas Prasetyo"
     r = run(["child", "update", ref, "nickname=Dim"], admin_env(), sa, check=1)
     assert "SB" in r.stderr
+    # headquarters learns of the transfer from SA, which gave the case away
+    b1b = tmp_path / "sa-hq-2.pantisync"
+    run(["export", "--to", "HQ", "--out", str(b1b)], admin_env(), sa, check=0)
+    run(["import", str(b1b)], admin_env(), hq, check=0)
 
     # SB and HQ edit the same field at the same time
     run(["child", "update", ref, "nickname=Dimas-SB"], admin_env(), sb, check=0)
@@ -91,7 +95,7 @@ def test_two_centres_and_headquarters(tmp_path):
     assert _show(sb, ref)["child"]["nickname"] == "Dimas-SB"
     assert json.loads(run(["conflicts", "list", "--json"], admin_env(), sb, check=0).stdout) == []
     status = json.loads(run(["sync", "status", "--json"], admin_env(), hq, check=0).stdout)
-    assert {s["peer"]: s["received"] for s in status if "peer" in s} == {"SA": 1, "SB": 1}
+    assert {s["peer"]: s["received"] for s in status if "peer" in s} == {"SA": 2, "SB": 1}
     for d in dirs.values():
         run(["verify"], admin_env(), d, check=0)
 

@@ -109,8 +109,8 @@ def cmd_import(args) -> int:
             print(_("A new acknowledgement for {code} was written: {path}").format(code=sender, path=ack))
             return EXIT_OK
     if args.json:
-        _print_json({k: (str(v) if isinstance(v, Path) else v) for k, v in res.__dict__.items()
-                     if not k.startswith("_")})
+        _print_json({k: (str(v) if isinstance(v, Path) else [q.__dict__ for q in v] if k == "quarantined" else v)
+                     for k, v in res.__dict__.items() if not k.startswith("_")})
         return EXIT_OK
     head = _("Preview of bundle {seq} from {code} (nothing was changed):") if res.preview else _(
         "Imported bundle {seq} from {code}:")
@@ -121,6 +121,12 @@ def cmd_import(args) -> int:
             code=res.sender, seqs=", ".join(str(n) for n in res.gaps)))
     for w in res.warnings:
         print(_("Warning: {text}").format(text=w))
+    for q in res.quarantined:
+        where = q.register_no or q.record_id
+        print("  " + _("Refused: {what} {where}{field}: {reason}").format(
+            what=q.what(), where=where, field=f" ({q.field})" if q.field else "", reason=q.reason)
+              + (" " + _("(held for a manager: accept the erasure or keep the case in the Refused tab)")
+                 if q.held else ""))
     if res.conflicts or res.duplicates:
         print(_("Conflicts to resolve: panti-desktop conflicts list"))
     if res.ack_path:
@@ -142,7 +148,8 @@ def cmd_conflicts_list(args) -> int:
         print(_("No conflicts."))
         return EXIT_OK
     reasons = {"concurrent": _("edited at two places"), "deleted": _("deleted at one place, edited at another"),
-               "duplicate": _("may be the same child registered twice")}
+               "duplicate": _("may be the same child registered twice"),
+               "amendment": _("a peer's other content for a session that is final here")}
     rows = []
     for c in items:
         what = ", ".join(c.changed_fields()[:4]) if c.reason == "concurrent" else (

@@ -24,6 +24,12 @@ from .kinds import KINDS
 # Setting keys read by more than one module.
 PARTIAL_ERASURE_SETTING = "last_partial_erasure_at"  # when record types past their period were last erased
 
+# Years after the end of a case. Legal and outcome records are kept longer: a court
+# or the Bapas may ask for them after the child's programme ended.
+DEFAULT_RETENTION_YEARS: dict[str, int] = {name: 5 for name, k in KINDS.items() if k.per_child}
+DEFAULT_RETENTION_YEARS.update({"child": 5, "legal_track": 10, "termination": 10, "follow_up": 10, "consent": 10,
+                                "legal_hold": 10})
+
 # A case in one of these states has ended; "aftercare" ends at its termination date.
 ENDED_STATES = ("closed", "archived", "referred_out", "dropped_out")
 
@@ -108,6 +114,29 @@ def erase_child_rows(db, child_id: str) -> None:
     db.execute("DELETE FROM child WHERE id = ?", [child_id])
     db.execute("DELETE FROM conflict WHERE child_id = ? OR (kind = 'child' AND record_id = ?)", [child_id, child_id])
     db.execute("DELETE FROM sync_flag WHERE a = ? OR b = ?", [child_id, child_id])
+
+
+def retention_runs_until(db, child_id: str) -> date | None:
+    """The last day of an ended case's retention here (its longest-kept live records, by this
+    centre's periods); None while the case is open."""
+    end = ended_on(db, child_id)
+    if end is None:
+        return None
+    years = 1
+    for name, k in KINDS.items():
+        if name != "child" and not (k.per_child and db.execute(
+                f"SELECT 1 FROM {name} WHERE child_id = ? AND deleted = 0 LIMIT 1", [child_id]).fetchone()):
+            continue
+        row = db.execute("SELECT value FROM setting WHERE key = ?", [f"retention_years:{name}"]).fetchone()
+        try:
+            kept = max(1, min(100, int(row[0]))) if row and row[0] else DEFAULT_RETENTION_YEARS.get(name, 5)
+        except ValueError:
+            kept = DEFAULT_RETENTION_YEARS.get(name, 5)
+        years = max(years, kept)
+    try:
+        return end.replace(year=end.year + years)
+    except ValueError:  # 29 February
+        return end.replace(year=end.year + years, day=28)
 
 
 def compact(db) -> None:

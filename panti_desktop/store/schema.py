@@ -306,6 +306,53 @@ def m010_clock_floor_and_draft_index(db: Database) -> None:
     db.execute("DROP INDEX IF EXISTS session_author_id")
     db.execute("CREATE INDEX session_draft ON session(author_id, session_date) WHERE status = 'draft'")
 
+@migrations()
+def m011_sync_custody(db: Database) -> None:
+    """What a peer may write here, and the lines of its bundles that were refused.
+
+    `sync_share`: the children whose records this installation sent to a peer or received from
+    it; a centre accepts a peer's records of those children only. Filled for the bundles
+    exchanged before: with headquarters every case, with a centre the cases it created or
+    that moved between it and this one (what an export to it carried).
+    `sync_quarantine`: a bundle's line that was refused (policy, not damage: the rest of the
+    bundle applied) with its reason; an erasure held for a manager keeps its line, sealed.
+    """
+    db.execute("CREATE TABLE sync_share (peer TEXT NOT NULL, child_id TEXT NOT NULL, "
+               "PRIMARY KEY (peer, child_id)) WITHOUT ROWID")
+    db.execute(
+        """CREATE TABLE sync_quarantine (
+            id TEXT PRIMARY KEY,
+            bundle_id TEXT NOT NULL,
+            peer TEXT NOT NULL,
+            line_type TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            child_id TEXT,
+            field TEXT,
+            reason TEXT NOT NULL,
+            status TEXT NOT NULL,
+            noted_at TEXT NOT NULL,
+            decided_at TEXT,
+            decided_by TEXT,
+            key_id TEXT,
+            payload BLOB
+        )"""
+    )
+    db.execute("CREATE INDEX sync_quarantine_status ON sync_quarantine(status, noted_at)")
+    peers = db.execute("SELECT code, role FROM peer").fetchall() if db["peer"].exists() else []
+    synced = {r[0] for r in db.execute("SELECT DISTINCT peer FROM sync_bundle WHERE scope IN ('changes', 'transfer')")}
+    for code, role in peers:
+        if code not in synced:
+            continue
+        if role == "hq":
+            db.execute("INSERT OR IGNORE INTO sync_share SELECT ?, id FROM child", [code])
+            continue
+        db.execute("INSERT OR IGNORE INTO sync_share SELECT ?, c.id FROM child c JOIN sync_centre s "
+                   "ON s.centre_id = c.centre_id WHERE s.code = ?", [code, code])
+        db.execute("INSERT OR IGNORE INTO sync_share SELECT ?, child_id FROM transfer "
+                   "WHERE from_code = ? OR to_code = ?", [code, code, code])
+
+
 SCHEMA_VERSION = len(migrations._migrations)
 
 

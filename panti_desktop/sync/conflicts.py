@@ -25,7 +25,8 @@ ROLES_THAT_RESOLVE = ("manager", "admin")
 @dataclass
 class Conflict:
     id: str
-    reason: str  # "concurrent", "deleted" (a delete against an edit) or "duplicate"
+    reason: str  # "concurrent", "deleted" (a delete against an edit), "amendment" (a peer's other
+    # content for a session final here) or "duplicate"
     kind: str
     record_id: str
     child_id: str | None
@@ -63,11 +64,13 @@ def list_conflicts(ws) -> list[Conflict]:
         rows = list(ws.db.query(f"SELECT * FROM {c['kind']} WHERE id = ?", [c["record_id"]]))
         if not rows:
             continue
-        if c["kind"] == "session" and rows[0]["status"] == "final" and not rows[0]["deleted"]:
+        final_here = c["kind"] == "session" and rows[0]["status"] == "final" and not rows[0]["deleted"]
+        if final_here and not (theirs.final and not theirs.deleted):
             continue  # a draft that lost to the final session: kept as history, nothing to decide
         mine = _row_version(ws, c["kind"], rows[0])
+        reason = "amendment" if final_here else "deleted" if (theirs.deleted or mine.deleted) else "concurrent"
         out.append(Conflict(
-            id=c["id"], reason="deleted" if (theirs.deleted or mine.deleted) else "concurrent", kind=c["kind"],
+            id=c["id"], reason=reason, kind=c["kind"],
             record_id=c["record_id"], child_id=c["child_id"], register_no=_register_no(ws, c["child_id"]),
             mine=None if mine.deleted else mine.data, theirs=None if theirs.deleted else theirs.data,
             mine_version=f"{mine.hlc:016x}@{mine.origin}", theirs_version=f"{theirs.hlc:016x}@{theirs.origin}",

@@ -39,6 +39,7 @@ from .common import (
     _require_sync,
     _row_version,
 )
+from .custody import remember_sent
 
 MAX_AUDIT_LINKS = 200_000
 
@@ -211,8 +212,11 @@ def _tally(items: Iterable[Item]) -> dict:
     return {"counts": counts, "records": versions, "clock": [lo, hi] if lo is not None else None}
 
 
-def _item_lines(ws, items: Iterable[Item], counts: dict) -> Iterator[bytes]:
+def _item_lines(ws, items: Iterable[Item], counts: dict, sent: set[str] | None = None) -> Iterator[bytes]:
+    """The lines of `items`; the children whose records they carry are added to `sent`."""
     for what, name, row in items:
+        if sent is not None and what in ("v", "c"):
+            sent.add(row["id"] if name == "child" and what == "v" else row.get("child_id") or "")
         if what == "v":
             yield from _file_lines(ws, name, [row], counts)
         elif what == "c":
@@ -233,11 +237,12 @@ def export_changes(ws, peer_code: str, out: Path, progress: Progress | None = No
     if p.role != "hq":
         children = {cid for cid, code in cases.custody(ws.db, ws.centre_id, ws.centre_code).items() if code == p.code}
     counts: dict[str, int] = {}
+    sent: set[str] = set()
     checkpoint, links = _audit_links(ws, p.code)
 
     def lines() -> Iterator[bytes]:
         yield _centre_line(ws)
-        yield from _item_lines(ws, _change_items(ws, p.code, base, upto, children), counts)
+        yield from _item_lines(ws, _change_items(ws, p.code, base, upto, children), counts, sent)
         yield L.dump({"t": "ack", "seqs": _received_seqs(ws, p.code)})
         if links:
             yield L.dump({"t": "audit", "links": links})
@@ -253,6 +258,7 @@ def export_changes(ws, peer_code: str, out: Path, progress: Progress | None = No
             records = sum(v for k, v in counts.items() if k in KINDS or k == "conflict")
             _record_bundle(ws, bundle_id, "out", p.code, "changes", seq + 1, digest, prev, base, upto, checkpoint,
                            records, counts)
+            remember_sent(ws.db, p.code, sent)  # the peer may send these children's records back
             ws.audit_event("export", detail=f"to {p.code} #{seq + 1}: {records} records")
         except BaseException:
             Path(out).unlink(missing_ok=True)
@@ -293,6 +299,7 @@ def export_child(ws, ref: str, peer_code: str, out: Path, progress: Progress | N
             records = sum(v for k, v in counts.items() if k in KINDS or k == "conflict")
             _record_bundle(ws, bundle_id, "out", p.code, "transfer", seq + 1, digest, prev, None, None, checkpoint,
                            records, counts)
+            remember_sent(ws.db, p.code, [child_id])
             register_no = ws.db.execute("SELECT register_no FROM child WHERE id = ?", [child_id]).fetchone()[0]
             ws.audit_event("export", "child", child_id, child_id, detail=f"case {register_no} transferred to {p.code}")
         except BaseException:

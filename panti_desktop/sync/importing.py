@@ -4,9 +4,12 @@
 format and every chunk before anything is written; `import_bundle` then applies the
 bundle in one transaction (a preview merges too, then rolls back). `_apply` reads the
 lines, merges records in batches per kind (`_merge_batch`: the winner by `merge.resolve`,
-the losers kept as conflicts) and applies centres, erasures, transfers, acknowledgements
-and statistics as they come; the header's counts and the children of the records are
-checked before the commit.
+the losers kept as conflicts; a session final here is never replaced) and applies centres,
+erasures, transfers, acknowledgements and statistics as they come; the header's counts and
+the children of the records are checked before the commit. Damage refuses the whole bundle;
+policy refuses one line: what the sender may not write here (`custody`), what fails the
+form's validation or the bounds (`lines.check_version`) is quarantined (`quarantine`) and
+the rest applies.
 
 Separate from the export because it is the half that merges into the store and must
 refuse cleanly: its thresholds (batches, rollback journal, reading beside) and its page
@@ -27,15 +30,16 @@ from pathlib import Path
 
 from .. import jsonio
 from ..errors import Cancelled, IntegrityError, PantiError, PermissionDenied
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..store import cases
 from ..store.db import rollback_journal
-from ..store.kinds import kind
+from ..store.kinds import KINDS, kind
 from ..store.records import now_iso, vv_of, vv_text
 from ..vault.keyring import CLINICAL
 from ..vault.seal import seal
 from . import lines as L
 from . import peers as P
+from . import quarantine as Q
 from . import reader as R
 from .bundle import open_bundle, read_header
 from .common import (
@@ -52,6 +56,7 @@ from .common import (
     _sealed_row,
     conflict_id,
 )
+from .custody import Custody
 from .duplicates import _Registrations
 from .export import write_ack
 from .merge import Version, resolve
@@ -95,16 +100,26 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     ack_path: Path | None = None
     preview: bool = False
+    quarantined: list[Q.Quarantined] = field(default_factory=list)  # lines refused on their own
     # the children the merged records belong to, checked to be here before the commit
     written_children: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def held(self) -> int:
+        return sum(1 for q in self.quarantined if q.held)
 
     def summary(self) -> str:
         if self.scope == "stats":
             return _("statistics of {code} for one period").format(code=self.sender)
-        return _("{new} new, {updated} updated, {unchanged} unchanged, {conflicts} conflicts, "
+        text = _("{new} new, {updated} updated, {unchanged} unchanged, {conflicts} conflicts, "
                  "{duplicates} possible duplicates, {erased} erased").format(
             new=self.new, updated=self.updated, unchanged=self.unchanged, conflicts=self.conflicts,
             duplicates=self.duplicates, erased=self.erased)
+        if self.quarantined:
+            n = len(self.quarantined)
+            text += "; " + ngettext("{n} line refused and quarantined", "{n} lines refused and quarantined",
+                                    n).format(n=n)
+        return text
 
 
 class _Rollback(Exception):
@@ -273,6 +288,9 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
     other lines as they are; by default the lines are read here."""
     erased = {r[0] for r in ws.db.execute("SELECT child_id FROM erasure")}
     pending: dict[str, list[Version]] = defaultdict(list)
+    deferred: list[Version] = []  # records of a child not here, decided when the bundle was read
+    custody = Custody(ws, result.sender, str(opened.header.get("sender_centre_id") or ""))
+    bound, today = L.clock_bound(), date.today()
     compact = False
     max_hlc = 0
     total = int(opened.header.get("records") or 0) or 1
@@ -280,22 +298,42 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
     lines_seen: dict[str, int] = defaultdict(int)
     transfers_changed = False
     registrations = _Registrations()
+
+    def refuse(refused: L.Refused) -> None:
+        result.quarantined.append(Q.put(ws, result.bundle_id, result.sender, refused))
+        if refused.t == "v" and refused.kind == "child":
+            custody.child_refused(refused.record_id)
+
     for obj in L.read_lines(opened) if items is None else items:
         read = type(obj) is Version  # a record the reading process parsed and sealed already
+        if type(obj) is L.Refused:  # too long, too deep or failing the form's checks: alone
+            counted = obj.kind if obj.t == "v" else obj.t
+            if counted in KINDS or counted in ("erasure", "transfer"):
+                lines_seen[counted] += 1
+            result.records += obj.t == "v"
+            refuse(obj)
+            continue
         t = "v" if read else obj.get("t")
         if t in ("erasure", "transfer"):
             lines_seen[t] += 1
         if t == "v":
             v = obj if read else L.version_from_line(obj)
             lines_seen[v.kind] += 1
-            max_hlc = max(max_hlc, v.hlc)
-            pending[v.kind].append(v)
             result.records += 1
-            if len(pending[v.kind]) >= BATCH:
-                ws.records.clock.observe(max_hlc)  # the batch's change number is above its versions
-                if v.kind != "child":
-                    _flush_children(ws, pending, erased, result, registrations)
-                _merge_batch(ws, v.kind, pending.pop(v.kind), erased, result, registrations)
+            problem = None if read else L.check_version(v, bound, today)  # the reader checked its own
+            decision = custody.record(v) if problem is None else None
+            if problem is not None or decision:
+                refuse(problem or custody.refusal(v, decision))
+            elif decision is False:
+                deferred.append(v)
+            else:
+                max_hlc = max(max_hlc, v.hlc)
+                pending[v.kind].append(v)
+                if len(pending[v.kind]) >= BATCH:
+                    ws.records.clock.observe(max_hlc)  # the batch's change number is above its versions
+                    if v.kind != "child":
+                        _flush_children(ws, pending, erased, result, registrations)
+                    _merge_batch(ws, v.kind, pending.pop(v.kind), erased, result, registrations)
             seen += 1
             if seen % 1000 == 0:
                 if cancelled is not None and cancelled():
@@ -303,15 +341,29 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
                 if progress is not None:
                     progress(seen, total)
         elif t == "centre":
-            _centre(ws, obj)
+            if custody.centre_line(obj):
+                _centre(ws, obj)
+            else:
+                refuse(L.Refused("centre", "", str(obj.get("id") or "")[:64], "", "",
+                                 _("The details of another centre are accepted only from that centre.")))
         elif t == "erasure":
-            max_hlc = max(max_hlc, int(obj.get("hlc") or 0))
-            if _erasure(ws, obj, erased):
-                registrations.put(str(obj.get("child_id")), None)
+            child_id = str(obj.get("child_id") or "")[:64]
+            reason = L.clock_refusal(obj.get("hlc"), bound)
+            held = False
+            if reason is None and child_id not in erased:
+                reason, held = custody.erasure(obj)
+            if reason is not None:
+                refuse(L.Refused("erasure", "erasure", child_id, child_id, "", reason,
+                                 dict(obj) if held else None))
+            elif Q.apply_erasure(ws, obj, erased):
+                max_hlc = max(max_hlc, int(obj.get("hlc") or 0))
+                registrations.put(child_id, None)
                 result.erased += 1
                 compact = True
         elif t == "transfer":
-            if _transfer(ws, obj):
+            changed = _transfer(ws, obj, custody, bound, refuse)
+            if changed:
+                max_hlc = max(max_hlc, int(obj["hlc"]))
                 result.transfers += 1
                 transfers_changed = True
         elif t == "ack":
@@ -324,12 +376,20 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
     if announced is not None and (not isinstance(announced, dict) or {
             k: n for k, n in announced.items() if n} != dict(lines_seen)):
         raise IntegrityError(_("The bundle was refused: its contents do not match its header."))
+    for v in deferred:  # the bundle was read: its child and transfer lines are known
+        decision = custody.record(v, final=True)
+        if decision:
+            refuse(custody.refusal(v, decision))
+        else:
+            max_hlc = max(max_hlc, v.hlc)
+            pending[v.kind].append(v)
     ws.records.clock.observe(max_hlc)
     ws.records.raise_floor(max_hlc)  # a later start of the app begins its clock above them too
     _flush_children(ws, pending, erased, result, registrations)
     for name in list(pending):
         _merge_batch(ws, name, pending.pop(name), erased, result, registrations)
     _require_children(ws, result.written_children, erased)
+    custody.remember_shared()
     if transfers_changed:
         ws.forget_children()
     if progress is not None:
@@ -368,30 +428,21 @@ def _ack(ws, sender: str, obj: dict) -> int:
     return n
 
 
-def _transfer(ws, obj: dict) -> bool:
+def _transfer(ws, obj: dict, custody: Custody, bound: int, refuse) -> bool:
     try:
-        row = {"id": str(obj["id"]), "child_id": str(obj["child_id"]), "from_code": str(obj["from_code"])[:12],
-               "to_code": str(obj["to_code"])[:12], "at": str(obj["at"]), "hlc": int(obj["hlc"]),
-               "origin": str(obj["origin"])}
+        row = {"id": str(obj["id"])[:64], "child_id": str(obj["child_id"])[:64],
+               "from_code": str(obj["from_code"])[:12], "to_code": str(obj["to_code"])[:12],
+               "at": str(obj["at"])[:40], "hlc": obj["hlc"], "origin": str(obj["origin"])[:64]}
     except (KeyError, TypeError, ValueError):
         raise IntegrityError(_("The bundle was refused: it holds a record this version cannot read.")) from None
     if ws.db.execute("SELECT 1 FROM transfer WHERE id = ?", [row["id"]]).fetchone():
         return False
+    reason = L.clock_refusal(row["hlc"], bound) or custody.transfer(obj)
+    if reason is not None:
+        refuse(L.Refused("transfer", "transfer", row["id"], row["child_id"], "", reason))
+        return False
     ws.records.clock.observe(row["hlc"])
     ws.db.table("transfer").insert({**row, "seq": ws.records.clock.tick()})
-    return True
-
-
-def _erasure(ws, obj: dict, erased: set[str]) -> bool:
-    child_id = str(obj.get("child_id") or "")
-    if not child_id or child_id in erased:
-        return False
-    cases.erase_child_rows(ws.db, child_id)
-    ws.db.table("erasure").insert({"child_id": child_id, "centre_id": str(obj.get("centre_id") or ""),
-                                   "erased_at": str(obj.get("erased_at") or now_iso()),
-                                   "erased_by": "sync", "hlc": int(obj.get("hlc") or 0),
-                                   "origin": str(obj.get("origin") or ""), "seq": ws.records.clock.tick()})
-    erased.add(child_id)
     return True
 
 
@@ -474,6 +525,15 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
         for c in crow:
             local.append(_conflict_stub(c))
         winner, losers = resolve(local + incoming)
+        amended = False
+        if row is not None and winner.key != (row["hlc"], row["origin"]) and _final_here(row, name):
+            # A final session is immutable: different content from a peer becomes an amendment
+            # conflict for a manager, never a replacement.
+            data = winner.data if winner.data is not None else _load(ws, name, winner, row, crow)
+            if data != ws.records.open_row(name, row):
+                losers = [v for v in [winner, *losers] if v.key != (row["hlc"], row["origin"])]
+                winner = local[0]
+                amended = True
         old_keys = {v.key for v in local}
         new_keys = {winner.key} | {v.key for v in losers}
         if old_keys == new_keys and (row is None or (row["hlc"], row["origin"]) == winner.key):
@@ -505,7 +565,7 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
             data = v.data if v.data is not None else _load(ws, name, v, row, crow)
             child_id = v.id if name == "child" else (data.get("child_id") or (row or {}).get("child_id"))
             _insert_conflict(ws, name, v, data, child_id, seq)
-            if not winner.final:  # a draft that lost to a final session is history, not a conflict
+            if not winner.final or (amended and v.final):  # a draft that lost to a final session is history
                 result.conflicts += 1
     if k.per_child:
         result.written_children.update(map(operator.itemgetter("child_id"), new_rows))
@@ -521,6 +581,10 @@ def _merge_batch(ws, name: str, versions: list[Version], erased: set[str], resul
                                [[r[c] for c in cols] + [r["id"]] for r in changed_rows])
     if written_children:
         result.duplicates += (registrations or _Registrations()).flag(ws, written_children, new_children)
+
+
+def _final_here(row: dict, name: str) -> bool:
+    return name == "session" and row.get("status") == "final" and not row["deleted"]
 
 
 def _local_stub(row: dict, name: str) -> Version:

@@ -34,11 +34,13 @@ import queue
 import threading
 import traceback
 from collections.abc import Iterator
+from datetime import date
 
 from .. import errors
 from ..errors import PantiError
 from ..i18n import _, current_language, set_language
 from ..vault.keyring import DATA_ROLES
+from .lines import clock_bound
 from .merge import Version
 
 log = logging.getLogger(__name__)
@@ -71,9 +73,14 @@ def _read(conn, spec: dict) -> None:
         ring.set_current()
         records = RecordStore(None, ring, "", "", None)
         batch: list = []
+        bound, today = spec["clock_bound"], date.fromisoformat(spec["today"])
         for obj in L.read_lines(OpenedBundle.from_portable(spec["bundle"])):
-            if obj.get("t") == "v":
+            if type(obj) is not L.Refused and obj.get("t") == "v":
                 v = L.version_from_line(obj)
+                refused = L.check_version(v, bound, today)  # bounds and fields, as the merge would
+                if refused is not None:
+                    batch.append(refused)
+                    continue
                 sealed = L.sealed_fields(records, KINDS[v.kind], v, v.data)
                 obj = (v.kind, v.id, v.hlc, v.origin, None if len(v.vv) == 1 else v.vv, v.deleted, v.centre_id,
                        v.created_at, v.created_by, v.updated_at, v.updated_by,
@@ -189,7 +196,8 @@ def lines_read_beside(ws, opened) -> Iterator[Iterator]:
     """The bundle's lines, read (and records sealed) by a second process; it ends with the block."""
     ctx = multiprocessing.get_context("spawn")
     ours, theirs = _pipe(ctx)
-    spec = {"bundle": opened.portable(), "keys": _keys(ws), "language": current_language()}
+    spec = {"bundle": opened.portable(), "keys": _keys(ws), "language": current_language(),
+            "clock_bound": clock_bound(), "today": date.today().isoformat()}
     proc = ctx.Process(target=_read, args=(theirs, spec), name="panti-bundle-reader", daemon=True)
     proc.start()
     theirs.close()

@@ -18,7 +18,7 @@ WAIT = 30_000
 @pytest.fixture
 def errors(monkeypatch):
     seen: list = []
-    for module in ("page", "centres", "send", "receive", "conflicts", "peers"):  # each looks up show_error
+    for module in ("page", "centres", "send", "receive", "conflicts", "quarantine", "peers"):  # each looks up show_error
         monkeypatch.setattr(f"panti_desktop.ui.sync.{module}.show_error", lambda parent, e, *a: seen.append(e))
     return seen
 
@@ -195,3 +195,51 @@ def test_a_counsellor_sees_no_sync_actions(qtbot, team_ws):
         assert not page.receive.choose.isEnabled()
         assert not page.peers.add_button.isEnabled()
         assert page.conflicts.keep_mine.isHidden()
+
+
+def test_refused_lines_show_in_the_preview_and_a_manager_decides_a_held_erasure(qtbot, sites, tmp_path):
+    from datetime import date, timedelta
+
+    from panti_desktop import retention
+    from panti_desktop.sync import quarantine as Q
+
+    from ..forge import dominating, forge
+
+    a, b, hq = sites
+    kept, other = child(a, "Dijaga Hukum"), child(a, "Anak Lain", "2012-01-01")
+    X.import_bundle(hq, send(a, hq, tmp_path))
+    retention.place_hold(hq, kept.id, "Diminta pengadilan", (date.today() + timedelta(days=400)).isoformat())
+    for c in (kept, other):
+        a.update_child(c.id, {"status": "dropped_out"})
+        retention.erase(a, c.id, "selesai", today=date(2040, 1, 1))
+    forged = dominating(hq, "child", kept.id, b, {**hq.child_data(kept.id), "full_name": "Penyusup"})
+    hpage = _page(qtbot, hq)
+    _import(qtbot, hpage, forge(b, hq, tmp_path / "forged.pantisync", [forged]))
+    text = hpage.receive.preview_box.toPlainText()
+    assert "Refused" in text and "SB does not hold this case" in text and "Refused tab" in text
+    hpage.receive.preview(send(a, hq, tmp_path))
+    qtbot.waitUntil(lambda: not hpage.receive.apply_button.isHidden(), timeout=WAIT)
+    assert "legal hold" in hpage.receive.preview_box.toPlainText()  # the preview names the held erasures
+    hpage.receive.last_result = None
+    hpage.receive.apply()
+    qtbot.waitUntil(lambda: hpage.receive.last_result is not None, timeout=WAIT)
+    tab = hpage.quarantine
+    assert hpage.tabs.tabText(hpage.tabs.indexOf(tab)) == "Refused (2 held)"
+    assert tab.table.rowCount() == 3 and tab.items[0].held and tab.items[1].held
+    reasons = [tab.table.text(i, 6) for i in range(3)]
+    assert any("legal hold" in r for r in reasons) and any("SB" in r for r in reasons)
+    row = next(i for i, q in enumerate(tab.items) if q.record_id == other.id)
+    tab.table.selectRow(row)
+    assert not tab.erase_button.isHidden() and not tab.keep_button.isHidden()
+    assert tab.decide(True) and other.id not in hq.child_ids()
+    row = next(i for i, q in enumerate(tab.items) if q.record_id == kept.id)
+    tab.table.selectRow(row)
+    assert tab.decide(False) and kept.id in hq.child_ids()
+    assert hpage.tabs.tabText(hpage.tabs.indexOf(tab)) == "Refused" and Q.held_count(hq) == 0
+    tab.table.selectRow(0)
+    assert tab.erase_button.isHidden()  # the forged record: nothing to decide
+    hpage.resize(1024, 600)
+    hpage.tabs.setCurrentWidget(tab)
+    tab.everything.setChecked(True)
+    assert tab.table.rowCount() == 3
+    hpage.grab().save(str(tmp_path / "refused.png"))

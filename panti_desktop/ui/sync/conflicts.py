@@ -117,7 +117,8 @@ class ConflictsTab(QWidget):
     def refresh(self) -> None:
         self.items = X.list_conflicts(self.ws)
         reasons = {"concurrent": _("edited at two places"), "deleted": _("deleted at one place, edited at another"),
-                   "duplicate": _("may be the same child registered twice")}
+                   "duplicate": _("may be the same child registered twice"),
+                   "amendment": _("a peer's other content for a session that is final here")}
         rows = []
         for c in self.items:
             if c.reason == "duplicate":

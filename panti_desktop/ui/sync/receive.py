@@ -34,6 +34,13 @@ def _result_lines(res: X.ImportResult) -> list[str]:
     lines += [_("Warning: {text}").format(text=w) for w in res.warnings]
     if res.conflicts or res.duplicates:
         lines.append(_("Open the Conflicts tab: a manager decides which version stays."))
+    for q in res.quarantined:
+        lines.append(_("Refused: {what} {where}{field}: {reason}").format(
+            what=q.what(), where=q.register_no or q.record_id[:12], field=f" ({q.field})" if q.field else "",
+            reason=q.reason) + (" " + _("(held for a manager: accept the erasure or keep the case in the Refused "
+                                        "tab)") if q.held else ""))
+    if res.quarantined and not res.preview:
+        lines.append(_("The refused lines are listed in the Refused tab; the rest of the bundle was applied."))
     return lines
 
 
