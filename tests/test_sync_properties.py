@@ -265,9 +265,10 @@ def test_sites_converge_and_lose_nothing(template, tmp_path_factory, ops, skew, 
 def test_concurrent_edits_in_every_arrival_order(template, tmp_path_factory):
     """A and B edit the same records without having seen each other's edits (B's clock is an hour
     ahead): a family record both edit, a draft session both edit, and a family record A deletes
-    while B edits it. C receives A's bundle, B's bundle and B's relay of A's edits in every one of
+    while B edits it. C receives A's bundle, B's bundle and A's relay of B's edits in every one of
     the six orders: always the same state, B's edits winning on the clock, the deletion never
-    undoing an edit, and every losing version kept as a conflict."""
+    undoing an edit, and every losing version kept as a conflict. (B's own bundle is refused at C,
+    line by line: B does not hold A's case; B's edits reach C through A, which does.)"""
     root, ids = template
     work = tmp_path_factory.mktemp("orders")
     sites = _open_copies(root, work, ("PA", "PB"))
@@ -282,8 +283,8 @@ def test_concurrent_edits_in_every_arrival_order(template, tmp_path_factory):
         a.delete_record("family", fam2)
         b.update_record("family", fam2, {"structure": "one_parent_deceased"})
         to_c = {"A": _export(a, _Peer("PC"), work), "B": _export(b, _Peer("PC"), work)}
-        X.import_bundle(b, _export(a, b, work), ack_out=work / "ack-b.pantisync")
-        to_c["B+A"] = _export(b, _Peer("PC"), work)  # B relays A's versions, and its own conflicts
+        X.import_bundle(a, _export(b, a, work), ack_out=work / "ack-a.pantisync")
+        to_c["A+B"] = _export(a, _Peer("PC"), work)  # A relays B's versions, and its own conflicts
     finally:
         a.close()
         b.close()
