@@ -23,7 +23,7 @@ from .domain.records import RECORD_TYPES, Child, child_sections, record_from_dic
 from .errors import NotFound, PantiError, PermissionDenied, ValidationError, VaultError
 from .i18n import _
 from .store import audit as audit_mod
-from .store import cases
+from .store import cases, damage
 from .store.audit import AuditLog
 from .store.db import DB_NAME, open_database, storage_error
 from .store.hlc import HybridClock
@@ -974,20 +974,25 @@ class Workspace:
 
     def verify(self) -> list[str]:
         """Open every sealed record the user can read and check the audit chain and key slots."""
-        problems: list[str] = []
-        for name in self.vault.check_slots():
-            problems.append(_("The key slot of user {name} is damaged.").format(name=name))
-        for name, k in KINDS.items():
-            if not self.ring.has(k.role):
-                continue
-            for row, result in self.records.iter_all(name):
-                if isinstance(result, Exception):
-                    problems.append(
-                        _("{kind} record {id} failed verification: {error}").format(
-                            kind=name, id=row["id"], error=result
+        problems = [d.sentence() for d in damage.scan(self.db.conn)]
+        conn = self.db.conn
+        saved, conn.text_factory = conn.text_factory, damage.lenient_text  # a damaged row never stops the check
+        try:
+            for name in self.vault.check_slots():
+                problems.append(_("The key slot of user {name} is damaged.").format(name=name))
+            for name, k in KINDS.items():
+                if not self.ring.has(k.role):
+                    continue
+                for row, result in self.records.iter_all(name):
+                    if isinstance(result, Exception):
+                        problems.append(
+                            _("{kind} record {id} failed verification: {error}").format(
+                                kind=name, id=row["id"], error=result
+                            )
                         )
-                    )
-        problems += audit_mod.verify_chain(self.db)
+            problems += audit_mod.verify_chain(self.db)
+        finally:
+            conn.text_factory = saved
         return problems
 
     def record_counts(self) -> dict[str, int]:

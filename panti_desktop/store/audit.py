@@ -156,6 +156,11 @@ def verify_chain(db: Database) -> list[str]:
     prev, expected_seq = GENESIS, 1
     for row in db.query("SELECT * FROM audit ORDER BY seq"):
         seq = row["seq"]
+        if not isinstance(seq, int) or not all(isinstance(row[c], str) for c in ("at", "key_id", "prev_hash", "hash")) \
+                or not isinstance(row["sealed"], bytes):
+            problems.append(_("Audit entry {seq} is damaged.").format(seq=seq))
+            prev, expected_seq = row["hash"], (seq + 1 if isinstance(seq, int) else expected_seq + 1)
+            continue
         if seq != expected_seq:
             problems.append(
                 _("Audit entries {first}–{last} are missing.").format(first=expected_seq, last=seq - 1)
