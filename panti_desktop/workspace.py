@@ -29,7 +29,8 @@ from .store.db import DB_NAME, open_database, storage_error
 from .store.hlc import HybridClock
 from .store.kinds import KINDS, kind
 from .store.records import Record, RecordStore, now_iso
-from .vault import ADMIN, CLINICAL, MASTER, KdfParams, KeyRing, User, Vault, calibrate
+from .vault import ADMIN, CLINICAL, MASTER, KdfParams, KeyRing, User, Vault, authority, calibrate
+from .vault.authority import checked as authority_checked
 from .vault.vault import check_passphrase_strength
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ class Workspace:
                         {"key": "device_id", "value": uuid.uuid4().hex},
                     ]
                 )
+                authority.seal_all(db, ring)  # the centre's identity, under the new master key
                 ws = cls(data_dir, db, vault, user, ring)
                 ws.records.insert("centre", centre.to_dict(), user.id, record_id=centre_id)
                 ws.audit_event("init", detail=centre_code)
@@ -187,7 +189,15 @@ class Workspace:
         except BaseException:
             db.close()
             raise
-        return cls(data_dir, db, vault, user, ring)
+        return cls(data_dir, db, vault, user, ring)._after_unlock()
+
+    def _after_unlock(self) -> Workspace:
+        """Record the first authentication of the authority rows (the first unlock with the master
+        key after the upgrade) in the audit log."""
+        if self.vault.migrated is not None:
+            self.audit_event("settings", detail=f"authority rows authenticated as they were: {self.vault.migrated}")
+            self.vault.migrated = None
+        return self
 
     @classmethod
     def open_with_recovery(cls, data_dir: Path, recovery_text: str, user_name: str) -> Workspace:
@@ -200,7 +210,7 @@ class Workspace:
         except BaseException:
             db.close()
             raise
-        return cls(data_dir, db, vault, user, ring)
+        return cls(data_dir, db, vault, user, ring)._after_unlock()
 
     @classmethod
     def list_users(cls, data_dir: Path) -> list[User]:
@@ -227,6 +237,7 @@ class Workspace:
         self.user, self.ring = user, ring
         self.records.ring = ring
         self.audit.ring = ring
+        self._after_unlock()
 
     @property
     def is_hq(self) -> bool:
@@ -893,7 +904,7 @@ class Workspace:
         if centre_type:
             changes["type"] = centre_type
         clean = self.validated("centre", {**current.data, **changes})
-        with self.db.atomic():
+        with self.db.atomic(), authority.changing(self.db, self.ring):
             rec = self.records.update("centre", self.centre_id, clean, self.user.id)
             self.db.table("store_meta").upsert({"key": "centre_name", "value": clean["name"]}, pk="key")
             self.db.table("store_meta").upsert({"key": "centre_type", "value": clean["type"]}, pk="key")
@@ -975,6 +986,7 @@ class Workspace:
     def verify(self) -> list[str]:
         """Open every sealed record the user can read and check the audit chain and key slots."""
         problems = [d.sentence() for d in damage.scan(self.db.conn)]
+        problems += self.authority_problems()
         conn = self.db.conn
         saved, conn.text_factory = conn.text_factory, damage.lenient_text  # a damaged row never stops the check
         try:
@@ -994,6 +1006,14 @@ class Workspace:
         finally:
             conn.text_factory = saved
         return problems
+
+    def authority_problems(self) -> list[str]:
+        """The authority rows this user's keys can check that fail (users, keys, peers, rules),
+        or a sentence saying they were not checked: what `verify` and an admin's dashboard show."""
+        if not self.ring.has(MASTER) and not authority_checked(self.db):
+            return [_("The rows that decide who may do what are not authenticated yet: an administrator's "
+                      "next unlock authenticates them.")]
+        return self.vault.authority_problems(self.ring)
 
     def record_counts(self) -> dict[str, int]:
         return {

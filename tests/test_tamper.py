@@ -13,7 +13,7 @@ from panti_desktop.cli import main
 from panti_desktop.errors import IntegrityError
 from panti_desktop.store.db import DB_NAME
 from panti_desktop.workspace import Workspace
-from tests.conftest import ADMIN_PASS, FLOOR
+from tests.conftest import ADMIN_PASS
 
 
 def _edit(vault_dir, *statements):

@@ -306,6 +306,16 @@ def m010_clock_floor_and_draft_index(db: Database) -> None:
     db.execute("DROP INDEX IF EXISTS session_author_id")
     db.execute("CREATE INDEX session_draft ON session(author_id, session_date) WHERE status = 'draft'")
 
+
+
+@migrations()
+def m011_authority_auth(db: Database) -> None:
+    """A MAC on every row that decides authority (vault/authority.py). Empty until the first
+    unlock with the master key authenticates the rows as they are (and records it)."""
+    for table in ("user", "key_grant", "data_key", "vault_meta", "store_meta", "sync_identity", "peer", "setting"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN auth TEXT")
+
+
 SCHEMA_VERSION = len(migrations._migrations)
 
 
