@@ -211,9 +211,10 @@ def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bo
     records of the kinds that are due (their deletions travel in sync bundles like any other).
     """
     _require_decider(ws)
-    if any(t == "setting" for t, _pk in authority.missing(ws.db, ws.ring)):
-        raise PantiError(_("Nothing was erased: a retention rule was deleted outside the app. An administrator "
-                           "must check the centre (verify) and set the rules again."))
+    if authority.failures(ws.db, ws.ring, ("setting",)) or any(
+            t == "setting" for t, _pk in authority.missing(ws.db, ws.ring)):
+        raise PantiError(_("Nothing was erased: a retention rule was changed or deleted outside the app. An "
+                           "administrator must check the centre (verify) and set the rules again."))
     today = today or date.today()
     child_id = ws.resolve_child(ref)
     register_no = ws.db.execute("SELECT register_no FROM child WHERE id = ?", [child_id]).fetchone()[0]

@@ -20,7 +20,14 @@ from sqlite_utils import Database
 from .domain import lifecycle
 from .domain.diversion import diversion_eligibility
 from .domain.records import RECORD_TYPES, Child, child_sections, record_from_dict
-from .errors import NotFound, PantiError, PermissionDenied, ValidationError, VaultError
+from .errors import (
+    IntegrityError,
+    NotFound,
+    PantiError,
+    PermissionDenied,
+    ValidationError,
+    VaultError,
+)
 from .i18n import _
 from .store import audit as audit_mod
 from .store import cases, damage
@@ -104,6 +111,9 @@ class Workspace:
         self.user = user
         self.ring = ring
         meta = dict(db.execute("SELECT key, value FROM store_meta").fetchall())
+        if any(k not in meta for k in ("centre_id", "centre_code", "device_id")):
+            raise IntegrityError(_("The centre's identity was deleted from the database outside the app. "
+                                   "Restore the last verified backup."))
         self.centre_id: str = meta["centre_id"]
         self.centre_code: str = meta["centre_code"]
         self.centre_name: str = meta.get("centre_name", "")
@@ -189,7 +199,16 @@ class Workspace:
         except BaseException:
             db.close()
             raise
-        return cls(data_dir, db, vault, user, ring)._after_unlock()
+        return cls._opened(data_dir, db, vault, user, ring)
+
+    @classmethod
+    def _opened(cls, data_dir: Path, db: Database, vault: Vault, user: User, ring: KeyRing) -> Workspace:
+        try:
+            return cls(data_dir, db, vault, user, ring)._after_unlock()
+        except BaseException:
+            ring.wipe()
+            db.close()
+            raise
 
     def _after_unlock(self) -> Workspace:
         """Record the first authentication of the authority rows (the first unlock with the master
@@ -210,7 +229,7 @@ class Workspace:
         except BaseException:
             db.close()
             raise
-        return cls(data_dir, db, vault, user, ring)._after_unlock()
+        return cls._opened(data_dir, db, vault, user, ring)
 
     @classmethod
     def list_users(cls, data_dir: Path) -> list[User]:

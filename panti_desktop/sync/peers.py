@@ -104,9 +104,12 @@ def identity(ws, check: bool = True) -> Identity:
     the centre's identity was changed in the file (`check`; off while the keys are replaced)."""
     master_id, master = _master(ws)
     if check:
-        bad = authority.failures(ws.db, ws.ring, ("sync_identity", "store_meta"))
+        bad = [f.sentence() for f in authority.failures(ws.db, ws.ring, ("sync_identity", "store_meta"))]
+        bad += [_("Row {row} of table {table} was deleted outside the app.").format(
+                    row="/".join(str(p) for p in pk), table=t)
+                for t, pk in authority.missing(ws.db, ws.ring) if t in ("sync_identity", "store_meta", "vault_meta")]
         if bad:
-            raise IntegrityError(_("Sync is refused: {problem}").format(problem=bad[0].sentence()))
+            raise IntegrityError(_("Sync is refused: {problem}").format(problem=bad[0]))
     row = ws.db.execute("SELECT master_id, sealed FROM sync_identity WHERE id = 1").fetchone()
     if row is None:
         signing, kem = new_identity()

@@ -464,13 +464,13 @@ class Vault:
         aead = ring.aead(master_id)
         old, current = [], 0
         for row in self.db.query("SELECT key_id, master_id, wrapped FROM data_key"):
-            if row["master_id"] != master_id:
-                raise IntegrityError(_("A data key is wrapped under an unknown master key."))
             w = row["wrapped"]
+            if row["master_id"] != master_id or not isinstance(w, bytes) or not isinstance(row["key_id"], str):
+                continue  # not used; `verify` names the row (its MAC fails)
             for version in (WRAP_VERSION, 1):
                 try:
                     key = aead.decrypt(w[:12], w[12:], _wrap_aad(row["key_id"], master_id, version))
-                except InvalidTag:
+                except (InvalidTag, ValueError):
                     continue
                 ring.add(row["key_id"], bytearray(key))
                 if version == WRAP_VERSION:
@@ -478,10 +478,7 @@ class Vault:
                 else:
                     old.append(row["key_id"])
                 break
-            else:
-                raise IntegrityError(
-                    _("A data key is damaged ({key}).").format(key=row["key_id"])
-                )
+            # a key that does not open is not used; `verify` names the row (its MAC fails)
         if current and old:  # a version 1 row put back into a vault already upgraded: not used
             for key_id in old:
                 wipe(ring.keys.pop(key_id))
@@ -669,9 +666,12 @@ class Vault:
 
     def _require_authentic_keys(self, ring: KeyRing) -> None:
         """Before keys are replaced: the data keys and the vault's own settings must all verify."""
-        bad = [f for f in authority.failures(self.db, ring, ("data_key", "vault_meta"))]
+        bad = [f.sentence() for f in authority.failures(self.db, ring, ("data_key", "vault_meta"))]
+        bad += [_("Row {row} of table {table} was deleted outside the app.").format(
+                    row="/".join(str(p) for p in pk), table=t)
+                for t, pk in authority.missing(self.db, ring) if t in ("data_key", "vault_meta")]
         if bad:
-            raise IntegrityError(_("The keys were not replaced: {problem}").format(problem=bad[0].sentence()))
+            raise IntegrityError(_("The keys were not replaced: {problem}").format(problem=bad[0]))
 
     def authority_problems(self, ring: KeyRing) -> list[str]:
         """Sentences for the authority rows that fail (what `verify` and the dashboard show)."""
