@@ -134,7 +134,7 @@ def _refused(vault_dir, table, changed_name=None) -> bool:
                 p = peers.peer(ws, "HQ")
             except PantiError:
                 return True
-            return p.signing_key not in peers.trusted_signers(ws) and p.authentic is False or p.revoked_at
+            return (p.signing_key not in peers.trusted_signers(ws) and p.authentic is False) or p.revoked_at
         if table == "setting":
             with pytest.raises(PantiError, match="retention rule"):
                 retention.erase(ws, "x")
