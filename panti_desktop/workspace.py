@@ -1026,6 +1026,8 @@ class Workspace:
                             )
                         )
             problems += audit_mod.verify_chain(self.db)
+            problems += audit_mod.verify_head(self.db, self.ring, required=authority_checked(self.db))
+            problems += audit_mod.verify_checkpoints(self.db)
         finally:
             conn.text_factory = saved
         return problems
