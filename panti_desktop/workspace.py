@@ -93,6 +93,7 @@ class Dashboard:
     plans_to_approve: list[Due] = field(default_factory=list)
     last_backup: str | None = None  # when the newest verified backup was made
     backup_overdue: bool = False
+    tampered: list[str] = field(default_factory=list)  # admins: rows changed, planted or deleted in the file
 
 
 @dataclass
@@ -958,6 +959,9 @@ class Workspace:
             params.append(self.user.id)
         d.caseload = self.db.execute(q, params).fetchone()[0]
         d.last_backup = self.last_verified_backup()
+        if self.ring.has(MASTER):  # small tables and one head: cheap enough for every dashboard
+            d.tampered = self.authority_problems() + audit_mod.verify_head(
+                self.db, self.ring, required=authority_checked(self.db))
         if self.role in ("admin", "manager"):
             age_limit = timedelta(days=self.backup_max_age_days)
             made = datetime.fromisoformat(d.last_backup).date() if d.last_backup else None

@@ -136,6 +136,7 @@ def test_attack_2_a_revoked_peer_trusted_again_in_the_file(sites):
     _edit(folder, "UPDATE peer SET revoked_at = NULL WHERE code = 'SA'")
     with _admin(folder) as w:
         assert any("table peer" in p and "SA" in p for p in w.verify())
+        assert any("table peer" in p for p in w.dashboard().tampered)  # the admin's dashboard names it too
         assert peers.peer(w, "SA").signing_key not in peers.trusted_signers(w)
 
 
