@@ -124,11 +124,19 @@ def _slot_aad(user_id: str, public_key: bytes, kdf_json: str, bound: tuple | Non
     also to the user's name, role and creation, so a role changed in the file opens no slot."""
     if bound is None:
         return f"panti-slot/{SLOT_VERSION}|{user_id}|{public_key.hex()}|{kdf_json}".encode()
-    name, role, created_at = bound
-    return f"panti-slot/2|{user_id}|{name}|{role}|{created_at}|{public_key.hex()}|{kdf_json}".encode()
+    return f"panti-slot/2|{user_id}|{_bound_digest(bound)}|{public_key.hex()}|{kdf_json}".encode()
+
+
+def _bound_digest(bound: tuple) -> str:
+    """What a version 2 slot is bound to, as a digest: a backup's unlockers carry it, never the name."""
+    if len(bound) == 1:  # already a digest (from a backup's unlockers)
+        return bound[0]
+    return hashlib.sha256(json.dumps(list(bound), ensure_ascii=False).encode()).hexdigest()
 
 
 def _bound(row: dict) -> tuple:
+    if "bound" in row:
+        return (row["bound"],)
     return (row["name"], row["role"], row["created_at"])
 
 
@@ -703,8 +711,8 @@ class Vault:
                 "SELECT sealed FROM key_grant WHERE grantee = ? AND key_id = ?", [f"user:{row['id']}", master_id]
             ).fetchone()
             if grant and row["slot"]:
-                admins.append({"id": row["id"], "name": row["name"], "role": row["role"],
-                               "created_at": row["created_at"], "public_key": row["public_key"].hex(), "kdf": row["kdf"],
+                admins.append({"id": row["id"], "bound": _bound_digest(_bound(row)),
+                               "public_key": row["public_key"].hex(), "kdf": row["kdf"],
                                "slot": row["slot"].hex(), "slot_check": row["slot_check"], "grant": grant[0].hex()})
         unlockers = {"master_id": master_id, "recovery": recovery_row[0].hex() if recovery_row else None,
                      "admins": admins}
@@ -761,8 +769,8 @@ def open_master(unlockers: dict, passphrase: str | None = None, recovery_text: s
         raise VaultError(_("A passphrase or the recovery key is needed."))
     tried_any = False
     for a in unlockers.get("admins") or []:
-        row = {"id": a["id"], "name": a.get("name", a["id"][:8]), "role": a.get("role", "admin"),
-               "created_at": a.get("created_at", ""), "public_key": bytes.fromhex(a["public_key"]), "kdf": a["kdf"],
+        row = {"id": a["id"], "name": a["id"][:8], "bound": str(a.get("bound") or ""),
+               "public_key": bytes.fromhex(a["public_key"]), "kdf": a["kdf"],
                "slot": bytes.fromhex(a["slot"]), "slot_check": a["slot_check"]}
         try:
             private, _upgraded = Vault._open_slot(row, passphrase)
