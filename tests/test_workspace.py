@@ -209,7 +209,7 @@ def test_migrations_run_on_a_database_from_schema_v1(tmp_path):
         assert w.child_data(cid)["full_name"] == "Dimas Prasetyo"
         assert w.verify() == []
         # the first admin unlock after the upgrade authenticated the authority rows, once, in the audit log
-        assert [e.detail for e in w.audit_entries(limit=1)][0].startswith("authority rows authenticated")
+        assert w.audit_entries(limit=1)[0].detail.startswith("authority rows authenticated")
     with Workspace.open(tmp_path, "admin", "fixture-passphrase") as w:
         assert len([e for e in w.audit_entries(limit=None) if (e.detail or "").startswith("authority rows")]) == 1
         assert w.verify() == []
