@@ -86,6 +86,9 @@ class PlainAuditLog(AuditLog):
     def _seal(self, body: bytes, seq: int) -> tuple[str, bytes]:
         return "plain", body
 
+    def _write_head(self, seq: int, digest: str) -> None:  # the sealed head is part of what sealing costs
+        pass
+
 
 def _unseal(ws: Workspace) -> Workspace:
     ws.records = PlainRecordStore(ws.db, ws.ring, ws.centre_id, ws.device_id, ws.records.clock)

@@ -32,6 +32,7 @@ from .i18n import _
 from .store import cases
 from .store.kinds import KINDS
 from .store.records import vv_of, vv_text
+from .vault import authority
 
 # Years after the end of a case (in `store.cases`: an arriving erasure is checked against them too).
 DEFAULT_YEARS: dict[str, int] = cases.DEFAULT_RETENTION_YEARS
@@ -101,11 +102,17 @@ def kept_text(item: ReviewItem, date_text: Callable[[str], str] = str) -> str:
 
 
 def years_for(ws, kind: str) -> int:
-    value = ws.setting(f"retention_years:{kind}")
+    key = f"retention_years:{kind}"
+    value = ws.setting(key)
+    default = DEFAULT_YEARS.get(kind, 5)
     try:
-        return max(1, min(100, int(value))) if value else DEFAULT_YEARS.get(kind, 5)
+        years = max(1, min(100, int(value))) if value else default
     except ValueError:
-        return DEFAULT_YEARS.get(kind, 5)
+        return default
+    rows = list(ws.db.query("SELECT * FROM setting WHERE key = ?", [key]))
+    if rows and authority.is_authentic(ws.db, ws.ring, "setting", rows[0]) is False:
+        return max(years, default)  # a rule changed in the file never shortens what is kept
+    return years
 
 
 def set_years(ws, kind: str, years: int) -> None:
@@ -113,7 +120,9 @@ def set_years(ws, kind: str, years: int) -> None:
         raise ValidationError(_("Unknown record type: {kind}").format(kind=kind), field="kind")
     if not 1 <= int(years) <= 100:
         raise ValidationError(_("A retention period must be between 1 and 100 years."), field="years")
-    ws.set_setting(f"retention_years:{kind}", str(int(years)))
+    key = f"retention_years:{kind}"
+    with ws.db.atomic(), authority.changing(ws.db, ws.ring, rewrites=(("setting", (key,)),)):
+        ws.set_setting(key, str(int(years)))
 
 
 def _add_years(d: date, years: int) -> date:
@@ -199,6 +208,10 @@ def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bo
     records of the kinds that are due (their deletions travel in sync bundles like any other).
     """
     _require_decider(ws)
+    if authority.failures(ws.db, ws.ring, ("setting",)) or any(
+            t == "setting" for t, _pk in authority.missing(ws.db, ws.ring)):
+        raise PantiError(_("Nothing was erased: a retention rule was changed or deleted outside the app. An "
+                           "administrator must check the centre (verify) and set the rules again."))
     today = today or date.today()
     child_id = ws.resolve_child(ref)
     register_no = ws.db.execute("SELECT register_no FROM child WHERE id = ?", [child_id]).fetchone()[0]

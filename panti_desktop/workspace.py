@@ -22,18 +22,26 @@ from .caseload import Caseload, OpenedAnyway, OutsideCaseload
 from .domain import lifecycle
 from .domain.diversion import diversion_eligibility
 from .domain.records import RECORD_TYPES, Child, child_sections, record_from_dict
-from .errors import NotFound, PantiError, PermissionDenied, ValidationError, VaultError
+from .errors import (
+    IntegrityError,
+    NotFound,
+    PantiError,
+    PermissionDenied,
+    ValidationError,
+    VaultError,
+)
 from .files import is_device_name
 from .i18n import _
 from .store import audit as audit_mod
-from .store import cadence, cases
+from .store import cadence, cases, damage
 from .store import consistency as rules
 from .store.audit import AuditLog
 from .store.db import DB_NAME, open_database, storage_error
 from .store.hlc import HybridClock
 from .store.kinds import KINDS, kind
 from .store.records import Record, RecordStore, now_iso
-from .vault import ADMIN, CLINICAL, MASTER, KdfParams, KeyRing, User, Vault, calibrate
+from .vault import ADMIN, CLINICAL, MASTER, KdfParams, KeyRing, User, Vault, authority, calibrate
+from .vault.authority import checked as authority_checked
 from .vault.vault import check_passphrase_strength
 
 log = logging.getLogger(__name__)
@@ -94,6 +102,7 @@ class Dashboard:
     diversion_deadlines: list[Due] = field(default_factory=list)  # UU SPPA art. 29, 42, 52
     last_backup: str | None = None  # when the newest verified backup was made
     backup_overdue: bool = False
+    tampered: list[str] = field(default_factory=list)  # admins: rows changed, planted or deleted in the file
 
 
 @dataclass
@@ -113,6 +122,9 @@ class Workspace:
         self.user = user
         self.ring = ring
         meta = dict(db.execute("SELECT key, value FROM store_meta").fetchall())
+        if any(k not in meta for k in ("centre_id", "centre_code", "device_id")):
+            raise IntegrityError(_("The centre's identity was deleted from the database outside the app. "
+                                   "Restore the last verified backup."))
         self.centre_id: str = meta["centre_id"]
         self.centre_code: str = meta["centre_code"]
         self.centre_name: str = meta.get("centre_name", "")
@@ -183,6 +195,7 @@ class Workspace:
                         {"key": "device_id", "value": uuid.uuid4().hex},
                     ]
                 )
+                authority.seal_all(db, ring)  # the centre's identity, under the new master key
                 ws = cls(data_dir, db, vault, user, ring)
                 ws.records.insert("centre", centre.to_dict(), user.id, record_id=centre_id)
                 ws.audit_event("init", detail=centre_code)
@@ -202,7 +215,24 @@ class Workspace:
         except BaseException:
             db.close()
             raise
-        return cls(data_dir, db, vault, user, ring)
+        return cls._opened(data_dir, db, vault, user, ring)
+
+    @classmethod
+    def _opened(cls, data_dir: Path, db: Database, vault: Vault, user: User, ring: KeyRing) -> Workspace:
+        try:
+            return cls(data_dir, db, vault, user, ring)._after_unlock()
+        except BaseException:
+            ring.wipe()
+            db.close()
+            raise
+
+    def _after_unlock(self) -> Workspace:
+        """Record the first authentication of the authority rows (the first unlock with the master
+        key after the upgrade) in the audit log."""
+        if self.vault.migrated is not None:
+            self.audit_event("settings", detail=f"authority rows authenticated as they were: {self.vault.migrated}")
+            self.vault.migrated = None
+        return self
 
     @classmethod
     def open_with_recovery(cls, data_dir: Path, recovery_text: str, user_name: str) -> Workspace:
@@ -215,7 +245,7 @@ class Workspace:
         except BaseException:
             db.close()
             raise
-        return cls(data_dir, db, vault, user, ring)
+        return cls._opened(data_dir, db, vault, user, ring)
 
     @classmethod
     def list_users(cls, data_dir: Path) -> list[User]:
@@ -243,6 +273,7 @@ class Workspace:
         self.user, self.ring = user, ring
         self.records.ring = ring
         self.audit.ring = ring
+        self._after_unlock()
 
     @property
     def is_hq(self) -> bool:
@@ -904,9 +935,13 @@ class Workspace:
         self.require_admin()
 
         def reseal(ring: KeyRing, mapping: dict[str, str]) -> None:
+            from .sync.common import reseal_conflicts
             from .sync.peers import reseal_identity
 
             self.records.reseal(ring, mapping, progress, cancelled)
+            # every table with ciphertext under a retired key (tests/test_reseal.py lists them from the schema)
+            reseal_conflicts(self, ring, mapping)
+            cases.reseal_stats(self.db, ring, mapping)
             reseal_identity(self, ring)  # the sync keys follow a new master key
 
         try:
@@ -985,7 +1020,7 @@ class Workspace:
         if centre_type:
             changes["type"] = centre_type
         clean = self.validated("centre", {**current.data, **changes})
-        with self.db.atomic():
+        with self.db.atomic(), authority.changing(self.db, self.ring):
             rec = self.records.update("centre", self.centre_id, clean, self.user.id)
             self.db.table("store_meta").upsert({"key": "centre_name", "value": clean["name"]}, pk="key")
             self.db.table("store_meta").upsert({"key": "centre_type", "value": clean["type"]}, pk="key")
@@ -1017,6 +1052,9 @@ class Workspace:
             params.append(self.user.id)
         d.caseload = self.db.execute(q, params).fetchone()[0]
         d.last_backup = self.last_verified_backup()
+        if self.ring.has(MASTER):  # small tables and one head: cheap enough for every dashboard
+            d.tampered = self.authority_problems() + audit_mod.verify_head(
+                self.db, self.ring, required=authority_checked(self.db))
         if self.role in ("admin", "manager"):
             age_limit = timedelta(days=self.backup_max_age_days)
             made = datetime.fromisoformat(d.last_backup).date() if d.last_backup else None
@@ -1122,21 +1160,37 @@ class Workspace:
 
     def verify(self) -> list[str]:
         """Open every sealed record the user can read and check the audit chain and key slots."""
-        problems: list[str] = []
-        for name in self.vault.check_slots():
-            problems.append(_("The key slot of user {name} is damaged.").format(name=name))
-        for name, k in KINDS.items():
-            if not self.ring.has(k.role):
-                continue
-            for row, result in self.records.iter_all(name):
-                if isinstance(result, Exception):
-                    problems.append(
-                        _("{kind} record {id} failed verification: {error}").format(
-                            kind=name, id=row["id"], error=result
+        problems = [d.sentence() for d in damage.scan(self.db.conn)]
+        problems += self.authority_problems()
+        conn = self.db.conn
+        saved, conn.text_factory = conn.text_factory, damage.lenient_text  # a damaged row never stops the check
+        try:
+            for name in self.vault.check_slots():
+                problems.append(_("The key slot of user {name} is damaged.").format(name=name))
+            for name, k in KINDS.items():
+                if not self.ring.has(k.role):
+                    continue
+                for row, result in self.records.iter_all(name):
+                    if isinstance(result, Exception):
+                        problems.append(
+                            _("{kind} record {id} failed verification: {error}").format(
+                                kind=name, id=row["id"], error=result
+                            )
                         )
-                    )
-        problems += audit_mod.verify_chain(self.db)
+            problems += audit_mod.verify_chain(self.db)
+            problems += audit_mod.verify_head(self.db, self.ring, required=authority_checked(self.db))
+            problems += audit_mod.verify_checkpoints(self.db)
+        finally:
+            conn.text_factory = saved
         return problems
+
+    def authority_problems(self) -> list[str]:
+        """The authority rows this user's keys can check that fail (users, keys, peers, rules),
+        or a sentence saying they were not checked: what `verify` and an admin's dashboard show."""
+        if not self.ring.has(MASTER) and not authority_checked(self.db):
+            return [_("The rows that decide who may do what are not authenticated yet: an administrator's "
+                      "next unlock authenticates them.")]
+        return self.vault.authority_problems(self.ring)
 
     def record_counts(self) -> dict[str, int]:
         return {

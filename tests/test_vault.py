@@ -193,7 +193,7 @@ def test_removing_a_user_rotates_keys_and_old_slot_cannot_open_them(db):
     db.execute("UPDATE user SET removed_at=NULL, slot=?, kdf=?, slot_check=? WHERE id=?",
                [siti_row["slot"], siti_row["kdf"], siti_row["slot_check"], siti_row["id"]])
     for g in siti_grants:
-        db.execute("INSERT INTO key_grant VALUES (?, ?, ?)", g)
+        db.execute("INSERT INTO key_grant (grantee, key_id, sealed) VALUES (?, ?, ?)", g)
     _, old = v.unlock("siti", "siti passphrase 1")
     assert "CLINICAL:2" not in old.keys and "CASE:2" not in old.keys
     assert v.unlock_with_recovery(text).has(MASTER)

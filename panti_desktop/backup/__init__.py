@@ -12,6 +12,7 @@ rotation and service → format; service → rotation, check), kept so by import
 Callers use the names below; tests that patch a module's internals patch that module.
 """
 
+from .check import what_was_checked
 from .format import BackupInfo
 from .rotation import backups_holding_erased
 from .service import (
@@ -32,4 +33,5 @@ __all__ = [
     "folder_unusable",
     "restore_backup",
     "verify_backup",
+    "what_was_checked",
 ]

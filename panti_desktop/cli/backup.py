@@ -29,6 +29,7 @@ def cmd_backup(args) -> int:
     print(_("Backup written and verified: {path} ({size:.1f} MB, {children} children, {sessions} sessions).").format(
         path=info.path, size=info.size / 1e6, children=info.counts.get("child", 0),
         sessions=info.counts.get("session", 0)))
+    print(backup.what_was_checked())
     return EXIT_OK
 
 
@@ -41,6 +42,7 @@ def cmd_backup_verify(args) -> int:
             "{sessions} sessions, {users} users.").format(
         code=info.centre_code, when=info.created_at.replace("T", " ")[:16], children=info.counts.get("child", 0),
         sessions=info.counts.get("session", 0), users=info.counts.get("user", 0)))
+    print(backup.what_was_checked())
     return EXIT_OK
 
 

@@ -7,16 +7,24 @@ chain (it hashes ciphertexts); only managers and admins can read what was done.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives import hashes, hpke
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlite_utils import Database
 
 from ..errors import IntegrityError, PermissionDenied
 from ..i18n import _
-from ..vault.keyring import KeyRing
+from ..vault.keyring import CASE, KeyRing
+
+# The audit log's head: its length and last hash, under a MAC keyed from the current CASE key (which
+# every user holds, since every user appends), written in the same transaction as each entry. It
+# names a log cut at its end or rewritten (an entry sealed again and the chain recomputed), which the
+# chain alone cannot: the chain of a shorter or recomputed log is still a valid chain.
+HEAD = "audit_head"
 
 GENESIS = "0" * 64
 _HPKE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
@@ -105,6 +113,7 @@ class AuditLog:
             ensure_ascii=False,
         ).encode()
         key_id, sealed = self._seal(body, seq)
+        digest = _chain_hash(prev, seq, at, key_id, sealed)
         self.db.table("audit").insert(
             {
                 "seq": seq,
@@ -112,10 +121,19 @@ class AuditLog:
                 "key_id": key_id,
                 "sealed": sealed,
                 "prev_hash": prev,
-                "hash": _chain_hash(prev, seq, at, key_id, sealed),
+                "hash": digest,
             }
         )
+        self._write_head(seq, digest)
         return seq
+
+    def _write_head(self, seq: int, digest: str) -> None:
+        key_id = self.ring.current.get(CASE)
+        if key_id is None or key_id not in self.ring.keys:
+            return
+        value = json.dumps({"seq": seq, "hash": digest, "key_id": key_id,
+                            "mac": _head_mac(_head_key(self.ring, key_id), seq, digest)})
+        self.db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)", [HEAD, value])
 
     def _seal(self, body: bytes, seq: int) -> tuple[str, bytes]:
         """Encrypt one entry to the current ADMIN public key: (key id, ciphertext)."""
@@ -166,6 +184,11 @@ def verify_chain(db: Database) -> list[str]:
     prev, expected_seq = GENESIS, 1
     for row in db.query("SELECT * FROM audit ORDER BY seq"):
         seq = row["seq"]
+        if not isinstance(seq, int) or not all(isinstance(row[c], str) for c in ("at", "key_id", "prev_hash", "hash")) \
+                or not isinstance(row["sealed"], bytes):
+            problems.append(_("Audit entry {seq} is damaged.").format(seq=seq))
+            prev, expected_seq = row["hash"], (seq + 1 if isinstance(seq, int) else expected_seq + 1)
+            continue
         if seq != expected_seq:
             problems.append(
                 _("Audit entries {first}–{last} are missing.").format(first=expected_seq, last=seq - 1)
@@ -175,4 +198,57 @@ def verify_chain(db: Database) -> list[str]:
         if _chain_hash(row["prev_hash"], seq, row["at"], row["key_id"], row["sealed"]) != row["hash"]:
             problems.append(_("Audit entry {seq} was changed after it was written.").format(seq=seq))
         prev, expected_seq = row["hash"], seq + 1
+    return problems
+
+
+def _head_key(ring: KeyRing, key_id: str) -> bytes:
+    return HKDF(hashes.SHA256(), 32, salt=None, info=f"panti-audit-head/1|{key_id}".encode()).derive(
+        bytes(ring.keys[key_id]))
+
+
+def _head_mac(key: bytes, seq: int, digest: str) -> str:
+    return hmac.new(key, f"panti-audit-head/1|{seq}|{digest}".encode(), hashlib.sha256).hexdigest()
+
+
+def verify_head(db: Database, ring: KeyRing, required: bool) -> list[str]:
+    """Whether the log ends where its head says (`required`: the head must exist once the vault was
+    upgraded). A head this user's keys cannot check (a retired key) is left alone."""
+    last = db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    row = db.execute("SELECT value FROM store_meta WHERE key = ?", [HEAD]).fetchone()
+    if row is None:
+        return [_("The audit log's head is missing: the log may have been cut or rewritten outside the app.")] \
+            if required and last is not None else []
+    try:
+        head = json.loads(row[0])
+        seq, digest, key_id, mac = int(head["seq"]), str(head["hash"]), str(head["key_id"]), str(head["mac"])
+    except (TypeError, ValueError, KeyError):
+        return [_("The audit log's head was changed outside the app.")]
+    if key_id not in ring.keys:
+        return []
+    if not hmac.compare_digest(mac, _head_mac(_head_key(ring, key_id), seq, digest)):
+        return [_("The audit log's head was changed outside the app.")]
+    end = last[0] if last else 0
+    if end < seq:
+        return [_("The audit log was cut: entries {first}–{last} are missing.").format(first=end + 1, last=seq)]
+    at = db.execute("SELECT hash FROM audit WHERE seq = ?", [seq]).fetchone()
+    if at is None or at[0] != digest:
+        return [_("The audit log was rewritten outside the app: entry {seq} is not the one that was written.").format(
+            seq=seq)]
+    if end > seq:
+        return [_("Audit entries {first}–{last} were added outside the app.").format(first=seq + 1, last=end)]
+    return []
+
+
+def verify_checkpoints(db: Database) -> list[str]:
+    """The audit checkpoints this centre sent in its sync bundles (an anchor the peer keeps too): the
+    log must still hold each entry with the hash that was sent."""
+    problems = []
+    for seq, digest, peer, at in db.execute(
+            "SELECT audit_seq, audit_hash, peer, at FROM sync_bundle WHERE direction = 'out' "
+            "AND audit_seq IS NOT NULL AND audit_hash IS NOT NULL ORDER BY seq"):
+        row = db.execute("SELECT hash FROM audit WHERE seq = ?", [seq]).fetchone()
+        if row is None or row[0] != digest:
+            problems.append(_("The audit log no longer holds entry {seq} as it was sent to {peer} on {at}: it was "
+                              "cut or rewritten.").format(seq=seq, peer=peer, at=str(at)[:10]))
+            break
     return problems

@@ -18,7 +18,8 @@ from datetime import date
 
 from ..errors import IntegrityError
 from ..i18n import _
-from ..vault.seal import open_sealed
+from ..vault.keyring import key_role
+from ..vault.seal import open_sealed, seal
 from .kinds import KINDS
 
 # Setting keys read by more than one module.
@@ -168,3 +169,23 @@ def received_stats(db, ring) -> list[dict]:
             raise IntegrityError(_("A sealed record failed verification.")) from None
         out.append({"centre": row["centre_code"], "received_at": row["received_at"], "aggregate": json.loads(data)})
     return out
+
+
+def reseal_stats(db, ring, mapping: dict[str, str]) -> int:
+    """Inside a key rotation: seal the kept statistics bundles under an old key with its replacement."""
+    done = 0
+    for old_id, new_id in mapping.items():
+        for row in list(db.query("SELECT * FROM sync_stats WHERE key_id = ?", [old_id])):
+            if key_role(old_id) != key_role(new_id):
+                continue
+            try:
+                data = open_sealed(ring.aead(old_id), row["payload"], stats_aad(
+                    row["bundle_id"], row["centre_code"], row["period_start"], row["period_end"], old_id))
+            except ValueError:
+                raise IntegrityError(_("A sealed record failed verification.")) from None
+            blob = seal(ring.aead(new_id), data, stats_aad(
+                row["bundle_id"], row["centre_code"], row["period_start"], row["period_end"], new_id))
+            db.execute("UPDATE sync_stats SET key_id = ?, payload = ? WHERE bundle_id = ?",
+                       [new_id, blob, row["bundle_id"]])
+            done += 1
+    return done

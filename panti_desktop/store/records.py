@@ -316,6 +316,8 @@ class RecordStore:
                 yield row, self._record(k, row)
             except IntegrityError as exc:
                 yield row, exc
+            except (TypeError, ValueError, AttributeError, KeyError):  # a plaintext column of the wrong type
+                yield row, IntegrityError(_("The record is damaged."))
 
     def max_hlc(self) -> int:
         """The highest clock value this store has handed out or seen: the floor an import

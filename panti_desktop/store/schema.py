@@ -353,6 +353,15 @@ def m011_sync_custody(db: Database) -> None:
                    "WHERE from_code = ? OR to_code = ?", [code, code, code])
 
 
+
+@migrations()
+def m012_authority_auth(db: Database) -> None:
+    """A MAC on every row that decides authority (vault/authority.py). Empty until the first
+    unlock with the master key authenticates the rows as they are (and records it)."""
+    for table in ("user", "key_grant", "data_key", "vault_meta", "store_meta", "sync_identity", "peer", "setting"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN auth TEXT")
+
+
 SCHEMA_VERSION = len(migrations._migrations)
 
 

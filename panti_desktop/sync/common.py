@@ -21,7 +21,7 @@ from ..errors import IntegrityError, PermissionDenied
 from ..i18n import _
 from ..store.kinds import KINDS, kind
 from ..store.records import now_iso, vv_of, vv_text
-from ..vault.seal import FORMAT_VERSION, associated_data_v2, open_sealed
+from ..vault.seal import FORMAT_VERSION, associated_data_v2, open_sealed, seal
 from . import lines as L
 from .merge import Version
 
@@ -48,6 +48,21 @@ def _conflict_aad(k: str, row: dict, key_id: str) -> bytes:
              row["updated_by"], row.get("child_id")]
     return associated_data_v2("conflict:" + k, row["record_id"], f"{row['hlc']:016x}@{row['origin']}", key_id,
                               bound, FORMAT_VERSION)
+
+
+def reseal_conflicts(ws, ring, mapping: dict[str, str]) -> int:
+    """Inside a key rotation: seal the kept conflicting versions under an old key with its replacement."""
+    done = 0
+    for old_id, new_id in mapping.items():
+        for row in list(ws.db.query("SELECT * FROM conflict WHERE key_id = ?", [old_id])):
+            try:
+                data = open_sealed(ring.aead(old_id), row["payload"], _conflict_aad(row["kind"], row, old_id))
+            except ValueError:
+                raise IntegrityError(_("A sealed record failed verification.")) from None
+            blob = seal(ring.aead(new_id), data, _conflict_aad(row["kind"], row, new_id))
+            ws.db.execute("UPDATE conflict SET key_id = ?, payload = ? WHERE id = ?", [new_id, blob, row["id"]])
+            done += 1
+    return done
 
 
 def conflict_id(kind_name: str, record_id: str, hlc: int, origin: str) -> str:

@@ -118,6 +118,9 @@ def _recipient(ws, peer_code: str) -> P.Peer:
     p = P.peer(ws, peer_code)
     if p.revoked_at:
         raise PantiError(_("Peer {code} was revoked; nothing can be sent to it.").format(code=p.code))
+    if p.authentic is False:
+        raise PantiError(_("The record of peer {code} was changed outside the app; nothing is sent to it "
+                           "until it is trusted again.").format(code=p.code))
     return p
 
 

@@ -24,6 +24,7 @@ from ..errors import IntegrityError, PantiError, ValidationError
 from ..files import is_device_name
 from ..i18n import _
 from ..store.records import now_iso
+from ..vault import authority
 from ..vault.keyring import MASTER, key_role
 from .bundle import new_identity, raw_public
 
@@ -55,6 +56,9 @@ class Peer:
     kem_key: bytes
     added_at: str
     revoked_at: str | None
+    # False when the row's MAC fails (changed or planted in the file): the peer is not trusted;
+    # None when this user holds no ADMIN key to check it with
+    authentic: bool | None = True
 
     @property
     def fingerprint(self) -> str:
@@ -96,14 +100,22 @@ def _seal_identity(ws, identity: Identity, master_id: str, master: bytes) -> Non
     }, pk="id")
 
 
-def identity(ws) -> Identity:
-    """This installation's keys; made (and sealed) on first use."""
+def identity(ws, check: bool = True) -> Identity:
+    """This installation's keys; made (and sealed) on first use. Refused when the sync identity or
+    the centre's identity was changed in the file (`check`; off while the keys are replaced)."""
     master_id, master = _master(ws)
+    if check:
+        bad = [f.sentence() for f in authority.failures(ws.db, ws.ring, ("sync_identity", "store_meta"))]
+        bad += [_("Row {row} of table {table} was deleted outside the app.").format(
+                    row="/".join(str(p) for p in pk), table=t)
+                for t, pk in authority.missing(ws.db, ws.ring) if t in ("sync_identity", "store_meta", "vault_meta")]
+        if bad:
+            raise IntegrityError(_("Sync is refused: {problem}").format(problem=bad[0]))
     row = ws.db.execute("SELECT master_id, sealed FROM sync_identity WHERE id = 1").fetchone()
     if row is None:
         signing, kem = new_identity()
         ident = Identity(signing, kem)
-        with ws.db.atomic():
+        with ws.db.atomic(), authority.changing(ws.db, ws.ring):
             _seal_identity(ws, ident, master_id, master)
         return ident
     sealed_under, sealed = row
@@ -118,7 +130,7 @@ def identity(ws) -> Identity:
     ident = Identity(Ed25519PrivateKey.from_private_bytes(bytes.fromhex(secret["signing"])),
                      X25519PrivateKey.from_private_bytes(bytes.fromhex(secret["kem"])))
     if sealed_under != master_id:  # the master key was replaced: seal the keys under the new one
-        with ws.db.atomic():
+        with ws.db.atomic(), authority.changing(ws.db, ws.ring):
             _seal_identity(ws, ident, master_id, master)
     return ident
 
@@ -134,7 +146,7 @@ def reseal_identity(ws, ring) -> None:
         return
     saved, ws.ring = ws.ring, ring
     try:
-        identity(ws)  # opens with the old master and re-seals under the newest
+        identity(ws, check=False)  # opens with the old master and re-seals under the newest
     finally:
         ws.ring = saved
 
@@ -192,7 +204,7 @@ def add_peer(ws, path: Path, expected_fingerprint: str | None = None) -> Peer:
             raise PantiError(_("The fingerprint does not match the contact card: it was not trusted."))
     if card["code"] == ws.centre_code:
         raise PantiError(_("This is this centre's own contact card."))
-    with ws.db.atomic():
+    with ws.db.atomic(), authority.changing(ws.db, ws.ring, rewrites=(("peer", (card["code"],)),)):
         ws.db.table("peer").upsert({"code": card["code"], "name": str(card.get("name") or ""), "role": card["role"],
                                     "signing_key": card["signing_key"], "kem_key": card["kem_key"],
                                     "added_at": now_iso(), "added_by": ws.user.id, "revoked_at": None}, pk="code")
@@ -203,18 +215,24 @@ def add_peer(ws, path: Path, expected_fingerprint: str | None = None) -> Peer:
 def revoke_peer(ws, code: str) -> Peer:
     ws.require_admin()
     p = peer(ws, code)
-    with ws.db.atomic():
+    with ws.db.atomic(), authority.changing(ws.db, ws.ring):
         ws.db.execute("UPDATE peer SET revoked_at = ? WHERE code = ?", [now_iso(), p.code])
         ws.audit_event("settings", detail=f"peer revoked {p.code}")
     return peer(ws, code)
 
 
 def peer(ws, code: str) -> Peer:
-    row = ws.db.execute("SELECT code, name, role, signing_key, kem_key, added_at, revoked_at FROM peer "
-                        "WHERE code = ?", [code.strip().upper()]).fetchone()
-    if row is None:
+    rows = list(ws.db.query("SELECT * FROM peer WHERE code = ?", [code.strip().upper()]))
+    if not rows:
         raise PantiError(_("No peer with code {code}.").format(code=code))
-    return Peer(row[0], row[1], row[2], bytes.fromhex(row[3]), bytes.fromhex(row[4]), row[5], row[6])
+    row = rows[0]
+    try:
+        signing, kem = bytes.fromhex(row["signing_key"]), bytes.fromhex(row["kem_key"])
+    except (TypeError, ValueError):
+        signing, kem = b"", b""
+    authentic = authority.is_authentic(ws.db, ws.ring, "peer", row)
+    return Peer(row["code"], row["name"], row["role"], signing, kem, row["added_at"], row["revoked_at"],
+                authentic=authentic if signing and kem else False)
 
 
 def peers(ws) -> list[Peer]:
@@ -222,5 +240,5 @@ def peers(ws) -> list[Peer]:
 
 
 def trusted_signers(ws) -> dict[bytes, str]:
-    """Signing keys of the peers whose bundles may be imported (not revoked)."""
-    return {p.signing_key: p.code for p in peers(ws) if p.revoked_at is None}
+    """Signing keys of the peers whose bundles may be imported (not revoked, row authentic)."""
+    return {p.signing_key: p.code for p in peers(ws) if p.revoked_at is None and p.authentic}

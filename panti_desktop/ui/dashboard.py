@@ -70,6 +70,14 @@ class Dashboard(QWidget):
         lay.addWidget(sub)
 
         d = self.ws.dashboard(today)
+        if d.tampered:
+            alarm = QLabel(_("The centre database was changed outside the app. What was changed is not used; "
+                             "restore the last verified backup or ask for help.") + "\n• " + "\n• ".join(d.tampered[:5]),
+                           self.inner)
+            alarm.setObjectName("tamperWarning")
+            alarm.setWordWrap(True)
+            alarm.setStyleSheet("background: #fdecea; color: #8b1a1a; padding: 8px; border-radius: 4px;")
+            lay.addWidget(alarm)
         if d.backup_overdue:
             # Only admins have Settings → Backup: a manager is told whom to ask, not where to click.
             if self.ws.role == "admin":

@@ -509,7 +509,8 @@ class SettingsPage(QWidget):
 
         def done(info) -> None:
             self.backup_status.setText(_("Last verified backup: {date}").format(date=fmt_date(info.created_at[:10])))
-            self._info(_("The backup was written and verified: {path}").format(path=info.path))
+            self._info(_("The backup was written and verified: {path}").format(path=info.path) + "\n\n"
+                       + backup.what_was_checked())
 
         def failed(exc) -> None:
             if isinstance(exc, OSError):
@@ -550,7 +551,7 @@ class SettingsPage(QWidget):
                      "{sessions} sessions, {users} users.").format(
             code=info.centre_code, when=info.created_at.replace("T", " ")[:16],
             children=info.counts.get("child", 0), sessions=info.counts.get("session", 0),
-            users=info.counts.get("user", 0)))
+            users=info.counts.get("user", 0)) + "\n\n" + backup.what_was_checked())
         return True
 
     def _admin_box(self, parent: QWidget) -> QWidget:

@@ -32,7 +32,7 @@ from sqlite_utils import Database
 
 from ..errors import IntegrityError, PermissionDenied, UnknownUser, VaultError, WrongPassphrase
 from ..i18n import _
-from . import recovery
+from . import authority, recovery
 from .kdf import KdfParams
 from .keyring import ADMIN, CASE, CLINICAL, MASTER, ROLE_KEYS, KeyRing, key_role, wipe
 
@@ -105,16 +105,47 @@ def _open_grant(private_key: X25519PrivateKey, grantee: str, key_id: str, sealed
         ) from None
 
 
-def _wrap_aad(key_id: str, master_id: str) -> bytes:
-    return f"panti-datakey/1|{key_id}|{master_id}".encode()
+# Version 2 marks a vault whose authority rows are authenticated (authority.py): a data key
+# wrapped as version 1 is a vault from before the upgrade, and no one without the master key
+# can turn a version 2 wrapping back into version 1.
+WRAP_VERSION = 2
+
+
+def _wrap_aad(key_id: str, master_id: str, version: int = WRAP_VERSION) -> bytes:
+    return f"panti-datakey/{version}|{key_id}|{master_id}".encode()
 
 
 def _raw_public(public_key: X25519PublicKey) -> bytes:
     return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-def _slot_aad(user_id: str, public_key: bytes, kdf_json: str) -> bytes:
-    return f"panti-slot/{SLOT_VERSION}|{user_id}|{public_key.hex()}|{kdf_json}".encode()
+def _slot_aad(user_id: str, public_key: bytes, kdf_json: str, bound: tuple | None = None) -> bytes:
+    """Version 1 binds the slot to the user's id; version 2 (`bound` = name, role, created_at)
+    also to the user's name, role and creation, so a role changed in the file opens no slot."""
+    if bound is None:
+        return f"panti-slot/{SLOT_VERSION}|{user_id}|{public_key.hex()}|{kdf_json}".encode()
+    return f"panti-slot/2|{user_id}|{_bound_digest(bound)}|{public_key.hex()}|{kdf_json}".encode()
+
+
+def _bound_digest(bound: tuple) -> str:
+    """What a version 2 slot is bound to, as a digest: a backup's unlockers carry it, never the name."""
+    if len(bound) == 1:  # already a digest (from a backup's unlockers)
+        return bound[0]
+    return hashlib.sha256(json.dumps(list(bound), ensure_ascii=False).encode()).hexdigest()
+
+
+def _bound(row: dict) -> tuple:
+    if "bound" in row:
+        return (row["bound"],)
+    return (row["name"], row["role"], row["created_at"])
+
+
+def role_of_keys(ring: KeyRing) -> str:
+    """The role the keys a user opened belong to: a role in the file that says more is refused."""
+    for role in ("admin", "manager", "counsellor", "staff"):
+        if all(ring.has(k) for k in ROLE_KEYS[role]):
+            return role
+    return ""
 
 
 def _slot_check(user_id: str, public_key: bytes, kdf_json: str, slot: bytes) -> str:
@@ -142,6 +173,23 @@ def _new_key(role: str) -> tuple[bytearray, bytes | None]:
     return bytearray(AESGCMSIV.generate_key(256)), None
 
 
+def _seal_slot(user_id: str, private: X25519PrivateKey, kek: bytearray, kdf_json: str, bound: tuple) -> dict:
+    public = _raw_public(private.public_key())
+    nonce = os.urandom(12)
+    raw_private = private.private_bytes(
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
+    )
+    slot = nonce + AESGCMSIV(bytes(kek)).encrypt(nonce, raw_private, _slot_aad(user_id, public, kdf_json, bound))
+    return {
+        "public_key": public,
+        "kdf": kdf_json,
+        "slot": slot,
+        "slot_check": _slot_check(user_id, public, kdf_json, slot),
+    }
+
+
 @dataclass
 class User:
     id: str
@@ -163,6 +211,7 @@ class Vault:
 
     def __init__(self, db: Database):
         self.db = db
+        self.migrated: int | None = None  # rows authenticated at the first unlock after the upgrade
 
     # users --------------------------------------------------------------------------
 
@@ -192,7 +241,7 @@ class Vault:
         master_id = f"{MASTER}:1"
         ring.add(master_id, bytearray(AESGCMSIV.generate_key(256)))
         raw, text = recovery.generate()
-        with self.db.atomic():
+        with self.db.atomic(), authority.changing(self.db, ring):
             for role in (CASE, CLINICAL, ADMIN):
                 self._create_data_key(ring, role, 1, master_id)
             self._set_recovery(ring, raw)
@@ -270,37 +319,60 @@ class Vault:
                 "role": role,
                 "created_at": user.created_at,
                 "removed_at": None,
-                **self._slot_columns(user.id, private, passphrase, params),
+                **self._slot_columns(user.id, private, passphrase, params, (name, role, user.created_at)),
             }
         )
         self._grant_role_keys(ring, user.id, role, private.public_key())
         return user
 
     def _slot_columns(
-        self, user_id: str, private: X25519PrivateKey, passphrase: str, params: KdfParams
+        self, user_id: str, private: X25519PrivateKey, passphrase: str, params: KdfParams, bound: tuple
     ) -> dict:
         params = params.with_new_salt()
         kdf_json = json.dumps(params.to_dict(), sort_keys=True)
-        public = _raw_public(private.public_key())
         kek = params.derive(passphrase)
         try:
-            nonce = os.urandom(12)
-            raw_private = private.private_bytes(
-                serialization.Encoding.Raw,
-                serialization.PrivateFormat.Raw,
-                serialization.NoEncryption(),
-            )
-            slot = nonce + AESGCMSIV(bytes(kek)).encrypt(
-                nonce, raw_private, _slot_aad(user_id, public, kdf_json)
-            )
+            return _seal_slot(user_id, private, kek, kdf_json, bound)
         finally:
             wipe(kek)
-        return {
-            "public_key": public,
-            "kdf": kdf_json,
-            "slot": slot,
-            "slot_check": _slot_check(user_id, public, kdf_json, slot),
-        }
+
+    @staticmethod
+    def _open_slot(row: dict, passphrase: str) -> tuple[X25519PrivateKey, dict | None]:
+        """The user's private key, and new slot columns when the slot was still of version 1
+        (then sealed again, bound to the user's name, role and creation as they are now)."""
+        slot, public, kdf_json = row["slot"], row["public_key"], row["kdf"]
+        if (
+            not slot
+            or not public
+            or not kdf_json
+            or _slot_check(row["id"], public, kdf_json, slot) != row["slot_check"]
+        ):
+            raise IntegrityError(
+                _("The key slot of user {name} is damaged.").format(name=row["name"])
+            )
+        try:
+            params = KdfParams.from_dict(json.loads(kdf_json))
+        except ValueError:
+            raise IntegrityError(
+                _("The key slot of user {name} is damaged.").format(name=row["name"])
+            ) from None
+        kek = params.derive(passphrase)
+        upgraded = None
+        try:
+            try:
+                raw = AESGCMSIV(bytes(kek)).decrypt(
+                    slot[:12], slot[12:], _slot_aad(row["id"], public, kdf_json, _bound(row))
+                )
+            except InvalidTag:
+                raw = AESGCMSIV(bytes(kek)).decrypt(slot[:12], slot[12:], _slot_aad(row["id"], public, kdf_json))
+                private = X25519PrivateKey.from_private_bytes(raw)
+                upgraded = _seal_slot(row["id"], private, kek, kdf_json, _bound(row))
+        except InvalidTag:
+            raise WrongPassphrase(_("The passphrase is wrong.")) from None
+        finally:
+            wipe(kek)
+        return X25519PrivateKey.from_private_bytes(raw), upgraded
+
 
     def _grant_role_keys(self, ring: KeyRing, user_id: str, role: str, public: X25519PublicKey) -> None:
         grantee = f"user:{user_id}"
@@ -348,39 +420,28 @@ class Vault:
             raise UnknownUser(_("There is no user named {name}.").format(name=name))
         return rows[0]
 
-    @staticmethod
-    def _open_slot(row: dict, passphrase: str) -> X25519PrivateKey:
-        slot, public, kdf_json = row["slot"], row["public_key"], row["kdf"]
-        if (
-            not slot
-            or not public
-            or not kdf_json
-            or _slot_check(row["id"], public, kdf_json, slot) != row["slot_check"]
-        ):
-            raise IntegrityError(
-                _("The key slot of user {name} is damaged.").format(name=row["name"])
-            )
-        try:
-            params = KdfParams.from_dict(json.loads(kdf_json))
-        except ValueError:
-            raise IntegrityError(
-                _("The key slot of user {name} is damaged.").format(name=row["name"])
-            ) from None
-        kek = params.derive(passphrase)
-        try:
-            raw = AESGCMSIV(bytes(kek)).decrypt(
-                slot[:12], slot[12:], _slot_aad(row["id"], public, kdf_json)
-            )
-        except InvalidTag:
-            raise WrongPassphrase(_("The passphrase is wrong.")) from None
-        finally:
-            wipe(kek)
-        return X25519PrivateKey.from_private_bytes(raw)
-
     def unlock(self, name: str, passphrase: str) -> tuple[User, KeyRing]:
         row = self._user_row(name)
-        private = self._open_slot(row, passphrase)
+        private, upgraded = self._open_slot(row, passphrase)
         ring = self._ring_from_grants(f"user:{row['id']}", private)
+        try:
+            if role_of_keys(ring) != row["role"]:
+                # a role changed in the file (or a grant planted or taken away): the keys say otherwise
+                raise IntegrityError(_("The record of user {name} was changed outside the app: the role it names "
+                                       "does not match the keys the user was given. An administrator must check "
+                                       "the users (verify).").format(name=name))
+            if authority.mac_key(ring, authority.MASTER_KEY) is not None:
+                grantee = f"user:{row['id']}"
+                bad = authority.failing_now(self.db, ring)
+                if ("user", (row["id"],)) in bad or any(t == "key_grant" and pk[0] == grantee for t, pk in bad):
+                    raise IntegrityError(_("The record of user {name} or a key given to them was changed outside "
+                                           "the app; it is not used.").format(name=name))
+            if upgraded is not None:
+                with self.db.atomic():
+                    self.db.table("user").update(row["id"], upgraded)
+        except BaseException:
+            ring.wipe()
+            raise
         return User.from_row(row), ring
 
     def unlock_with_recovery(self, recovery_text: str) -> KeyRing:
@@ -397,65 +458,97 @@ class Vault:
             ring.add(g["key_id"], _open_grant(private, grantee, g["key_id"], g["sealed"]))
         masters = [k for k in ring.keys if key_role(k) == MASTER]
         if masters:
-            self._unwrap_all(ring, max(masters, key=lambda k: int(k.split(":")[1])))
+            legacy = self._unwrap_all(ring, max(masters, key=lambda k: int(k.split(":")[1])))
+            if legacy:
+                self._authenticate_as_they_are(ring, legacy)
         ring.set_current()
         # A retired CASE/CLINICAL key is never current: only the newest generation seals.
         self._load_audit_public(ring)
         return ring
 
-    def _unwrap_all(self, ring: KeyRing, master_id: str) -> None:
+    def _unwrap_all(self, ring: KeyRing, master_id: str) -> list[str]:
+        """Every data key into `ring`. Returns the ids of keys still wrapped as version 1 when no
+        key is wrapped as version 2: a vault from before authenticated authority."""
         aead = ring.aead(master_id)
+        old, current = [], 0
         for row in self.db.query("SELECT key_id, master_id, wrapped FROM data_key"):
-            if row["master_id"] != master_id:
-                raise IntegrityError(_("A data key is wrapped under an unknown master key."))
             w = row["wrapped"]
-            try:
-                ring.add(row["key_id"], bytearray(aead.decrypt(w[:12], w[12:], _wrap_aad(row["key_id"], master_id))))
-            except InvalidTag:
-                raise IntegrityError(
-                    _("A data key is damaged ({key}).").format(key=row["key_id"])
-                ) from None
+            if row["master_id"] != master_id or not isinstance(w, bytes) or not isinstance(row["key_id"], str):
+                continue  # not used; `verify` names the row (its MAC fails)
+            for version in (WRAP_VERSION, 1):
+                try:
+                    key = aead.decrypt(w[:12], w[12:], _wrap_aad(row["key_id"], master_id, version))
+                except (InvalidTag, ValueError):
+                    continue
+                ring.add(row["key_id"], bytearray(key))
+                if version == WRAP_VERSION:
+                    current += 1
+                else:
+                    old.append(row["key_id"])
+                break
+            # a key that does not open is not used; `verify` names the row (its MAC fails)
+        if current and old:  # a version 1 row put back into a vault already upgraded: not used
+            for key_id in old:
+                wipe(ring.keys.pop(key_id))
+            return []
+        return old
+
+    def _authenticate_as_they_are(self, ring: KeyRing, key_ids: list[str]) -> None:
+        """The first unlock with the master key after the upgrade: authenticate the authority rows as
+        they are, and wrap the data keys as version 2 so this happens only once. The caller records
+        it in the audit log (`migrated`)."""
+        master_id = max((k for k in ring.keys if key_role(k) == MASTER), key=lambda k: int(k.split(":")[1]))
+        with self.db.atomic():
+            for key_id in key_ids:
+                self.db.execute("UPDATE data_key SET wrapped = ? WHERE key_id = ?",
+                                [self._wrap(ring, key_id, master_id), key_id])
+            self.migrated = authority.seal_all(self.db, ring)
 
     def _load_audit_public(self, ring: KeyRing) -> None:
         row = self.db.execute(
             "SELECT key_id, public_key FROM data_key WHERE role = 'ADMIN' AND retired = 0 "
             "ORDER BY generation DESC LIMIT 1"
         ).fetchone()
-        if row is not None:
+        held = ring.current.get(ADMIN)
+        if held is not None and held in ring.keys:
+            # a holder of the ADMIN key seals the audit log to the public half of the key it holds,
+            # never to a public key read from the file
+            ring.audit_public = (held, ring.private_key(held).public_key())
+        elif row is not None:
             ring.audit_public = (row[0], X25519PublicKey.from_public_bytes(row[1]))
 
     # changing users -----------------------------------------------------------------
 
     def add_user(self, ring: KeyRing, name: str, role: str, passphrase: str, params: KdfParams) -> User:
         self._require_master(ring)
-        with self.db.atomic():
+        with self.db.atomic(), authority.changing(self.db, ring):
             return self._create_user(ring, name, role, passphrase, params)
 
     def change_passphrase(self, name: str, old: str, new: str, params: KdfParams | None = None) -> None:
         """Re-wrap this user's slot only; no other slot or grant changes."""
         row = self._user_row(name)
-        private = self._open_slot(row, old)
+        private, _upgraded = self._open_slot(row, old)
         check_passphrase_strength(new)
         if params is None:
             params = KdfParams.from_dict(json.loads(row["kdf"]))
         with self.db.atomic():
-            self.db.table("user").update(row["id"], self._slot_columns(row["id"], private, new, params))
+            self.db.table("user").update(row["id"], self._slot_columns(row["id"], private, new, params, _bound(row)))
 
     def reset_passphrase(self, ring: KeyRing, name: str, new: str, params: KdfParams) -> None:
         """Give a user a new key pair and slot (after recovery): the old passphrase stops working."""
         self._require_master(ring)
-        row = self._user_row(name)
+        row = self._authentic_user_row(ring, name)
         check_passphrase_strength(new)
         private = X25519PrivateKey.generate()
-        with self.db.atomic():
-            self.db.table("user").update(row["id"], self._slot_columns(row["id"], private, new, params))
+        with self.db.atomic(), authority.changing(self.db, ring):
+            self.db.table("user").update(row["id"], self._slot_columns(row["id"], private, new, params, _bound(row)))
             self._grant_role_keys(ring, row["id"], row["role"], private.public_key())
 
     def regenerate_recovery(self, ring: KeyRing) -> str:
         """A new recovery key; the old one stops opening the vault. Returns the text to show once."""
         self._require_master(ring)
         raw, text = recovery.generate()
-        with self.db.atomic():
+        with self.db.atomic(), authority.changing(self.db, ring):
             self._set_recovery(ring, raw)
         return text
 
@@ -476,18 +569,20 @@ class Vault:
         row = self._user_row(name)
         if row["id"] == acting_user_id:
             raise VaultError(_("You cannot remove yourself."))
-        if row["role"] == "admin":
-            admins = self.db.execute(
-                "SELECT COUNT(*) FROM user WHERE role = 'admin' AND removed_at IS NULL"
-            ).fetchone()[0]
+        self._require_authentic_keys(ring)
+        trusted = self._authentic_user_ids(ring)
+        if row["role"] == "admin" and row["id"] in trusted:
+            admins = sum(1 for u in self.db.query("SELECT id FROM user WHERE role = 'admin' AND removed_at IS NULL")
+                         if u["id"] in trusted)
             if admins <= 1:
                 raise VaultError(_("The last administrator cannot be removed."))
-        held = ROLE_KEYS[row["role"]]
+        # a user whose row fails held at most what the grants in the file gave them: every key is replaced
+        held = ROLE_KEYS[row["role"]] if row["id"] in trusted else ROLE_KEYS["admin"]
         rotated: dict[str, str] = {}
         before_keys, before_current = dict(ring.keys), dict(ring.current)
         retired_keys: list[str] = []
         try:
-            with self.db.atomic():
+            with self.db.atomic(), authority.changing(self.db, ring):
                 self.db.execute("DELETE FROM key_grant WHERE grantee = ?", [f"user:{row['id']}"])
                 self.db.table("user").update(
                     row["id"],
@@ -515,7 +610,7 @@ class Vault:
                 for key_id in retired_keys:
                     ring.keys.pop(key_id, None)
                     ring._aeads.pop(key_id, None)
-                self._regrant_everyone(ring)
+                self._regrant_everyone(ring, trusted)
         except BaseException:
             # The database rolled back: the keys in memory must match it again.
             for key_id, key in ring.keys.items():
@@ -541,6 +636,7 @@ class Vault:
                 [self._wrap(ring, r["key_id"], new_master), new_master, r["key_id"]],
             )
         self.db.table("vault_meta").upsert({"key": "master_id", "value": new_master}, pk="key")
+        # authenticated before the rotation began (`_require_authentic_keys`): never a key planted in the file
         stored = self.db.execute("SELECT value FROM vault_meta WHERE key = 'recovery_public'").fetchone()
         recovery_public = X25519PublicKey.from_public_bytes(bytes.fromhex(stored[0]))
         self.db.execute("DELETE FROM key_grant WHERE grantee = ?", [RECOVERY_GRANTEE])
@@ -553,11 +649,45 @@ class Vault:
         )
         return new_master
 
-    def _regrant_everyone(self, ring: KeyRing) -> None:
-        """After a rotation, every remaining user gets the new keys of their roles."""
+    def _regrant_everyone(self, ring: KeyRing, trusted: set[str]) -> None:
+        """After a rotation, every remaining user whose row was authentic before it (`trusted`)
+        gets the new keys of their roles."""
         ring.set_current()
         for row in list(self.db.query("SELECT id, role, public_key FROM user WHERE removed_at IS NULL")):
-            self._grant_role_keys(ring, row["id"], row["role"], X25519PublicKey.from_public_bytes(row["public_key"]))
+            if row["id"] in trusted:
+                self._grant_role_keys(ring, row["id"], row["role"], X25519PublicKey.from_public_bytes(row["public_key"]))
+            else:  # a row changed or planted in the file is never given a key
+                self.db.execute("DELETE FROM key_grant WHERE grantee = ?", [f"user:{row['id']}"])
+
+    # authenticated rows ---------------------------------------------------------------
+
+    def _authentic_user_ids(self, ring: KeyRing) -> set[str]:
+        bad = authority.failing(self.db, ring, "user")
+        return {r["id"] for r in self.db.query("SELECT id FROM user") if (r["id"],) not in bad}
+
+    def _authentic_user_row(self, ring: KeyRing, name: str) -> dict:
+        row = self._user_row(name)
+        if row["id"] not in self._authentic_user_ids(ring):
+            raise IntegrityError(_("The record of user {name} was changed outside the app; it is not used.").format(
+                name=name))
+        return row
+
+    def _require_authentic_keys(self, ring: KeyRing) -> None:
+        """Before keys are replaced: the data keys and the vault's own settings must all verify."""
+        bad = [f.sentence() for f in authority.failures(self.db, ring, ("data_key", "vault_meta"))]
+        bad += [_("Row {row} of table {table} was deleted outside the app.").format(
+                    row="/".join(str(p) for p in pk), table=t)
+                for t, pk in authority.missing(self.db, ring) if t in ("data_key", "vault_meta")]
+        if bad:
+            raise IntegrityError(_("The keys were not replaced: {problem}").format(problem=bad[0]))
+
+    def authority_problems(self, ring: KeyRing) -> list[str]:
+        """Sentences for the authority rows that fail (what `verify` and the dashboard show)."""
+        out = [f.sentence() for f in authority.failures(self.db, ring)]
+        for table, pk in authority.missing(self.db, ring):
+            out.append(_("Row {row} of table {table} was deleted outside the app.").format(
+                row="/".join(str(p) for p in pk), table=table))
+        return out
 
     # backups ------------------------------------------------------------------------
 
@@ -573,12 +703,16 @@ class Vault:
             "SELECT sealed FROM key_grant WHERE grantee = ? AND key_id = ?", [RECOVERY_GRANTEE, master_id]
         ).fetchone()
         admins = []
+        trusted = self._authentic_user_ids(ring)
         for row in self.db.query("SELECT * FROM user WHERE role = 'admin' AND removed_at IS NULL"):
+            if row["id"] not in trusted:
+                continue
             grant = self.db.execute(
                 "SELECT sealed FROM key_grant WHERE grantee = ? AND key_id = ?", [f"user:{row['id']}", master_id]
             ).fetchone()
             if grant and row["slot"]:
-                admins.append({"id": row["id"], "public_key": row["public_key"].hex(), "kdf": row["kdf"],
+                admins.append({"id": row["id"], "bound": _bound_digest(_bound(row)),
+                               "public_key": row["public_key"].hex(), "kdf": row["kdf"],
                                "slot": row["slot"].hex(), "slot_check": row["slot_check"], "grant": grant[0].hex()})
         unlockers = {"master_id": master_id, "recovery": recovery_row[0].hex() if recovery_row else None,
                      "admins": admins}
@@ -635,10 +769,11 @@ def open_master(unlockers: dict, passphrase: str | None = None, recovery_text: s
         raise VaultError(_("A passphrase or the recovery key is needed."))
     tried_any = False
     for a in unlockers.get("admins") or []:
-        row = {"id": a["id"], "name": a["id"][:8], "public_key": bytes.fromhex(a["public_key"]), "kdf": a["kdf"],
+        row = {"id": a["id"], "name": a["id"][:8], "bound": str(a.get("bound") or ""),
+               "public_key": bytes.fromhex(a["public_key"]), "kdf": a["kdf"],
                "slot": bytes.fromhex(a["slot"]), "slot_check": a["slot_check"]}
         try:
-            private = Vault._open_slot(row, passphrase)
+            private, _upgraded = Vault._open_slot(row, passphrase)
         except WrongPassphrase:
             tried_any = True
             continue

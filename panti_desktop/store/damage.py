@@ -1,0 +1,90 @@
+"""Damaged plaintext: a value of the wrong type, or text that is not UTF-8, in any table.
+
+SQLite stores whatever it is given: `UPDATE child SET created_at = X'FF'` makes a row that
+Python's sqlite3 cannot even read (it stops the whole query). This scan reads every
+column's type with `typeof()` and every text column as bytes (`CAST(… AS BLOB)`), so one
+damaged row is named instead of stopping `verify` or a backup. It needs no keys: it checks
+plaintext only, and reads no payload (only its type).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from ..i18n import _
+
+# declared type → the storage classes a value of that column may have
+_ALLOWED = {"TEXT": ("text", "null"), "INTEGER": ("integer", "null"), "BLOB": ("blob", "null"),
+            "REAL": ("real", "integer", "null")}
+
+
+@dataclass
+class Damage:
+    table: str
+    row: str  # the row's primary key (or rowid), printable
+    column: str
+    problem: str  # "utf8" or the storage class found
+
+    def sentence(self) -> str:
+        if self.problem == "utf8":
+            return _("Row {row} of table {table} is damaged: its column {column} is not readable text.").format(
+                row=self.row, table=self.table, column=self.column)
+        return _("Row {row} of table {table} is damaged: its column {column} holds a value of the wrong type "
+                 "({found}).").format(row=self.row, table=self.table, column=self.column, found=self.problem)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> list[tuple[str, str, bool]]:
+    """(name, declared type, is primary key) of each column."""
+    return [(r[1], (r[2] or "").upper(), bool(r[5])) for r in conn.execute(f"PRAGMA table_info({_quote(table)})")]
+
+
+def _printable(raw) -> str:
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "replace")
+    return str(raw)
+
+
+def scan(conn: sqlite3.Connection, limit: int = 200) -> list[Damage]:
+    """Every damaged value in every table (at most `limit`), without stopping at the first."""
+    found: list[Damage] = []
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    for table in tables:
+        cols = [c for c in _columns(conn, table) if c[1] in _ALLOWED]
+        if not cols:
+            continue
+        pk = [c[0] for c in cols if c[2]]
+        key_sql = "CAST(" + " || '/' || ".join(_quote(c) for c in pk) + " AS BLOB)" if pk else "rowid"
+        checks = []
+        for name, decl, _is_pk in cols:
+            checks.append(f"typeof({_quote(name)})")
+            # text is read as bytes and decoded here; other columns only by their type
+            checks.append(f"CASE WHEN typeof({_quote(name)}) = 'text' THEN CAST({_quote(name)} AS BLOB) END"
+                          if decl == "TEXT" else "NULL")
+        sql = f"SELECT {key_sql}, {', '.join(checks)} FROM {_quote(table)}"
+        for row in conn.execute(sql):
+            for i, (name, decl, _is_pk) in enumerate(cols):
+                kind, raw = row[1 + 2 * i], row[2 + 2 * i]
+                problem = None
+                if kind not in _ALLOWED[decl]:
+                    problem = kind
+                elif raw is not None:
+                    try:
+                        raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        problem = "utf8"
+                if problem:
+                    found.append(Damage(table, _printable(row[0]), name, problem))
+                    if len(found) >= limit:
+                        return found
+    return found
+
+
+def lenient_text(raw: bytes) -> str:
+    """A text factory that never stops a query: undecodable bytes become U+FFFD."""
+    return raw.decode("utf-8", "replace")
