@@ -61,6 +61,8 @@ def test_removing_a_user_and_an_admin_reseals_every_table_and_every_command_stil
     c = _child(a, "Budi Santoso")
     X.import_bundle(hq, X.export_changes(a, "HQ", tmp_path / "a1.pantisync").path)
     X.import_bundle(b, X.export_child(a, c.id, "SB", tmp_path / "transfer.pantisync").path)
+    # headquarters learns of the transfer from the centre that gave the case away (custody)
+    X.import_bundle(hq, X.export_changes(a, "HQ", tmp_path / "a2.pantisync").path)
     b.update_child(c.id, {"nickname": "Budi B"})
     hq.update_child(c.id, {"nickname": "Budi HQ"})
     assert X.import_bundle(hq, X.export_changes(b, "HQ", tmp_path / "b1.pantisync").path).conflicts == 1
