@@ -937,10 +937,12 @@ class Workspace:
         def reseal(ring: KeyRing, mapping: dict[str, str]) -> None:
             from .sync.common import reseal_conflicts
             from .sync.peers import reseal_identity
+            from .sync.quarantine import reseal as reseal_quarantine
 
             self.records.reseal(ring, mapping, progress, cancelled)
             # every table with ciphertext under a retired key (tests/test_reseal.py lists them from the schema)
             reseal_conflicts(self, ring, mapping)
+            reseal_quarantine(self, ring, mapping)
             cases.reseal_stats(self.db, ring, mapping)
             reseal_identity(self, ring)  # the sync keys follow a new master key
 

@@ -133,6 +133,12 @@ def test_an_erasure_under_a_legal_hold_here_is_held_for_a_manager(sites, tmp_pat
     assert hq.verify() == []
     own = child(hq, "Anak Kantor Pusat", "2013-04-04")
     hq.update_child(own.id, {"nickname": "bisa"})
+    # removing a user rotates the CASE key: the line still held is re-sealed with the records
+    hq.remove_user("dewi")
+    with Workspace.open(folder, "mira", "manager-passphrase-1") as manager:
+        held = {q.record_id: q for q in Q.listed(manager) if q.held}
+        assert Q.decide(manager, held[other.id].id, erase=True).status == "erased"
+    assert other.id not in hq.child_ids() and hq.verify() == []
 
 
 def test_a_transfer_is_accepted_only_from_the_centre_that_holds_the_case(sites, tmp_path):

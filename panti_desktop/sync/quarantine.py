@@ -75,6 +75,21 @@ def _aad(qid: str, key_id: str) -> bytes:
     return json.dumps(["sync_quarantine", qid, key_id]).encode()
 
 
+def reseal(ws, ring, mapping: dict[str, str]) -> int:
+    """Inside a key rotation: seal each held line under an old key with its replacement."""
+    done = 0
+    for old_id, new_id in mapping.items():
+        for row in list(ws.db.query("SELECT id, payload FROM sync_quarantine WHERE key_id = ?", [old_id])):
+            try:
+                data = open_sealed(ring.aead(old_id), row["payload"], _aad(row["id"], old_id))
+            except ValueError:
+                raise IntegrityError(_("A sealed record failed verification.")) from None
+            blob = seal(ring.aead(new_id), data, _aad(row["id"], new_id))
+            ws.db.execute("UPDATE sync_quarantine SET key_id = ?, payload = ? WHERE id = ?", [new_id, blob, row["id"]])
+            done += 1
+    return done
+
+
 def put(ws, bundle_id: str, peer: str, refused: Refused) -> Quarantined:
     """Keep a refused line (its held erasure line sealed under the CASE key)."""
     qid = uuid.uuid4().hex
