@@ -175,6 +175,13 @@ class DateEdit(QDateEdit):
         else:
             self.setDate(QDate(d.year, d.month, d.day))
 
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab moves day → month → year and then on; an empty date ("—") has no sections, and
+        Qt's date field kept the keyboard there forever: Tab leaves it at once."""
+        if self.optional and self.date() == NULL_DATE:
+            return QWidget.focusNextPrevChild(self, next)
+        return super().focusNextPrevChild(next)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # Delete/Backspace on a whole date empties it
         if self.optional and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) \
                 and self.currentSection() == QDateEdit.Section.DaySection and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
