@@ -33,7 +33,7 @@ UNUSED_LIBRARIES = (  # file names: libQt6X.so.6 (Linux), Qt6X.dll (Windows), Qt
 def keep(dest: str) -> bool:
     """Whether the collected file at `dest` (a path inside the bundle, either separator) is kept."""
     d = dest.replace("\\", "/")
-    if "/Qt/translations/" in d or "/translations/qt" in d.lower() or d.endswith(".qm") and "PySide6" in d:
+    if "/Qt/translations/" in d or "/translations/qt" in d.lower() or (d.endswith(".qm") and "PySide6" in d):
         return False
     if any(folder in d for folder in UNUSED_FOLDERS):
         return False
