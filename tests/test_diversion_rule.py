@@ -71,11 +71,11 @@ def test_the_basis_and_summary_are_in_indonesian_when_the_language_is():
     english = diversion_eligibility(60, False, 11)
     set_language("id")
     e = diversion_eligibility(60, False, 11)
-    assert e.summary() == "Memenuhi syarat diversi (UU SPPA pasal 7)."
+    assert e.summary() == "Memenuhi syarat diversi (Pasal 7 UU SPPA)."
     assert len(e.basis) == len(english.basis) == 4
     for line, en in zip(e.basis, english.basis, strict=True):
         assert line and line != en
     assert "11" in e.basis[0] and "60" in e.basis[1]
-    assert diversion_eligibility(90, True).summary() == "Tidak memenuhi syarat diversi (UU SPPA pasal 7)."
+    assert diversion_eligibility(90, True).summary() == "Tidak memenuhi syarat diversi (Pasal 7 UU SPPA)."
     assert diversion_eligibility(None, False).summary() == (
         "Syarat diversi belum dapat ditentukan: ada data yang belum dicatat.")

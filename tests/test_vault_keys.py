@@ -37,7 +37,7 @@ def test_a_backups_unlockers_open_the_master_key_with_an_admin_passphrase_or_the
     admins = unlockers["admins"]
     ids = {r[0] for r in v.db.execute("SELECT id FROM user WHERE role = 'admin'")}
     assert {a["id"] for a in admins} == ids and len(admins) == 2  # admins only, no counsellor
-    assert set(admins[0]) == {"id", "public_key", "kdf", "slot", "slot_check", "grant"}
+    assert set(admins[0]) == {"id", "public_key", "kdf", "slot", "slot_check", "grant", "bound"}
     blob = json.dumps(unlockers)
     assert "admin" not in blob.replace('"admins"', "") and "kepala" not in blob  # no names
 
