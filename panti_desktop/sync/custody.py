@@ -44,7 +44,10 @@ class Custody:
         # The sender's centre id: the header's claim, unless this centre knows it as another's.
         claimed = str(sender_centre_id or "")
         known = self.codes.get(claimed)
-        self.sender_id = claimed if claimed and claimed != self.own_id and known in (None, sender) else ""
+        # once a sender's id is known here, a bundle naming another id for it is not believed
+        self.sender_ids = {i for i, c in self.codes.items() if c == sender}
+        self.sender_id = claimed if (claimed and claimed != self.own_id and known in (None, sender)
+                                     and (not self.sender_ids or claimed in self.sender_ids)) else ""
         self.holder = cases.custody(self.db, self.own_id, self.own_code)
         self.shared = {r[0] for r in self.db.execute("SELECT child_id FROM sync_share WHERE peer = ?", [sender])}
         self.decided: dict[str, str | None] = {}
@@ -55,10 +58,12 @@ class Custody:
     # --- the lines that are not records ---------------------------------------------------
 
     def centre_line(self, obj: dict) -> bool:
-        """A centre line is the sender's own: its code, an id no other centre has here."""
+        """A centre line is the sender's own: its code, an id no other centre has here, and the
+        id this centre already knows for the sender (a first bundle names it once)."""
         cid, code = str(obj.get("id") or ""), str(obj.get("code") or "")
         known = self.codes.get(cid)
-        return bool(cid) and code == self.sender and cid != self.own_id and known in (None, self.sender)
+        return (bool(cid) and code == self.sender and cid != self.own_id and known in (None, self.sender)
+                and (not self.sender_ids or cid in self.sender_ids))
 
     def transfer(self, obj: dict) -> str | None:
         child_id, from_code = str(obj.get("child_id") or ""), str(obj.get("from_code") or "")
