@@ -570,7 +570,7 @@ class Workspace:
 
     # children -----------------------------------------------------------------------
 
-    def _next_register_no(self, year: int | None = None) -> str:
+    def next_register_no(self, year: int | None = None) -> str:
         """The next free number of the year: CODE-YEAR-0001, …, CODE-YEAR-10000."""
         prefix = f"{self.centre_code}-{year or date.today().year}-"
         row = self.db.execute(
@@ -584,7 +584,7 @@ class Workspace:
         data = self.caseload.assign_new(dict(data))
         data.setdefault("status", "referral_received")
         if not data.get("register_no"):
-            data["register_no"] = self._next_register_no()
+            data["register_no"] = self.next_register_no()
         elif self.db.execute(
             "SELECT 1 FROM child WHERE register_no = ? AND deleted = 0", [data["register_no"]]
         ).fetchone():

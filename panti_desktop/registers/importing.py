@@ -594,7 +594,7 @@ def _register_numbers(ws, n: int, taken: set[str]):
     passing over those the sheet itself gives other rows."""
     if n == 0:
         return iter(())
-    prefix, _sep, number = ws._next_register_no().rpartition("-")
+    prefix, _sep, number = ws.next_register_no().rpartition("-")
     start = int(number)
 
     def numbers():
