@@ -40,6 +40,9 @@ from .store.db import DB_NAME, open_database, storage_error
 from .store.hlc import HybridClock
 from .store.kinds import KINDS, kind
 from .store.records import Record, RecordStore, now_iso
+from .sync import identity as sync_identity
+from .sync.common import reseal_conflicts
+from .sync.quarantine import reseal as reseal_quarantine
 from .vault import ADMIN, CLINICAL, MASTER, KdfParams, KeyRing, User, Vault, authority, calibrate
 from .vault.authority import checked as authority_checked
 from .vault.vault import check_passphrase_strength
@@ -933,18 +936,16 @@ class Workspace:
         every record stay exactly as they were.
         """
         self.require_admin()
+        admin_key = self.ring.current.get(ADMIN)
 
         def reseal(ring: KeyRing, mapping: dict[str, str]) -> None:
-            from .sync.common import reseal_conflicts
-            from .sync.peers import reseal_identity
-            from .sync.quarantine import reseal as reseal_quarantine
-
             self.records.reseal(ring, mapping, progress, cancelled)
             # every table with ciphertext under a retired key (tests/test_reseal.py lists them from the schema)
             reseal_conflicts(self, ring, mapping)
             reseal_quarantine(self, ring, mapping)
             cases.reseal_stats(self.db, ring, mapping)
-            reseal_identity(self, ring)  # the sync keys follow a new master key
+            # an administrator or a manager left (the ADMIN key changed): new sync keys, notices to the peers
+            sync_identity.follow_key_rotation(self, ring, admin_key)
 
         try:
             with self.db.atomic():

@@ -64,17 +64,20 @@ def test_a_bundle_from_a_revoked_peer_is_refused(ws, hq, tmp_path):
         bundle.open_bundle(path, peers.identity(hq).kem, peers.trusted_signers(hq))
 
 
-def test_only_admins_manage_peers_and_keys_survive_an_admin_removal(ws, hq, tmp_path):
+def test_only_admins_manage_peers_and_keys_follow_removals(ws, hq, tmp_path):
     peers.export_card(hq, tmp_path / "hq.card")
     ws.add_user("siti", "counsellor", "siti passphrase 1", kdf=FLOOR)
     with Workspace.open(ws.data_dir, "siti", "siti passphrase 1") as siti, pytest.raises(PermissionDenied):
         peers.add_peer(siti, tmp_path / "hq.card")
     before = peers.identity(ws).signing_public
-    ws.add_user("admin2", "admin", "admin2 passphrase", kdf=FLOOR)
-    ws.remove_user("admin2")  # the master key is replaced
+    ws.remove_user("siti")  # a counsellor never reached the sync keys: they stay
     assert peers.identity(ws).signing_public == before
+    ws.add_user("admin2", "admin", "admin2 passphrase", kdf=FLOOR)
+    ws.remove_user("admin2")  # an administrator reached them: they are replaced
+    after = peers.identity(ws).signing_public
+    assert after != before
     with Workspace.open(ws.data_dir, "admin", ADMIN_PASS) as again:
-        assert peers.identity(again).signing_public == before
+        assert peers.identity(again).signing_public == after
 
 
 def test_peers_from_the_command_line(ws, hq, tmp_path):

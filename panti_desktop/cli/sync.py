@@ -179,13 +179,17 @@ def cmd_sync_status(args) -> int:
     if args.json:
         _print_json([{"peer": s.peer.code, "role": s.peer.role, "sent": s.sent, "received": s.received,
                       "last_sent": s.last_sent, "last_received": s.last_received, "unacknowledged": s.unacked,
-                      "gaps": s.gaps} for s in items] + [{"conflicts": n}])
+                      "gaps": s.gaps, "key_notices_pending": s.key_notices} for s in items] + [{"conflicts": n}])
         return EXIT_OK
     print(_table([[s.peer.code, str(s.sent), str(s.unacked), _day(s.last_sent), str(s.received),
-                   _day(s.last_received), ", ".join(str(g) for g in s.gaps)] for s in items],
+                   _day(s.last_received), ", ".join(str(g) for g in s.gaps),
+                   ", ".join(_day(at) for at in s.key_notices)] for s in items],
                  [_("Peer"), _("Sent"), _("Unacknowledged"), _("Last sent"), _("Received"), _("Last received"),
-                  _("Missing")]))
+                  _("Missing"), _("New keys not yet received")]))
     print(_("Open conflicts: {n}").format(n=n))
+    if any(s.key_notices for s in items):
+        print(_("This centre's sync keys were replaced. Until a peer imports a bundle from here, it still accepts "
+                "bundles signed with the old keys: send each peer a bundle soon."))
     return EXIT_OK
 
 

@@ -362,6 +362,41 @@ def m012_authority_auth(db: Database) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN auth TEXT")
 
 
+@migrations()
+def m014_sync_key_rotation(db: Database) -> None:
+    """Replacing the sync identity when a manager or an administrator is removed (sync/identity.py).
+
+    `sync_rotation`: each replacement of this centre's sync keys, with the notice signed by the
+    old signing key (public: it names keys, no one); `sync_rotation_peer`: which trusted peer
+    still waits for which notice. `peer_key_history`: a peer's keys replaced by its notice here,
+    so a bundle signed with them is refused with the reason.
+    """
+    db.execute(
+        """CREATE TABLE sync_rotation (
+            n INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            old_signing TEXT NOT NULL,
+            old_kem TEXT NOT NULL,
+            new_signing TEXT NOT NULL,
+            new_kem TEXT NOT NULL,
+            notice TEXT NOT NULL,
+            signature TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE TABLE sync_rotation_peer (peer TEXT NOT NULL, n INTEGER NOT NULL, delivered_at TEXT, "
+               "PRIMARY KEY (peer, n))")
+    db.execute(
+        """CREATE TABLE peer_key_history (
+            code TEXT NOT NULL,
+            signing_key TEXT NOT NULL,
+            kem_key TEXT NOT NULL,
+            replaced_by TEXT NOT NULL,
+            replaced_at TEXT NOT NULL,
+            PRIMARY KEY (code, signing_key)
+        )"""
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)
 
 

@@ -166,6 +166,7 @@ class OpenedBundle:
     _header_hash: bytes
     _spans: list[tuple[int, int]]
     _key: bytes = field(default=b"", repr=False)
+    notices: list = field(default_factory=list)  # key replacement notices that made the sender trusted
 
     def portable(self) -> dict:
         """What another process needs to read this verified bundle's chunks (its content key

@@ -17,12 +17,13 @@ import json
 from collections.abc import Callable
 
 from .. import jsonio
-from ..errors import IntegrityError, PermissionDenied
+from ..errors import IntegrityError
 from ..i18n import _
 from ..store.kinds import KINDS, kind
 from ..store.records import now_iso, vv_of, vv_text
 from ..vault.seal import FORMAT_VERSION, associated_data_v2, open_sealed, seal
 from . import lines as L
+from .identity import require_sync
 from .merge import Version
 
 PAYLOAD_FORMAT = 1
@@ -36,8 +37,8 @@ Progress = Callable[[int, int], None]
 
 
 def _require_sync(ws) -> None:
-    if ws.role != "admin":
-        raise PermissionDenied(_("Only an administrator can export or import sync bundles."))
+    """Managers and administrators sync (`identity.require_sync`: they hold the ADMIN key)."""
+    require_sync(ws)
 
 
 # --- versions: rows ⇄ bundle lines --------------------------------------------------------

@@ -25,6 +25,7 @@ from ..statistics import aggregate
 from ..store import cases
 from ..store.kinds import KINDS
 from ..store.records import now_iso
+from . import identity as sync_identity
 from . import lines as L
 from . import peers as P
 from .bundle import Recipient, write_bundle_hashed
@@ -130,6 +131,9 @@ def _write(ws, p: P.Peer, out: Path, scope: str, seq: int, prev_hash: str | None
     header = {"kind": "panti-sync", "payload_format": PAYLOAD_FORMAT, "bundle_id": uuid.uuid4().hex,
               "sender": ws.centre_code, "sender_centre_id": ws.centre_id, "scope": scope, "seq": seq,
               "prev_hash": prev_hash, "created_at": now_iso(), "audit": checkpoint, **(extra or {})}
+    notices = sync_identity.pending_notices(ws, p.code)
+    if notices:  # this centre's keys were replaced: the peer learns the new ones from the old key's notices
+        header["rotations"] = notices
     digest = write_bundle_hashed(Path(out), header, lines, [Recipient(p.code, p.kem_key)], ident.signing)
     return header["bundle_id"], digest
 

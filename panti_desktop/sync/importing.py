@@ -37,6 +37,7 @@ from ..store.kinds import KINDS, kind
 from ..store.records import now_iso, vv_of, vv_text
 from ..vault.keyring import CLINICAL
 from ..vault.seal import seal
+from . import identity as sync_identity
 from . import lines as L
 from . import peers as P
 from . import quarantine as Q
@@ -146,7 +147,13 @@ def open_for_import(ws, path: Path):
         sender_key = b""
     if sender_key in revoked:
         raise PantiError(_("The bundle was refused: its sender {code} was revoked.").format(code=revoked[sender_key]))
+    # key replacement (identity.py): a notice signed by the key trusted here vouches for the new signing key
+    sync_identity.refuse_replaced_signer(ws, header)
+    sync_identity.refuse_old_receiving_key(ws, header)
+    sender_peer = next((p for p in P.peers(ws) if p.code == str(header.get("sender") or "").upper()), None)
+    trusted, notices = sync_identity.trust_notices(ws, header, trusted, sender_peer)
     opened = open_bundle(path, ident.kem, trusted)
+    opened.notices = notices
     if header.get("kind") != "panti-sync" or header.get("payload_format") != PAYLOAD_FORMAT:
         raise PantiError(_("The bundle was refused: it uses a payload format this version cannot read."))
     if header.get("sender") != trusted[opened.sender_key] or header.get("scope") not in SCOPES:
@@ -188,6 +195,12 @@ def import_bundle(ws, path: Path, preview: bool = False, ack_out: Path | None = 
         reading = R.lines_read_beside(ws, opened) if read_beside else contextlib.nullcontext()
         with _bulk(), _import_cache(ws), journal, reading as items, ws.db.atomic():
             compact = _apply(ws, opened, result, progress, cancelled, items)
+            sync_identity.mark_delivered(ws, sender)  # it was made for this centre's current receiving key
+            if opened.notices:
+                sync_identity.accept_notices(ws, sender, opened.notices)
+                result.warnings.append(_("{code} replaced its sync keys (a person who could sync there was removed); "
+                                         "bundles signed with its old keys are refused from now on.").format(
+                                             code=sender))
             if scope != "ack":
                 _check_chain(ws, sender, seq, h, result)
                 _record_bundle(ws, result.bundle_id, "in", sender, scope, seq, opened.hash, h.get("prev_hash"),

@@ -1,8 +1,8 @@
 """This installation's sync identity, contact cards and trusted peers.
 
-The identity is an Ed25519 signing key and an X25519 receiving key, created on
-first use and kept sealed under a key derived from the centre master key (so
-only administrators can sign or open bundles). A contact card carries a
+The identity (`identity.py`) is an Ed25519 signing key and an X25519 receiving
+key, sealed under a key derived from the ADMIN role key (managers and
+administrators sync). A contact card carries a
 centre's code, name, role and public keys; before a card is trusted, its
 fingerprint is compared on paper or by phone.
 """
@@ -10,41 +10,19 @@ fingerprint is compared on paper or by phone.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-from ..errors import IntegrityError, PantiError, ValidationError
+from ..errors import PantiError, ValidationError
 from ..files import is_device_name
 from ..i18n import _
 from ..store.records import now_iso
 from ..vault import authority
-from ..vault.keyring import MASTER, key_role
-from .bundle import new_identity, raw_public
+from .identity import Identity, identity  # noqa: F401  (Identity re-exported for the export and the import)
 
 CARD_FORMAT = 1
 MAX_CARD = 16 * 1024
 ROLES = ("centre", "hq")
-
-
-@dataclass
-class Identity:
-    signing: Ed25519PrivateKey
-    kem: X25519PrivateKey
-
-    @property
-    def signing_public(self) -> bytes:
-        return raw_public(self.signing.public_key())
-
-    @property
-    def kem_public(self) -> bytes:
-        return raw_public(self.kem.public_key())
 
 
 @dataclass
@@ -71,84 +49,6 @@ def card_fingerprint(signing_key: bytes, kem_key: bytes) -> str:
 
     h = hashlib.sha256(b"panti-card/1|" + signing_key + kem_key).hexdigest().upper()[:20]
     return " ".join(h[i:i + 4] for i in range(0, 20, 4))
-
-
-def _master(ws) -> tuple[str, bytes]:
-    masters = [k for k in ws.ring.keys if key_role(k) == MASTER]
-    if not masters:
-        raise PantiError(_("Only an administrator can use sync."))
-    master_id = max(masters, key=lambda k: int(k.split(":")[1]))
-    return master_id, bytes(ws.ring.keys[master_id])
-
-
-def _identity_key(master: bytes) -> bytes:
-    return HKDF(hashes.SHA256(), 32, salt=None, info=b"panti-sync-identity/1").derive(master)
-
-
-def _seal_identity(ws, identity: Identity, master_id: str, master: bytes) -> None:
-    secret = json.dumps({
-        "signing": identity.signing.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                                  serialization.NoEncryption()).hex(),
-        "kem": identity.kem.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                          serialization.NoEncryption()).hex(),
-    }).encode()
-    nonce = os.urandom(12)
-    aad = f"panti-sync-identity/1|{ws.centre_id}|{master_id}".encode()
-    ws.db.table("sync_identity").upsert({
-        "id": 1, "signing_public": identity.signing_public.hex(), "kem_public": identity.kem_public.hex(),
-        "master_id": master_id, "sealed": nonce + AESGCM(_identity_key(master)).encrypt(nonce, secret, aad),
-    }, pk="id")
-
-
-def identity(ws, check: bool = True) -> Identity:
-    """This installation's keys; made (and sealed) on first use. Refused when the sync identity or
-    the centre's identity was changed in the file (`check`; off while the keys are replaced)."""
-    master_id, master = _master(ws)
-    if check:
-        bad = [f.sentence() for f in authority.failures(ws.db, ws.ring, ("sync_identity", "store_meta"))]
-        bad += [_("Row {row} of table {table} was deleted outside the app.").format(
-                    row="/".join(str(p) for p in pk), table=t)
-                for t, pk in authority.missing(ws.db, ws.ring) if t in ("sync_identity", "store_meta", "vault_meta")]
-        if bad:
-            raise IntegrityError(_("Sync is refused: {problem}").format(problem=bad[0]))
-    row = ws.db.execute("SELECT master_id, sealed FROM sync_identity WHERE id = 1").fetchone()
-    if row is None:
-        signing, kem = new_identity()
-        ident = Identity(signing, kem)
-        with ws.db.atomic(), authority.changing(ws.db, ws.ring):
-            _seal_identity(ws, ident, master_id, master)
-        return ident
-    sealed_under, sealed = row
-    if sealed_under not in ws.ring.keys:
-        raise IntegrityError(_("The sync keys are sealed under a key this vault no longer has."))
-    aad = f"panti-sync-identity/1|{ws.centre_id}|{sealed_under}".encode()
-    try:
-        secret = json.loads(AESGCM(_identity_key(bytes(ws.ring.keys[sealed_under]))).decrypt(
-            sealed[:12], sealed[12:], aad))
-    except Exception:
-        raise IntegrityError(_("The sync keys of this installation are damaged.")) from None
-    ident = Identity(Ed25519PrivateKey.from_private_bytes(bytes.fromhex(secret["signing"])),
-                     X25519PrivateKey.from_private_bytes(bytes.fromhex(secret["kem"])))
-    if sealed_under != master_id:  # the master key was replaced: seal the keys under the new one
-        with ws.db.atomic(), authority.changing(ws.db, ws.ring):
-            _seal_identity(ws, ident, master_id, master)
-    return ident
-
-
-def reseal_identity(ws, ring) -> None:
-    """During a master-key rotation (both keys still in `ring`): seal the sync keys under the new one."""
-    row = ws.db.execute("SELECT master_id FROM sync_identity WHERE id = 1").fetchone()
-    masters = [k for k in ring.keys if key_role(k) == MASTER]
-    if row is None or not masters:
-        return
-    newest = max(masters, key=lambda k: int(k.split(":")[1]))
-    if row[0] == newest or row[0] not in ring.keys:
-        return
-    saved, ws.ring = ws.ring, ring
-    try:
-        identity(ws, check=False)  # opens with the old master and re-seals under the newest
-    finally:
-        ws.ring = saved
 
 
 def contact_card(ws, role: str | None = None) -> dict:
@@ -204,6 +104,7 @@ def add_peer(ws, path: Path, expected_fingerprint: str | None = None) -> Peer:
             raise PantiError(_("The fingerprint does not match the contact card: it was not trusted."))
     if card["code"] == ws.centre_code:
         raise PantiError(_("This is this centre's own contact card."))
+    identity(ws)  # made now, by an administrator, so managers can sync with this peer
     with ws.db.atomic(), authority.changing(ws.db, ws.ring, rewrites=(("peer", (card["code"],)),)):
         ws.db.table("peer").upsert({"code": card["code"], "name": str(card.get("name") or ""), "role": card["role"],
                                     "signing_key": card["signing_key"], "kem_key": card["kem_key"],

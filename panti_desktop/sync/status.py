@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from . import identity as sync_identity
 from . import peers as P
 
 
@@ -23,10 +24,14 @@ class PeerStatus:
     last_received: str | None
     unacked: int
     gaps: list[int]
+    # when this centre's sync keys were replaced and the peer has not yet received the notice
+    # (until it imports a bundle from here, it still accepts bundles signed with the old keys)
+    key_notices: list[str]
 
 
 def peer_status(ws) -> list[PeerStatus]:
     out = []
+    pending = sync_identity.pending_by_peer(ws)
     for p in P.peers(ws):
         rows = ws.db.execute("SELECT direction, seq, at, acked_at FROM sync_bundle WHERE peer = ? AND scope != 'ack'",
                              [p.code]).fetchall()
@@ -35,7 +40,7 @@ def peer_status(ws) -> list[PeerStatus]:
         gaps = [n for n in range(1, max(got) + 1) if n not in set(got)] if got else []
         out.append(PeerStatus(p, len(sent), len(got), max((r[2] for r in sent), default=None),
                               max((r[2] for r in rows if r[0] == "in"), default=None),
-                              sum(1 for r in sent if r[3] is None), gaps))
+                              sum(1 for r in sent if r[3] is None), gaps, pending.get(p.code, [])))
     return out
 
 

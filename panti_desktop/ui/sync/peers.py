@@ -22,6 +22,7 @@ from ...errors import PantiError
 from ...files import safe_file_name
 from ...i18n import _
 from ...sync import peers as P
+from ...sync.identity import pending_by_peer
 from ..common import confirm, fixed_font, fmt_date, make_table, note_label, show_error
 from .common import _notify, _role_text
 
@@ -83,8 +84,11 @@ class PeersTab(QWidget):
         lay.addWidget(mine)
         lay.addWidget(QLabel(_("Trusted peers"), self))
         self.table = make_table([_("Code"), _("Name"), _("Role"), _("Fingerprint"), _("Trusted since"),
-                                 _("Revoked")], self, "peerList")
+                                 _("Revoked"), _("New keys")], self, "peerList")
         lay.addWidget(self.table, 1)
+        self.notice_note = note_label("", self)
+        self.notice_note.setObjectName("keyNoticeNote")
+        lay.addWidget(self.notice_note)
         buttons = QHBoxLayout()
         self.add_button = QPushButton(_("Add a peer from a contact card…"), self)
         self.add_button.setObjectName("addPeer")
@@ -107,9 +111,18 @@ class PeersTab(QWidget):
         except PantiError:
             self.my_fp.setText("—")
         items = P.peers(self.ws)
+        pending = pending_by_peer(self.ws)
         self.table.set_rows([[p.code, p.name, _role_text(p.role), p.fingerprint, fmt_date(p.added_at[:10]),
-                              fmt_date(p.revoked_at[:10]) if p.revoked_at else ""] for p in items],
+                              fmt_date(p.revoked_at[:10]) if p.revoked_at else "",
+                              _("not yet received (since {date})").format(date=fmt_date(pending[p.code][0][:10]))
+                              if pending.get(p.code) else ""] for p in items],
                             [p.code for p in items])
+        waiting = [p.code for p in items if pending.get(p.code) and not p.revoked_at]
+        self.notice_note.setText(_("This centre's sync keys were replaced when a person who could sync was removed. "
+                                   "Until {codes} import a bundle from here, they still accept bundles signed with "
+                                   "the old keys: send them a bundle soon.").format(codes=", ".join(waiting))
+                                 if waiting else "")
+        self.notice_note.setVisible(bool(waiting))
         self.table.resizeColumnsToContents()
 
     def _ask_save_card(self) -> None:

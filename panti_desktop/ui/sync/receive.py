@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from ...errors import Cancelled, PantiError
 from ...i18n import _
 from ...sync import exchange as X
+from ...sync.identity import may_sync
 from ..common import Worker, note_label, run_with_progress, show_error
 from .common import _notify, _scope_text
 
@@ -76,9 +77,9 @@ class ReceiveTab(QWidget):
         buttons.addStretch(1)
         lay.addLayout(buttons)
         self._forget()
-        if ws.role != "admin":
+        if not may_sync(ws):
             self.choose.setEnabled(False)
-            self.preview_box.setPlainText(_("Only an administrator writes and imports sync bundles."))
+            self.preview_box.setPlainText(_("Only a manager or an administrator writes and imports sync bundles."))
 
     def refresh(self) -> None:
         pass
@@ -88,7 +89,7 @@ class ReceiveTab(QWidget):
         self.apply_button.hide()
         self.cancel_button.hide()
         self.ack_button.hide()
-        if self.ws.role == "admin":
+        if may_sync(self.ws):
             self.preview_box.setPlainText(_("No file chosen."))
 
     def _choose(self) -> None:

@@ -26,6 +26,7 @@ from ...files import removable_drive
 from ...i18n import _
 from ...sync import exchange as X
 from ...sync import peers as P
+from ...sync.identity import may_sync
 from ..common import Worker, confirm, note_label, run_with_progress, show_error
 from .common import _notify, _period, _role_text
 
@@ -121,9 +122,9 @@ class SendTab(QWidget):
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.result)
         lay.addStretch(1)
-        if ws.role != "admin":
+        if not may_sync(ws):
             box.setEnabled(False)
-            self.result.setText(_("Only an administrator writes and imports sync bundles."))
+            self.result.setText(_("Only a manager or an administrator writes and imports sync bundles."))
         self.refresh()
 
     def refresh(self) -> None:
