@@ -243,3 +243,41 @@ def test_refused_lines_show_in_the_preview_and_a_manager_decides_a_held_erasure(
     tab.everything.setChecked(True)
     assert tab.table.rowCount() == 3
     hpage.grab().save(str(tmp_path / "refused.png"))
+
+
+def test_a_manager_sends_and_receives_staff_see_one_sentence(qtbot, sites, tmp_path):
+    from panti_desktop.sync import identity as I
+
+    from ..conftest import FLOOR
+
+    a, _b, hq = sites
+    c = child(a)
+    a.add_user("mira", "manager", "mira passphrase 1", kdf=FLOOR)
+    a.add_user("budi", "staff", "budi passphrase 1", kdf=FLOOR)
+    hq.add_user("hana", "manager", "hana passphrase 1", kdf=FLOOR)
+    with open_as(a, "budi", "budi passphrase 1") as budi:
+        page = _page(qtbot, budi)
+        assert not page.send.peer.isEnabled() and not page.receive.choose.isEnabled()
+        assert page.send.result.text() == "Only a manager or an administrator writes and imports sync bundles."
+    a.add_user("xavier", "admin", "xavier passphrase 1", kdf=FLOOR)
+    a.remove_user("xavier")  # the sync keys are replaced: HQ waits for the notice
+    with open_as(a, "mira", "mira passphrase 1") as mira:
+        page = _page(qtbot, mira)
+        row = next(i for i in range(page.peers.table.rowCount()) if page.peers.table.text(i, 0) == "HQ")
+        assert page.peers.table.text(row, 6).startswith("not yet received")
+        assert "HQ" in page.peers.notice_note.text() and page.peers.notice_note.isVisibleTo(page.peers)
+        page.send.peer.setCurrentIndex(page.send.peer.findData("HQ"))
+        page.send.export_to(tmp_path / "stick")
+        qtbot.waitUntil(lambda: page.send.last_result is not None, timeout=WAIT)
+        bundle = page.send.last_result.path
+        page.resize(1024, 600)
+        page.tabs.setCurrentWidget(page.peers)
+        page.grab().save(str(tmp_path / "peers.png"))
+    with open_as(hq, "hana", "hana passphrase 1") as hana:
+        hpage = _page(qtbot, hana)
+        res = _import(qtbot, hpage, bundle)
+        assert any("replaced its sync keys" in w for w in res.warnings)
+        assert hana.child_data(c.id)["full_name"] == "Budi Santoso"
+    back = send(hq, a, tmp_path)
+    X.import_bundle(a, back)
+    assert I.pending_by_peer(a).keys() == {"SB"}  # HQ has the new keys; SB still waits for a bundle

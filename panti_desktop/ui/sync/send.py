@@ -210,7 +210,7 @@ class SendTab(QWidget):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             if ws.setting("sync_folder") != str(folder):
-                ws.set_setting("sync_folder", str(folder))
+                ws.set_setting("sync_folder", str(folder), admin_only=False)  # managers sync too
         except OSError as exc:
             show_error(self, _("The folder cannot be used: {error}").format(error=exc.strerror or exc))
             return None
