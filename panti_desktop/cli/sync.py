@@ -236,7 +236,7 @@ def register(sub) -> None:
     s.add_argument("code", metavar="CODE")
     s.set_defaults(func=cmd_peer_revoke)
 
-    s = sub.add_parser("export", help=_("write a sync bundle for a peer (admins)"))
+    s = sub.add_parser("export", help=_("write a sync bundle for a peer (managers and admins)"))
     s.add_argument("--to", required=True, metavar="CODE")
     s.add_argument("--child", metavar="REF", help=_("transfer this child's whole file to the peer"))
     s.add_argument("--stats", action="store_true",
