@@ -8,9 +8,11 @@ The one rule — which key authenticates what:
 - under a key derived from the **master key** (administrators and the recovery key):
   users (id, name, role, creation, removal, public key), key grants, data keys, the vault's
   own settings (recovery public key, current master), the centre's identity (id, code,
-  name, type, device) and the sync identity;
+  name, type, device) and the sync identity's row (its private keys are sealed under the
+  ADMIN key, so managers sync; only an administrator creates or replaces it);
 - under a key derived from the current **ADMIN role key** (managers and administrators):
-  trusted peers and their revocation, and the retention rules.
+  trusted peers and their revocation (a manager importing a peer's key-rotation notice
+  writes its new keys, `sync/identity.py`), and the retention rules.
 
 A user's key slot is not in the MAC: it is protected by its own passphrase encryption,
 bound to the user's id, name, role and public key (vault.py), so `user passwd` needs no
