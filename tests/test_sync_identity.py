@@ -142,3 +142,35 @@ def test_managers_sync_from_the_command_line_staff_and_counsellors_are_refused(p
     assert "Imported bundle 1 from SA" in io.out
     with Workspace.open(hq_dir, "admin", ADMIN_PASS) as h:
         assert len(h.child_ids()) == 1
+
+
+def test_keys_sealed_by_an_older_version_move_under_the_admin_key_at_an_administrators_first_use(pair):
+    import json
+    import os
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    from panti_desktop.errors import PermissionDenied
+    from panti_desktop.vault import authority
+    from panti_desktop.vault.keyring import MASTER
+
+    a, _hq = pair
+    ident = I.identity(a)
+    # the identity as the version before managers synced sealed it: under a key derived from the master key
+    master_id = a.ring.current_id(MASTER)
+    key = HKDF(hashes.SHA256(), 32, salt=None, info=b"panti-sync-identity/1").derive(bytes(a.ring.keys[master_id]))
+    secret = json.dumps({"signing": I._private_bytes(ident.signing).hex(), "kem": I._private_bytes(ident.kem).hex()})
+    nonce = os.urandom(12)
+    sealed = nonce + AESGCM(key).encrypt(nonce, secret.encode(), f"panti-sync-identity/1|{a.centre_id}|{master_id}".encode())
+    with a.db.atomic(), authority.changing(a.db, a.ring):
+        a.db.execute("UPDATE sync_identity SET master_id = ?, sealed = ? WHERE id = 1", [master_id, sealed])
+    a.add_user("mira", "manager", "mira passphrase 1", kdf=FLOOR)
+    with Workspace.open(a.data_dir, "mira", "mira passphrase 1") as mira:
+        with pytest.raises(PermissionDenied, match="An administrator must open Sync once"):
+            I.identity(mira)
+        assert I.identity(a).signing_public == ident.signing_public  # moved, the same keys
+        assert a.db.execute("SELECT master_id FROM sync_identity").fetchone()[0].startswith("ADMIN:")
+        assert I.identity(mira).signing_public == ident.signing_public
+    assert a.verify() == []
