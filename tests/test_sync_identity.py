@@ -52,6 +52,7 @@ def test_a_removed_administrators_copy_neither_signs_nor_reads(pair, tmp_path):
     a.remove_user("xavier")
     assert I.identity(a).signing_public != old_key
     assert I.pending_by_peer(a).keys() == {"HQ"}
+    assert [s.key_notices != [] for s in X.peer_status(a)] == [True]  # what `sync status` prints
     c = child(a, "Dewi Lestari")
     to_hq = tmp_path / "after.pantisync"
     X.export_changes(a, "HQ", to_hq)
