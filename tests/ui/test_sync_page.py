@@ -278,6 +278,7 @@ def test_a_manager_sends_and_receives_staff_see_one_sentence(qtbot, sites, tmp_p
         res = _import(qtbot, hpage, bundle)
         assert any("replaced its sync keys" in w for w in res.warnings)
         assert hana.child_data(c.id)["full_name"] == "Budi Santoso"
+    assert hq.verify() == []  # the peer's new keys, written by a manager, are authenticated under the ADMIN key
     back = send(hq, a, tmp_path)
     X.import_bundle(a, back)
     assert I.pending_by_peer(a).keys() == {"SB"}  # HQ has the new keys; SB still waits for a bundle
