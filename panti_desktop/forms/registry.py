@@ -14,11 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..files import safe_file_name
 from ..i18n import N_, _
 from .reference import KINDS, FormRef
-from .subject import Subject, blank, for_child
+
+if TYPE_CHECKING:
+    from .subject import Subject
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,9 @@ assert tuple(FORMS) == KINDS
 def print_form(ws, kind: str, out: Path, ref: str | None = None) -> Path:
     """Write form `kind` to `out`: pre-filled for the child `ref` (id or register number), blank
     without one. Printing a child's form is recorded in the audit log."""
+    # reportlab and the record types load only when a form is printed (`form --help` stays quick)
     from . import layout
+    from .subject import blank, for_child
 
     form = FORMS[kind]
     subject = for_child(ws, ref) if ref else blank(ws)
