@@ -243,7 +243,8 @@ def home_visit(subject: Subject) -> list:
     for code, checks in _system_checks().items():
         block: list = [section(V.SYSTEMS.label(code), st), Spacer(1, 2)]
         goals = goals_by_system.get(code)
-        block += [Paragraph(f"<b>{esc(_('Goal in the plan:'))}</b> {esc(text)}", st["text"]) for text in goals or ()]
+        label = esc(_("Goal in the plan:"))
+        block += [Paragraph(f"<b>{label}</b> {esc(text)}", st["text"]) for text in goals or ()]
         block.append(tick_table([_("Seen or heard at the visit"), _("yes"), _("no"), _("unknown"), _("Note")],
                                 [[text, "", "", "", ""] for text in checks],
                                 (0.48, 0.07, 0.07, 0.12, 0.26), st, box_columns=(1, 2, 3), height=7.5 * mm))

@@ -69,14 +69,13 @@ def parse(text: str) -> FormRef:
         raise FormCodeError(_("The form code was made by a newer version of Panti; update Panti to read it."))
     if len(parts) != 5:
         raise FormCodeError(_("The form code is damaged or incomplete."))
-    try:
-        centre, register_no, kind, record_id = (unquote(p, errors="strict") for p in parts[1:])
+    try:  # "-" is "none" before decoding: a register number that is a lone dash is written %2D
+        centre, register_no, kind, record_id = (None if p == EMPTY else unquote(p, errors="strict")
+                                                for p in parts[1:])
     except UnicodeDecodeError:
         raise FormCodeError(_("The form code is damaged or incomplete.")) from None
-    if kind not in KINDS or not centre or centre == EMPTY:
+    if kind not in KINDS or not centre:
         raise FormCodeError(_("The form code is damaged or incomplete."))
-    if record_id != EMPTY and not (len(record_id) == 32 and all(c in "0123456789abcdef" for c in record_id)):
+    if record_id is not None and not (len(record_id) == 32 and all(c in "0123456789abcdef" for c in record_id)):
         raise FormCodeError(_("The form code is damaged or incomplete."))
-    return FormRef(centre_code=centre, kind=kind,
-                   register_no=None if register_no == EMPTY else register_no,
-                   record_id=None if record_id == EMPTY else record_id)
+    return FormRef(centre_code=centre, kind=kind, register_no=register_no or None, record_id=record_id)

@@ -44,7 +44,7 @@ class Form:
     def file_name(self, register_no: str | None, day: date | None = None) -> str:
         """formulir-sesi-12-PSMP-XI-2026-2026-12-02.pdf; a blank form: formulir-sesi-kosong.pdf."""
         if not register_no:
-            return safe_file_name(f"{self.file_prefix}-{_('blank')}.pdf")
+            return safe_file_name(self.file_prefix + "-" + _("blank") + ".pdf")
         return safe_file_name(f"{self.file_prefix}-{register_no}-{(day or date.today()).isoformat()}.pdf")
 
     def story(self, subject: Subject) -> list:
