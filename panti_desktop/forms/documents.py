@@ -245,9 +245,9 @@ def home_visit(subject: Subject) -> list:
         goals = goals_by_system.get(code)
         label = esc(_("Goal in the plan:"))
         block += [Paragraph(f"<b>{label}</b> {esc(text)}", st["text"]) for text in goals or ()]
-        block.append(tick_table([_("Seen or heard at the visit"), _("yes"), _("no"), _("unknown"), _("Note")],
+        block.append(tick_table([_("Seen or heard at the visit"), _("yes"), _("no"), _("don't know"), _("Note")],
                                 [[text, "", "", "", ""] for text in checks],
-                                (0.48, 0.07, 0.07, 0.12, 0.26), st, box_columns=(1, 2, 3), height=7.5 * mm))
+                                (0.52, 0.065, 0.075, 0.1, 0.24), st, box_columns=(1, 2, 3), height=7 * mm))
         block.append(Spacer(1, 2))
         block += writing_space(_("Strengths and drivers of the behaviour seen here"), 2, st)
         story.append(KeepTogether(block))
@@ -255,9 +255,11 @@ def home_visit(subject: Subject) -> list:
         [_("Safety"), _("yes"), _("no"), _("Note")], [
             [_("A child at risk was seen during the visit (tell the supervisor today)"), "", "", ""],
             [_("The safety plan was gone through with the caregiver"), "", "", ""],
-        ], (0.55, 0.07, 0.07, 0.31), st, box_columns=(1, 2), height=7.5 * mm)]))
+        ], (0.59, 0.065, 0.075, 0.27), st, box_columns=(1, 2), height=7 * mm)]))
     story.append(Spacer(1, 2))
-    story.append(KeepTogether(writing_space(_("Family task and next steps"), 3, st)))
-    story.append(fields([[(_("Next visit (date)"), None)]], st))
-    story.append(signatures([_("Social worker"), _("Caregiver")], st))
+    story.append(KeepTogether(writing_space(_("Notes of the visit (what happened, what the family said)"), 6, st)))
+    # what was agreed and the signatures stay on one page: a signature never stands alone
+    story.append(KeepTogether([*writing_space(_("Family task and next steps"), 3, st),
+                               fields([[(_("Next visit (date)"), None)]], st),
+                               signatures([_("Social worker"), _("Caregiver")], st)]))
     return story

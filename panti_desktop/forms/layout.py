@@ -34,7 +34,7 @@ from .reference import FormRef
 
 ROW = 8.5 * mm  # one handwritten line
 QR_SIZE = 22 * mm
-TOP = 36 * mm  # the page furniture above the body: centre, title, QR code
+TOP = 34 * mm  # the page furniture above the body: centre, title, QR code
 RULE = colors.HexColor("#8a98a3")
 FAINT = colors.HexColor("#b8c4cc")
 BOX = "☐"
@@ -251,7 +251,7 @@ def writing_space(label: str, lines: int, st: dict, hint: str | None = None) -> 
     if hint:
         parts.append(Paragraph(esc(hint), st["hint"]))
     parts.append(Ruled(lines))
-    parts.append(Spacer(1, 4))
+    parts.append(Spacer(1, 2))
     return parts
 
 
@@ -262,15 +262,22 @@ def tick_table(header: Sequence[str], rows: Sequence[Sequence[object]], widths: 
     width = content_width()
     cols = [width * f for f in widths]
     data = [[Paragraph(esc(h), st["label"]) for h in header]]
+    heights: list[float | None] = [None]
     for row in rows:
         cells = []
+        tallest = 0.0
         for i, cell in enumerate(row):
             if i in box_columns:
                 cells.append(Paragraph(f'<font size="13">{BOX}</font>', st["choice"]))
+            elif cell:
+                p = Paragraph(esc(cell), st["cell"])
+                tallest = max(tallest, p.wrap(cols[i] - 12, 1000)[1] + 5)  # a longer text grows its row
+                cells.append(p)
             else:
-                cells.append(Paragraph(esc(cell), st["cell"]) if cell else "")
+                cells.append("")
         data.append(cells)
-    t = Table(data, colWidths=cols, rowHeights=[None] + [height] * len(rows), repeatRows=1)
+        heights.append(max(height, tallest))
+    t = Table(data, colWidths=cols, rowHeights=heights, repeatRows=1)
     cmds = [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("FONTNAME", (0, 0), (-1, -1), FONT),
             ("GRID", (0, 0), (-1, -1), 0.5, RULE), ("BACKGROUND", (0, 0), (-1, 0), LIGHT),
             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
@@ -307,7 +314,7 @@ def signatures(parties: Sequence[str], st: dict, thumbprint: bool = False) -> Ke
     cmds = [("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("VALIGN", (0, 0), (-1, 0), "TOP"),
             ("FONTNAME", (0, 0), (-1, -1), FONT), ("LEFTPADDING", (0, 0), (-1, -1), 0)]
     cmds += [("LINEBELOW", (i, 1), (i, 2), 0.6, RULE) for i in lined]
-    t = Table([head, space, name], colWidths=cols, rowHeights=[None, 40 * mm if thumbprint else 22 * mm, ROW])
+    t = Table([head, space, name], colWidths=cols, rowHeights=[None, 40 * mm if thumbprint else 18 * mm, ROW])
     t.setStyle(TableStyle(cmds))
     return KeepTogether([Spacer(1, 4), t])
 
