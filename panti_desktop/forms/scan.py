@@ -105,7 +105,7 @@ def _qr_texts(data: bytes) -> Iterator[str]:
         raise ScanError(_("The file is too large to be a scanned form ({mb} MB at most).").format(
             mb=MAX_BYTES // (1024 * 1024)))
     head = bytes(data[:1024])
-    pages = _pdf_pages(bytes(data)) if b"%PDF-" in head else iter([_image(bytes(data))])
+    pages = _pdf_pages(bytes(data)) if b"%PDF-" in head else _image_frames(_image(bytes(data)))
     for image in pages:
         yield from _codes_in(image)
 
@@ -136,6 +136,13 @@ def _image(data: bytes):
         log.debug("not an image: %s", exc)
         raise ScanError(_("The file is neither an image nor a PDF that Panti can read.")) from None
     return image
+
+
+def _image_frames(image):
+    """Each page of a multi-page scan (TIFF), the first MAX_PAGES; a plain image is one page."""
+    for i in range(min(getattr(image, "n_frames", 1), MAX_PAGES)):
+        image.seek(i)
+        yield image
 
 
 def _pdf_pages(data: bytes):
