@@ -3,7 +3,7 @@
 Hidden from the help: it is what the bundle build runs, and what support asks a centre
 to run when the app misbehaves after installation. In a temporary folder, with the
 offscreen Qt platform, it makes a vault, registers a child, logs and finalises a
-session, writes a progress report, exports the caseload as .xlsx and reads it back as a register, exports a bundle to a second vault and imports it
+session, writes a progress report, prints a form and reads its QR code back, exports the caseload as .xlsx and reads it back as a register, exports a bundle to a second vault and imports it
 there, opens and closes the main window, and checks the translations. Unless Qt's
 platform is forced (`QT_QPA_PLATFORM`) or there is no display, a second process then
 starts Qt on the system's own platform plugin (`qwindows.dll` on Windows), so a bundle
@@ -154,6 +154,16 @@ def _checks(r: _Run, tmp: Path) -> None:
         if not data.startswith(b"%PDF") or len(data) < 2000:
             raise RuntimeError("the progress report is not a PDF")
 
+    def form() -> None:
+        # segno draws the code, pypdfium2 renders the page in memory, zxing-cpp reads it back
+        from .forms import scan
+        from .forms.registry import print_form
+
+        out = print_form(state["ws"], "session-log", tmp / "form.pdf", state["child"])
+        match = scan.propose(state["ws"], Path(out).read_bytes())
+        if match is None or match.child_id != state["child"]:
+            raise RuntimeError(f"the printed form's QR code does not read back to its child: {match}")
+
     def sync() -> None:
         from .sync import exchange, peers
         from .vault.kdf import KdfParams
@@ -195,6 +205,7 @@ def _checks(r: _Run, tmp: Path) -> None:
     r.check("vault, child, final session", vault)
     if "ws" in state:
         r.check("progress report (PDF)", report)
+        r.check("printed form and its QR code read back", form)
         r.check("sync bundle export and import", sync)
         r.check("spreadsheet export and register import", registers)
         r.check("main window opens and closes", window)

@@ -15,6 +15,7 @@ def test_self_test_passes_from_source(tmp_path):
                        timeout=300, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PANTI_KDF_TARGET_MS": "0"})
     assert r.returncode == 0, r.stdout + r.stderr
     for check in ("translations and resources", "vault, child, final session", "progress report (PDF)",
+                  "printed form and its QR code read back",
                   "sync bundle export and import", "main window opens and closes"):
         assert f"ok   {check}" in r.stdout
     assert "self-test passed" in r.stdout

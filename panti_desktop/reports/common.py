@@ -147,19 +147,21 @@ class _Canvas:
         c.restoreState()
 
 
-def write_pdf(path: Path, story: list, title: str, centre: str, password: str | None = None) -> Path:
+def write_pdf(path: Path, story: list, title: str, centre: str, password: str | None = None,
+              canvasmaker=None, top_margin: float = 20 * mm) -> Path:
     """Build the PDF in memory, encrypt it there with AES-256 if asked, then write it under a temporary
-    name beside the destination, flush it and rename it.
+    name beside the destination, flush it and rename it. `canvasmaker` and `top_margin` are for page
+    furniture of another shape (the printable forms put a QR code at the top of every page).
 
     With a password nothing unencrypted reaches the destination, not even for a moment: a crash, a
     failed encryption or a pulled USB stick leaves at most an encrypted `.NAME.partial` there."""
     register_fonts()
     path = Path(path)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=20 * mm,
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=top_margin,
                             bottomMargin=18 * mm, title=title, author=centre, subject=title,
                             creator="Panti", producer="Panti")
-    doc.build(story, canvasmaker=_Canvas(centre, title).factory())
+    doc.build(story, canvasmaker=canvasmaker or _Canvas(centre, title).factory())
     if password:
         buffer = encrypt_pdf(buffer, password)
     path.parent.mkdir(parents=True, exist_ok=True)

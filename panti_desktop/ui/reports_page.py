@@ -21,6 +21,7 @@ from ..errors import PantiError
 from ..i18n import _
 from ..reports.registry import REPORTS
 from .common import DateEdit, Worker, heading, notify, open_file, run_busy, show_error
+from .print_forms import PrintFormsDialog
 
 
 class ReportsPage(QWidget):
@@ -64,6 +65,15 @@ class ReportsPage(QWidget):
         for w in (self.start, self.end, self.password):
             w.setMaximumWidth(280)
         lay.addWidget(stats)
+
+        blank = QGroupBox(_("Blank forms"), self)  # the child's file prints them pre-filled
+        bl = QVBoxLayout(blank)
+        bl.addWidget(QLabel(_("Intake, session log, consent and home-visit forms to fill in by hand."), blank))
+        self.forms_button = QPushButton(_("Print blank forms…"), blank)
+        self.forms_button.setObjectName("printBlankForms")
+        self.forms_button.clicked.connect(lambda: PrintFormsDialog(ws, None, self).exec())
+        bl.addWidget(self.forms_button)
+        lay.addWidget(blank)
 
         if ws.role == "admin":
             kit = QGroupBox(_("Recovery Kit"), self)

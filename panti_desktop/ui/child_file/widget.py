@@ -26,6 +26,7 @@ from ...i18n import _
 from ...reports.registry import by_kind
 from ..common import Worker, confirm, fmt_date, has_module, notify, open_file, run_busy, show_error
 from ..forms import form_fields
+from ..print_forms import PrintFormsDialog
 from .assessment import AssessmentSection
 from .common import _kind_title
 from .history import HistorySection
@@ -69,6 +70,10 @@ class ChildFileWidget(OverviewPages, QWidget):
             self.report_button.clicked.connect(self.progress_report)
             self.report_button.setVisible(not self.cf.outside_caseload)
             top.addWidget(self.report_button)
+        self.forms_button = QPushButton(_("Print forms…"), self)  # paper forms with a QR code (forms/)
+        self.forms_button.setObjectName("printForms")
+        self.forms_button.clicked.connect(lambda: PrintFormsDialog(self.ws, self.child_id, self).exec())
+        top.addWidget(self.forms_button)
         lay.addLayout(top)
         self.subheader = QLabel(self)
         self.subheader.setStyleSheet("color: #444;")
