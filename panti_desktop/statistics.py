@@ -456,7 +456,7 @@ def protect(tables: list[StatTable]) -> None:
     p = disclosure.Problem([r.count for _t, r in cells], [t.denominator for t, _r in cells],
                            group=[t.key for t, _r in cells])
     live = {t.key: t for t in tables if not t.withheld}
-    linked = links(live)
+    linked = links({t.key: t for t in tables})
     for t in live.values():
         if t.key in DERIVED:
             continue
@@ -488,7 +488,13 @@ def _derive_known(known: StatTable, vr: StatTable | None) -> None:
     for code, src in (("stranger", stranger), (NOT_RECORDED, nr)):
         if known.row(code) is not None and src is not None:
             known.row(code).hidden = src.hidden
-    known.row("known").hidden = bool((stranger and stranger.hidden) or (nr and nr.hidden))
+    # "known" is the sum of the other relationship rows: a reader can compute it when those rows
+    # are all printed, or when the strangers and the not recorded are. Only otherwise is it
+    # hidden, and then one of its rows is hidden, so it is at least 1, as every hidden count is
+    # (hiding a 0 would print numbers that contradict each other and the rule).
+    parts_hidden = any(r.hidden for r in vr.rows if r.code not in ("stranger", NOT_RECORDED))
+    rest_hidden = bool((stranger and stranger.hidden) or (nr and nr.hidden))
+    known.row("known").hidden = parts_hidden and rest_hidden
 
 
 def table_constraints(t: StatTable) -> list[tuple[list[tuple[Row, int]], int, int]]:
@@ -513,12 +519,24 @@ def links(tables: dict[str, StatTable]) -> dict[str, list[tuple[list[tuple[Row, 
     two constraints share a cell, which keeps the search for what a reader can deduce short."""
     out: dict[str, list] = {}
     pe, rel = tables.get("parent_education"), tables.get("caregiver_relation")
-    if pe and rel and pe.key not in DERIVED:
+    if pe and rel and not rel.withheld:
         parents = [(r, 1) for r in rel.rows if r.code in PARENTS]
         others = [(r, 1) for r in rel.rows if r.code not in PARENTS]
-        out["caregiver_relation"] = [(parents, pe.denominator, pe.denominator),
-                                     (others, rel.denominator - pe.denominator, rel.denominator - pe.denominator)]
+        if small_withheld(pe):
+            # not printed, but its reason is: "fewer than 3 parents", so the parents' rows of the
+            # caregivers table add up to 1 or 2 — a link a reader still has
+            out["caregiver_relation"] = [(parents, 1, SMALL - 1),
+                                         ([(r, 1) for r in rel.rows], rel.denominator, rel.denominator)]
+        else:
+            out["caregiver_relation"] = [(parents, pe.denominator, pe.denominator),
+                                         (others, rel.denominator - pe.denominator,
+                                          rel.denominator - pe.denominator)]
     return out
+
+
+def small_withheld(t: StatTable) -> bool:
+    """Left out for its small total: the printed reason tells a reader the total is 1 .. SMALL-1."""
+    return bool(t.withheld) and 0 < t.denominator < SMALL
 
 
 # --- the whole report -----------------------------------------------------------------------
