@@ -272,7 +272,7 @@ def measure_statistics(sealed: Workspace, plain: Workspace, tmp: Path, repeats: 
     from .reports import statistics as R
 
     n = len(sealed.child_ids())
-    times = {side: (_median_ms(lambda ws=ws: R.build(ws, tmp / f"stats-{side}.pdf"), repeats),
+    times = {side: (_median_ms(lambda ws=ws, side=side: R.build(ws, tmp / f"stats-{side}.pdf"), repeats),
                     _median_ms(lambda ws=ws: S.compute(ws), repeats))
              for side, ws in (("sealed", sealed), ("plain", plain))}
     return [Result(_("centre statistics report over {n} children").format(n=n), times["sealed"][0],

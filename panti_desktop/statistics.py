@@ -207,14 +207,19 @@ def _session_codes(ws, ids: set[str], start: date, end: date) -> tuple[Counter, 
               "AND status = 'final' AND child_id IN (SELECT value FROM json_each(?))")
     params = [start.isoformat(), end.isoformat(), json.dumps(sorted(ids))]
     bound = getattr(ws.records, "CODES_BOUND", BOUND_CODES) + " AND setting IS NOT NULL"
-    for setting, codes, count in ws.db.execute(
-            f"SELECT setting, systems, count(*) FROM session WHERE {period} AND {bound} GROUP BY setting, systems",
-            params):
+    older = 0
+    for setting, codes, is_bound, count in ws.db.execute(
+            f"SELECT setting, systems, {bound}, count(*) FROM session WHERE {period} GROUP BY 1, 2, 3", params):
+        if not is_bound:
+            older += count
+            continue
         n += count
         settings[setting] += count
         for x in (codes or "").split(","):
             if x:
                 systems[x] += count
+    if not older:  # one pass over the period in the usual case
+        return systems, settings, n
     for row in ws.db.query(f"SELECT * FROM session WHERE {period} AND NOT ({bound})", params):
         n += 1
         data = ws.records.open_row("session", row)
