@@ -15,6 +15,7 @@ differ by a few days are the same report, so subtracting one from the other reve
 from __future__ import annotations
 
 import calendar
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -163,12 +164,30 @@ class CentreStats:
 
 
 def _by_child(ws, kind: str, child_ids: set[str], where: str = "", params: list | None = None) -> dict[str, list]:
+    """Every live record of `kind` of these children, opened, oldest first."""
     out: dict[str, list] = {}
-    clause = "deleted = 0" + (f" AND ({where})" if where else "")
-    for row in ws.db.query(f"SELECT * FROM {kind} WHERE {clause} ORDER BY created_at", params or []):
-        if row["child_id"] in child_ids:
-            out.setdefault(row["child_id"], []).append(ws.records.open_row(kind, row))
+    clause = "deleted = 0 AND child_id IN (SELECT value FROM json_each(?))" + (f" AND ({where})" if where else "")
+    for row in ws.db.query(f"SELECT * FROM {kind} WHERE {clause} ORDER BY created_at",
+                           [json.dumps(sorted(child_ids)), *(params or [])]):
+        out.setdefault(row["child_id"], []).append(ws.records.open_row(kind, row))
     return out
+
+
+def _latest(ws, kind: str, child_ids: set[str], where: str = "", params: list | None = None) -> dict[str, dict]:
+    """Each child's latest live record of `kind`, the only one opened (the one the counts use)."""
+    clause = "deleted = 0 AND child_id IN (SELECT value FROM json_each(?))" + (f" AND ({where})" if where else "")
+    sql = (f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY child_id ORDER BY created_at DESC, "
+           f"rowid DESC) AS _n FROM {kind} WHERE {clause}) WHERE _n = 1")
+    out: dict[str, dict] = {}
+    for row in ws.db.query(sql, [json.dumps(sorted(child_ids)), *(params or [])]):
+        row.pop("_n")
+        out[row["child_id"]] = ws.records.open_row(kind, row)
+    return out
+
+
+# A session sealed in format 3 or later binds its plaintext setting and systems into its seal.
+# (The bench's unsealed baseline store says which of its rows count the same way: all of them.)
+BOUND_CODES = "substr(payload, 1, 1) >= x'03'"
 
 
 def _session_codes(ws, ids: set[str], start: date, end: date) -> tuple[Counter, Counter, int]:
@@ -180,25 +199,32 @@ def _session_codes(ws, ids: set[str], start: date, end: date) -> tuple[Counter, 
     systems: Counter = Counter()
     settings: Counter = Counter()
     n = 0
-    # Only the codes travel to Python, not the sealed payloads (a period at headquarters holds
-    # hundreds of thousands of sessions); an older session is read whole and opened. The
-    # period's rows are found in the date index, then read in table order (`rowid IN`: SQLite
-    # sorts them), not in date order jumping through the table: a third less time.
-    for sid, child_id, setting, codes, bound in ws.db.execute(
-            "SELECT id, child_id, setting, systems, substr(payload, 1, 1) = x'03' FROM session WHERE rowid IN "
-            "(SELECT rowid FROM session WHERE session_date BETWEEN ? AND ?) AND deleted = 0 AND status = 'final'",
-            [start.isoformat(), end.isoformat()]):
-        if child_id not in ids:
+    # Counted by SQLite: only (setting, systems, how many) comes back to Python, never a row per
+    # session (a year at headquarters is half a million). The period's rows are found in the date
+    # index, then read in table order (`rowid IN`: SQLite sorts them); the served children are a
+    # JSON list joined in. A session sealed before its codes were bound (format 1–2) is opened.
+    period = ("rowid IN (SELECT rowid FROM session WHERE session_date BETWEEN ? AND ?) AND deleted = 0 "
+              "AND status = 'final' AND child_id IN (SELECT value FROM json_each(?))")
+    params = [start.isoformat(), end.isoformat(), json.dumps(sorted(ids))]
+    bound = getattr(ws.records, "CODES_BOUND", BOUND_CODES) + " AND setting IS NOT NULL"
+    older = 0
+    for setting, codes, is_bound, count in ws.db.execute(
+            f"SELECT setting, systems, {bound}, count(*) FROM session WHERE {period} GROUP BY 1, 2, 3", params):
+        if not is_bound:
+            older += count
             continue
+        n += count
+        settings[setting] += count
+        for x in (codes or "").split(","):
+            if x:
+                systems[x] += count
+    if not older:  # one pass over the period in the usual case
+        return systems, settings, n
+    for row in ws.db.query(f"SELECT * FROM session WHERE {period} AND NOT ({bound})", params):
         n += 1
-        if bound and setting:
-            settings[setting] += 1
-            systems.update(x for x in (codes or "").split(",") if x)
-        else:
-            row = next(ws.db.query("SELECT * FROM session WHERE id = ?", [sid]))
-            data = ws.records.open_row("session", row)
-            settings[data.get("setting")] += 1
-            systems.update(data.get("systems") or [])
+        data = ws.records.open_row("session", row)
+        settings[data.get("setting")] += 1
+        systems.update(data.get("systems") or [])
     return systems, settings, n
 
 
@@ -257,7 +283,7 @@ def aggregate(ws, start: date, end: date, centre: str | None = None) -> dict:
         k, v = _table(key, counter, denominator)
         tables[k] = v
 
-    families = {c: lst[-1] for c, lst in _by_child(ws, "family", ids).items()}
+    families = _latest(ws, "family", ids)
     add("family_structure", Counter((families.get(c) or {}).get("structure") for c in ids), n)
     add("household_income", Counter((families.get(c) or {}).get("household_income") for c in ids), n)
     add("living_arrangement", Counter(d.get("living_arrangement") for _c, d in served), n)
@@ -277,7 +303,7 @@ def aggregate(ws, start: date, end: date, centre: str | None = None) -> dict:
     add("child_age", ages, n)
     add("child_sex", sexes, n)
     if ws.can_read_clinical:
-        offences = {c: lst[-1] for c, lst in _by_child(ws, "offence", ids).items()}
+        offences = _latest(ws, "offence", ids)
         forms: Counter = Counter()
         for c in ids:
             got = (offences.get(c) or {}).get("forms") or []
@@ -296,7 +322,7 @@ def aggregate(ws, start: date, end: date, centre: str | None = None) -> dict:
         add("victim_relationship", Counter(v.get("relationship") for v in victims), len(victims))
         add("victim_age", Counter(v.get("age_band") for v in victims), len(victims))
         add("victim_sex", Counter(v.get("sex") for v in victims), len(victims))
-    legal = {c: lst[-1] for c, lst in _by_child(ws, "legal_track", ids).items()}
+    legal = _latest(ws, "legal_track", ids)
     add("referral_source", Counter((legal.get(c) or {}).get("referral_source") for c in ids), n)
     add("legal_stage", Counter((legal.get(c) or {}).get("stage") for c in ids), n)
     if ws.can_read_clinical:
@@ -310,19 +336,17 @@ def aggregate(ws, start: date, end: date, centre: str | None = None) -> dict:
         systems_c, settings_c, n_sessions = _session_codes(ws, ids, start, end)
         add("service_system", systems_c, n_sessions)
         add("service_setting", settings_c, n_sessions)
-        terminations = {c: lst[-1] for c, lst in _by_child(
-            ws, "termination", ids, "terminated_on BETWEEN ? AND ?", [start.isoformat(), end.isoformat()]).items()}
+        terminations = _latest(ws, "termination", ids, "terminated_on BETWEEN ? AND ?",
+                               [start.isoformat(), end.isoformat()])
         outcome: Counter = Counter()
         for t in terminations.values():
             outcome.update(key for key in OUTCOMES if t.get(key))
         add("termination_outcome", outcome, len(terminations))
         follow: Counter = Counter()
-        done = 0
-        for lst in _by_child(ws, "follow_up", ids, "done_on BETWEEN ? AND ?",
-                             [start.isoformat(), end.isoformat()]).values():
-            done += 1
-            follow.update(key for key in OUTCOMES if lst[-1].get(key))
-        add("follow_up_outcome", follow, done)
+        follow_ups = _latest(ws, "follow_up", ids, "done_on BETWEEN ? AND ?", [start.isoformat(), end.isoformat()])
+        for f in follow_ups.values():
+            follow.update(key for key in OUTCOMES if f.get(key))
+        add("follow_up_outcome", follow, len(follow_ups))
     return {"start": start.isoformat(), "end": end.isoformat(), "children": n, "tables": tables}
 
 
@@ -456,7 +480,7 @@ def protect(tables: list[StatTable]) -> None:
     p = disclosure.Problem([r.count for _t, r in cells], [t.denominator for t, _r in cells],
                            group=[t.key for t, _r in cells])
     live = {t.key: t for t in tables if not t.withheld}
-    linked = links(live)
+    linked = links({t.key: t for t in tables})
     for t in live.values():
         if t.key in DERIVED:
             continue
@@ -488,7 +512,13 @@ def _derive_known(known: StatTable, vr: StatTable | None) -> None:
     for code, src in (("stranger", stranger), (NOT_RECORDED, nr)):
         if known.row(code) is not None and src is not None:
             known.row(code).hidden = src.hidden
-    known.row("known").hidden = bool((stranger and stranger.hidden) or (nr and nr.hidden))
+    # "known" is the sum of the other relationship rows: a reader can compute it when those rows
+    # are all printed, or when the strangers and the not recorded are. Only otherwise is it
+    # hidden, and then one of its rows is hidden, so it is at least 1, as every hidden count is
+    # (hiding a 0 would print numbers that contradict each other and the rule).
+    parts_hidden = any(r.hidden for r in vr.rows if r.code not in ("stranger", NOT_RECORDED))
+    rest_hidden = bool((stranger and stranger.hidden) or (nr and nr.hidden))
+    known.row("known").hidden = parts_hidden and rest_hidden
 
 
 def table_constraints(t: StatTable) -> list[tuple[list[tuple[Row, int]], int, int]]:
@@ -513,12 +543,24 @@ def links(tables: dict[str, StatTable]) -> dict[str, list[tuple[list[tuple[Row, 
     two constraints share a cell, which keeps the search for what a reader can deduce short."""
     out: dict[str, list] = {}
     pe, rel = tables.get("parent_education"), tables.get("caregiver_relation")
-    if pe and rel and pe.key not in DERIVED:
+    if pe and rel and not rel.withheld:
         parents = [(r, 1) for r in rel.rows if r.code in PARENTS]
         others = [(r, 1) for r in rel.rows if r.code not in PARENTS]
-        out["caregiver_relation"] = [(parents, pe.denominator, pe.denominator),
-                                     (others, rel.denominator - pe.denominator, rel.denominator - pe.denominator)]
+        if small_withheld(pe):
+            # not printed, but its reason is: "fewer than 3 parents", so the parents' rows of the
+            # caregivers table add up to 1 or 2 — a link a reader still has
+            out["caregiver_relation"] = [(parents, 1, SMALL - 1),
+                                         ([(r, 1) for r in rel.rows], rel.denominator, rel.denominator)]
+        else:
+            out["caregiver_relation"] = [(parents, pe.denominator, pe.denominator),
+                                         (others, rel.denominator - pe.denominator,
+                                          rel.denominator - pe.denominator)]
     return out
+
+
+def small_withheld(t: StatTable) -> bool:
+    """Left out for its small total: the printed reason tells a reader the total is 1 .. SMALL-1."""
+    return bool(t.withheld) and 0 < t.denominator < SMALL
 
 
 # --- the whole report -----------------------------------------------------------------------

@@ -217,7 +217,8 @@ def test_bench_prints_every_operation_with_its_ratio(tmp_path):
                "full scan of all sessions", "bulk insert of"):
         assert op in r.stdout
     ratios = [float(line.split("×")[0].split()[-1]) for line in r.stdout.splitlines() if "×" in line]
-    assert len(ratios) == 16 and all(x > 0 for x in ratios)
+    assert len(ratios) == 18 and all(x > 0 for x in ratios)
+    assert "centre statistics report over 6 children" in r.stdout and "counting and protecting only" in r.stdout
     assert "register import, 40 rows" in r.stdout and "the same register imported again" in r.stdout
     for op in ("full export", "full import at headquarters", "incremental export of one week",
                "re-import of an imported bundle"):

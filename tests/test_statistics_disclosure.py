@@ -10,13 +10,13 @@ from datetime import date
 from itertools import combinations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from panti_desktop import statistics as S
 from panti_desktop.domain.vocab import DETERMINANTS, FAMILY_STRUCTURES, INCOME_BANDS
-from panti_desktop.i18n import set_language
+from panti_desktop.i18n import _, set_language
 
 MULTI = {"offence_form", "determinants", "interventions", "service_system", "termination_outcome",
          "follow_up_outcome"}  # tables where a child (or session) can be in several rows
@@ -68,6 +68,10 @@ def reader_equations(tables: list[S.StatTable]):
     if "parent_education" in by_key and "caregiver_relation" in by_key:
         n = by_key["parent_education"].denominator
         add([("caregiver_relation", c, 1) for c in PARENTS], n, n)
+    withheld = {t.key: t for t in tables if t.withheld}
+    if "parent_education" in withheld and "caregiver_relation" in by_key and small(withheld["parent_education"]):
+        # not printed, but its reason is ("fewer than 3 parents"): the parents' rows add up to 1 or 2
+        add([("caregiver_relation", c, 1) for c in PARENTS], 1, 2)
     if "victim_known" in by_key and "victim_relationship" in by_key:
         rel = by_key["victim_relationship"]
         add([("victim_known", "known", 1)] + [("victim_relationship", r.code, -1) for r in rel.rows
@@ -75,6 +79,12 @@ def reader_equations(tables: list[S.StatTable]):
         for code in ("stranger", ""):
             add([("victim_known", code, 1), ("victim_relationship", code, -1)], 0, 0)
     return unknowns, upper, cons
+
+
+def small(t: S.StatTable) -> bool:
+    """What the printed reason of a withheld table tells a reader: its total is 1 or 2."""
+    said = _("fewer than {n} {unit}: not shown so that no one can be recognised").format(n=3, unit=t.unit)
+    return t.withheld == said and 0 < t.denominator < 3
 
 
 def feasible_ranges(n: int, upper: list[int], cons) -> list[tuple[int, int]]:
@@ -221,7 +231,8 @@ def test_a_small_centre_and_a_one_month_period(ws):
 
 
 # the aggregate of a random centre: counts per code, built as the product counts them
-def _random_agg(draw) -> dict:
+@st.composite
+def centres(draw) -> dict:
     n = draw(st.integers(0, 60))
 
     def partition(codes: list[str], total: int) -> dict[str, int]:
@@ -263,11 +274,29 @@ def _random_agg(draw) -> dict:
     return {"children": n, "tables": tables}
 
 
+# Found by this test (it failed on some seeds with "the printed numbers admit no solution"):
+# the victims known to the child were hidden whenever the strangers or the not recorded were,
+# also when known was 0 (an "x" for a zero: the printed numbers contradicted each other and the
+# rule) or when the relationship rows printed it anyway (8 + 7 = 15: a reader had it exactly).
+KNOWN_ZERO = {"children": 0, "tables": {"victim_relationship": {"counts": {"stranger": 2, "": 2},
+                                                                "denominator": 4}}}
+KNOWN_PRINTED = {"children": 21, "tables": {"victim_relationship": {
+    "counts": {"friend": 8, "neighbour": 7, "stranger": 4, "": 2}, "denominator": 21}}}
+# And the audit linked only printed tables: "Parents' education: fewer than 3 parents" is printed
+# as the reason it is left out, so the parents' rows of the caregivers table add up to 1 or 2,
+# and a hidden father was 1 or 2. Now both the product and the audit keep that link.
+PARENTS_WITHHELD = {"children": 12, "tables": {
+    "caregiver_relation": {"counts": {"father": 1, "grandparent": 2, "uncle_aunt": 5, "other": 4}, "denominator": 12},
+    "parent_education": {"counts": {"primary": 1}, "denominator": 1}}}
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_random_centres_hold_under_the_audit(data):
+@given(centres())
+@example(KNOWN_ZERO)
+@example(KNOWN_PRINTED)
+@example(PARENTS_WITHHELD)
+def test_random_centres_hold_under_the_audit(agg):
     set_language("en")
-    agg = _random_agg(data.draw)
     tables = S.tables_of(agg)
     S.protect(tables)
     assert_safe(tables)
