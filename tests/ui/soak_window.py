@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     set_language("en")
     ws, _key = Workspace.init(args.data_dir, "SOAK", "Sentra Uji", "admin", PASS, kdf=KdfParams())
     demo.generate(ws, children=args.children, sessions_per_child=4)
+    # A loaded test machine can take longer than the idle lock: the lock would wipe the keys
+    # under the refreshes this script calls directly.
+    ws.set_setting("idle_lock_minutes", "240")
     app = make_app(["soak"])
     window = MainWindow(ws)
     window.resize(1024, 600)
