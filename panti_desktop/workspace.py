@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from . import attachments as attachments_mod
 from . import caseload as caseload_mod
 from .caseload import Caseload, OpenedAnyway, OutsideCaseload
 from .domain import lifecycle
@@ -944,6 +945,7 @@ class Workspace:
             reseal_conflicts(self, ring, mapping)
             reseal_quarantine(self, ring, mapping)
             cases.reseal_stats(self.db, ring, mapping)
+            attachments_mod.store(self).reseal(ring, mapping)
             reseal_identity(self, ring)  # the sync keys follow a new master key
 
         try:
@@ -1179,6 +1181,7 @@ class Workspace:
                                 kind=name, id=row["id"], error=result
                             )
                         )
+            problems += attachments_mod.verify_problems(self)
             problems += audit_mod.verify_chain(self.db)
             problems += audit_mod.verify_head(self.db, self.ring, required=authority_checked(self.db))
             problems += audit_mod.verify_checkpoints(self.db)

@@ -25,6 +25,7 @@ from .. import __version__
 from ..errors import PantiError, UsageError
 from ..i18n import _, set_language
 from . import audit, backup, children, records, registers, reports, retention, sync, tools, vault
+from .attach import register as register_attach
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _Parser
 from .console import prepare_streams
 from .tools import cmd_gui
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     vault.register(sub)
     children.register(sub)
     records.register(sub)
+    register_attach(sub)
     registers.register(sub)
     audit.register(sub)
     backup.register(sub)
