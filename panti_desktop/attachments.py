@@ -25,6 +25,7 @@ from .vault.keyring import CLINICAL, key_role
 MB = 1024 * 1024
 FILE_LIMIT_SETTING = "attachment_max_file_mb"
 CENTRE_LIMIT_SETTING = "attachment_max_centre_mb"
+TO_HQ_SETTING = "attachments_to_hq"  # "1": documents travel to headquarters in sync bundles
 DEFAULT_FILE_MB = 25
 DEFAULT_CENTRE_MB = 2048
 DOWNSCALE_MAX_SIDE = 1600  # pixels: a scanned A4 page stays readable at this size
@@ -109,8 +110,20 @@ def set_limits(ws, file_mb: int, centre_mb: int) -> None:
         raise ValidationError(_("A size limit must be between 1 MB and 1,000 MB per file and 100,000 MB in all."))
     if int(file_mb) > int(centre_mb):
         raise ValidationError(_("The limit per file cannot be larger than the limit for the centre."))
-    ws.set_setting(FILE_LIMIT_SETTING, str(int(file_mb)))
-    ws.set_setting(CENTRE_LIMIT_SETTING, str(int(centre_mb)))
+    if int(file_mb) != file_limit_mb(ws):
+        ws.set_setting(FILE_LIMIT_SETTING, str(int(file_mb)))
+    if int(centre_mb) != centre_limit_mb(ws):
+        ws.set_setting(CENTRE_LIMIT_SETTING, str(int(centre_mb)))
+
+
+def sent_to_hq(ws) -> bool:
+    """Whether this centre sends its documents to headquarters (off unless an administrator chose it)."""
+    return ws.setting(TO_HQ_SETTING) == "1"
+
+
+def set_sent_to_hq(ws, on: bool) -> None:
+    if on != sent_to_hq(ws):
+        ws.set_setting(TO_HQ_SETTING, "1" if on else "0")
 
 
 def _check_size(ws, size: int) -> None:

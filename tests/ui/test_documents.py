@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from panti_desktop import attachments as A
 from panti_desktop.store.db import DB_NAME
@@ -114,3 +114,23 @@ def test_screenshots_at_small_and_common_sizes(qtbot, ws, child, tmp_path):
         path = Path(os.environ.get("PANTI_SHOTS", tmp_path)) / f"documents-{w}.png"
         assert tab.grab().save(str(path))
     tab.close()
+
+
+def test_the_limits_are_shown_in_settings_and_an_admin_changes_them(qtbot, ws):
+    from panti_desktop.ui.settings import SettingsPage
+
+    page = SettingsPage(ws)
+    qtbot.addWidget(page)
+    box = page.findChild(QWidget, "attachmentFileMb").parent()
+    assert box.file_mb.value() == A.DEFAULT_FILE_MB and box.centre_mb.value() == A.DEFAULT_CENTRE_MB
+    assert not box.to_hq.isChecked()
+    box.file_mb.setValue(10)
+    box.to_hq.setChecked(True)
+    box.save()
+    assert A.file_limit_mb(ws) == 10 and A.sent_to_hq(ws)
+    ws.add_user("budi", "staff", "budi passphrase 1", kdf=FLOOR)
+    with open_as(ws, "budi", "budi passphrase 1") as budi:
+        theirs = SettingsPage(budi)
+        qtbot.addWidget(theirs)
+        shown = theirs.findChild(QWidget, "attachmentFileMb")
+        assert shown.value() == 10 and not shown.isEnabled()
