@@ -18,14 +18,13 @@ from pathlib import Path
 from .domain.vocab import ATTACHMENT_TYPES
 from .errors import NotFound, PantiError, PermissionDenied, ValidationError
 from .i18n import _
-from .store.attachments import RECORD_KINDS, Attachment, AttachmentStore, role_for
+from .store.attachments import RECORD_KINDS, TO_HQ_SETTING, Attachment, AttachmentStore, role_for
 from .store.records import now_iso
 from .vault.keyring import CLINICAL, key_role
 
 MB = 1024 * 1024
 FILE_LIMIT_SETTING = "attachment_max_file_mb"
 CENTRE_LIMIT_SETTING = "attachment_max_centre_mb"
-TO_HQ_SETTING = "attachments_to_hq"  # "1": documents travel to headquarters in sync bundles
 DEFAULT_FILE_MB = 25
 DEFAULT_CENTRE_MB = 2048
 DOWNSCALE_MAX_SIDE = 1600  # pixels: a scanned A4 page stays readable at this size

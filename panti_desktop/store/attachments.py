@@ -40,6 +40,8 @@ CHUNK_BYTES = 256 * 1024
 # The records an attachment can belong to (besides the child's own file).
 RECORD_KINDS = ("consent", "legal_track", "referral", "assessment", "session")
 _AAD_FORMAT = 1
+# "1": this centre's documents go to headquarters in sync bundles (an administrator's choice; off by default)
+TO_HQ_SETTING = "attachments_to_hq"
 
 TABLE_SQL = (
     """CREATE TABLE attachment (
@@ -136,7 +138,7 @@ def chunk_aad(attachment_id: str, index: int, count: int, version: str, key_id: 
     return orjson.dumps(["attachment_chunk", _AAD_FORMAT, attachment_id, index, count, version, key_id])
 
 
-def _open(ring: KeyRing, key_id: str, blob: bytes, aad: bytes) -> bytes:
+def open_blob(ring: KeyRing, key_id: str, blob: bytes, aad: bytes) -> bytes:
     try:
         return open_sealed(ring.aead(key_id), blob, aad)
     except ValueError:  # a damaged blob's length or format
@@ -221,7 +223,7 @@ class AttachmentStore:
         return list(self.db.query(sql + " ORDER BY created_at, id", params))
 
     def open_meta(self, row: dict) -> Attachment:
-        meta = jsonio.loads(_open(self.ring, row["key_id"], row["payload"], meta_aad(row)))
+        meta = jsonio.loads(open_blob(self.ring, row["key_id"], row["payload"], meta_aad(row)))
         return Attachment(id=row["id"], child_id=row["child_id"], record_kind=row["record_kind"],
                           record_id=row["record_id"], doc_type=row["doc_type"], key_id=row["key_id"],
                           size=row["size"], chunk_count=row["chunk_count"], created_at=row["created_at"],
@@ -238,7 +240,7 @@ class AttachmentStore:
                                 [row["id"]]).fetchall()
         if [i for i, _b in blobs] != list(range(row["chunk_count"])):
             raise IntegrityError(_("A part of the document is missing."))
-        parts = [_open(self.ring, row["key_id"], blob,
+        parts = [open_blob(self.ring, row["key_id"], blob,
                        chunk_aad(row["id"], i, row["chunk_count"], version, row["key_id"])) for i, blob in blobs]
         content = b"".join(parts)
         if len(content) != row["size"] or (meta.sha256 and hashlib.sha256(content).hexdigest() != meta.sha256):
@@ -271,7 +273,7 @@ class AttachmentStore:
                 continue
             for row in list(self.db.query("SELECT * FROM attachment WHERE key_id = ?", [old_id])):
                 old = dict(row)
-                meta = _open(ring, old_id, row["payload"], meta_aad(old))
+                meta = open_blob(ring, old_id, row["payload"], meta_aad(old))
                 blobs = self.db.execute("SELECT idx, payload FROM attachment_chunk WHERE attachment_id = ?",
                                         [row["id"]]).fetchall()
                 version = version_of(row)
@@ -279,7 +281,7 @@ class AttachmentStore:
                 row["payload"] = seal(ring.aead(new_key), meta, meta_aad(row))
                 chunks = []
                 for i, blob in blobs:
-                    part = _open(ring, old_id, blob, chunk_aad(row["id"], i, row["chunk_count"], version, old_id))
+                    part = open_blob(ring, old_id, blob, chunk_aad(row["id"], i, row["chunk_count"], version, old_id))
                     chunks.append((i, seal(ring.aead(new_key), part,
                                            chunk_aad(row["id"], i, row["chunk_count"], version, new_key))))
                 self.write(row, chunks)
