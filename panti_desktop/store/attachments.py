@@ -21,17 +21,19 @@ stays so the deletion travels) and added again. Every write of the table goes th
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import orjson
+from cryptography.exceptions import InvalidTag
 
 from .. import jsonio
 from ..domain.vocab import ATTACHMENT_CLINICAL_TYPES, ATTACHMENT_TYPES
 from ..errors import IntegrityError, NotFound
 from ..i18n import _
 from ..vault.keyring import CASE, CLINICAL, KeyRing, key_role
-from ..vault.seal import open_sealed, seal
+from ..vault.seal import NONCE_BYTES, open_sealed, seal
 from .hlc import HybridClock, version_string
 from .ids import new_id
 from .kinds import KINDS
@@ -145,6 +147,39 @@ def open_blob(ring: KeyRing, key_id: str, blob: bytes, aad: bytes) -> bytes:
         raise IntegrityError(_("A sealed record failed verification.")) from None
 
 
+_CHUNK_FORMAT = 1
+
+
+def chunk_cipher(ring: KeyRing, key_id: str, attachment_id: str):
+    """The AES-GCM key of one document's chunks: derived from its role key and its id."""
+    return ring.derived_aead(key_id, b"attachment-chunks-v1/" + attachment_id.encode())
+
+
+def seal_chunks(ring: KeyRing, key_id: str, attachment_id: str, version: str,
+                parts: list[bytes]) -> list[tuple[int, bytes]]:
+    aead = chunk_cipher(ring, key_id, attachment_id)
+    out = []
+    for i, part in enumerate(parts):
+        nonce = os.urandom(NONCE_BYTES)
+        out.append((i, bytes([_CHUNK_FORMAT]) + nonce + aead.encrypt(
+            nonce, part, chunk_aad(attachment_id, i, len(parts), version, key_id))))
+    return out
+
+
+def open_chunks(ring: KeyRing, row: dict, blobs: list[tuple[int, bytes]]) -> Iterator[bytes]:
+    """The opened chunks of a document's row; IntegrityError at the first that fails."""
+    aead = chunk_cipher(ring, row["key_id"], row["id"])
+    version = version_of(row)
+    for i, blob in blobs:
+        if not blob or len(blob) < 1 + NONCE_BYTES + 16 or blob[0] != _CHUNK_FORMAT:
+            raise IntegrityError(_("A sealed record is damaged or in an unknown format."))
+        try:
+            yield aead.decrypt(blob[1:1 + NONCE_BYTES], blob[1 + NONCE_BYTES:],
+                               chunk_aad(row["id"], i, row["chunk_count"], version, row["key_id"]))
+        except InvalidTag:
+            raise IntegrityError(_("A sealed record failed verification.")) from None
+
+
 class AttachmentStore:
     """Reads and writes the attachment tables with the keys of one unlocked session."""
 
@@ -185,10 +220,7 @@ class AttachmentStore:
         meta = {**meta, "sha256": hashlib.sha256(content).hexdigest()}
         aead = self.ring.aead(key_id)
         row["payload"] = seal(aead, jsonio.dumps(meta), meta_aad(row))
-        version = version_of(row)
-        sealed = [(i, seal(aead, part, chunk_aad(row["id"], i, len(parts), version, key_id)))
-                  for i, part in enumerate(parts)]
-        return row, sealed
+        return row, seal_chunks(self.ring, key_id, row["id"], version_of(row), parts)
 
     def add(self, child_id: str, record_kind: str | None, record_id: str | None, doc_type: str, content: bytes,
             meta: dict, user_id: str, at: str) -> dict:
@@ -235,14 +267,11 @@ class AttachmentStore:
     def content(self, row: dict, meta: Attachment | None = None) -> bytes:
         """The whole content, in memory; IntegrityError when a chunk is missing, moved or damaged."""
         meta = meta or self.open_meta(row)
-        version = version_of(row)
         blobs = self.db.execute("SELECT idx, payload FROM attachment_chunk WHERE attachment_id = ? ORDER BY idx",
                                 [row["id"]]).fetchall()
         if [i for i, _b in blobs] != list(range(row["chunk_count"])):
             raise IntegrityError(_("A part of the document is missing."))
-        parts = [open_blob(self.ring, row["key_id"], blob,
-                       chunk_aad(row["id"], i, row["chunk_count"], version, row["key_id"])) for i, blob in blobs]
-        content = b"".join(parts)
+        content = b"".join(open_chunks(self.ring, row, blobs))
         if len(content) != row["size"] or (meta.sha256 and hashlib.sha256(content).hexdigest() != meta.sha256):
             raise IntegrityError(_("The document's content does not match what was stored."))
         return content
@@ -264,8 +293,7 @@ class AttachmentStore:
             except (IntegrityError, TypeError, ValueError, KeyError) as exc:
                 yield row, str(exc) if isinstance(exc, IntegrityError) else _("The record is damaged.")
 
-    def reseal(self, ring: KeyRing, mapping: dict[str, str],
-               cancelled: Callable[[], bool] | None = None) -> int:
+    def reseal(self, ring: KeyRing, mapping: dict[str, str]) -> int:
         """Inside a key rotation: seal every attachment under a retired key with its replacement."""
         done = 0
         for old_id, new_key in mapping.items():
@@ -276,15 +304,10 @@ class AttachmentStore:
                 meta = open_blob(ring, old_id, row["payload"], meta_aad(old))
                 blobs = self.db.execute("SELECT idx, payload FROM attachment_chunk WHERE attachment_id = ?",
                                         [row["id"]]).fetchall()
-                version = version_of(row)
+                parts = list(open_chunks(ring, old, sorted(blobs)))
                 row["key_id"] = new_key
                 row["payload"] = seal(ring.aead(new_key), meta, meta_aad(row))
-                chunks = []
-                for i, blob in blobs:
-                    part = open_blob(ring, old_id, blob, chunk_aad(row["id"], i, row["chunk_count"], version, old_id))
-                    chunks.append((i, seal(ring.aead(new_key), part,
-                                           chunk_aad(row["id"], i, row["chunk_count"], version, new_key))))
-                self.write(row, chunks)
+                self.write(row, seal_chunks(ring, new_key, row["id"], version_of(row), parts))
                 done += 1
         return done
 

@@ -56,7 +56,6 @@ def child_items(ws, child_id: str) -> Iterator[tuple]:
 
 def lines(ws, row: dict) -> Iterator[bytes]:
     """The `att` line of an attachment and its `attc` chunk lines (opened here, sealed again there)."""
-    s = _store(ws)
     meta = {} if row["deleted"] else jsonio.loads(SA.open_blob(ws.ring, row["key_id"], row["payload"], SA.meta_aad(row)))
     yield L.dump({"t": "att", "id": row["id"], "centre_id": row["centre_id"], "child_id": row["child_id"],
                   "record_kind": row["record_kind"], "record_id": row["record_id"], "doc_type": row["doc_type"],
@@ -65,11 +64,9 @@ def lines(ws, row: dict) -> Iterator[bytes]:
                   "meta": meta})
     if row["deleted"]:
         return
-    version = SA.version_of(row)
-    for index, blob in ws.db.execute("SELECT idx, payload FROM attachment_chunk WHERE attachment_id = ? "
-                                     "ORDER BY idx", [row["id"]]):
-        part = SA.open_blob(s.ring, row["key_id"], blob, SA.chunk_aad(row["id"], index, row["chunk_count"], version,
-                                                                 row["key_id"]))
+    blobs = ws.db.execute("SELECT idx, payload FROM attachment_chunk WHERE attachment_id = ? ORDER BY idx",
+                          [row["id"]]).fetchall()
+    for (index, _blob), part in zip(blobs, SA.open_chunks(ws.ring, row, blobs), strict=True):
         yield L.dump({"t": "attc", "id": row["id"], "i": index, "n": row["chunk_count"],
                       "data": base64.b64encode(part).decode("ascii")})
 
@@ -197,8 +194,6 @@ def _write(s: SA.AttachmentStore, obj: dict, content: bytes) -> bool:
     meta = {} if obj["deleted"] else {k: obj["meta"].get(k, "") for k in
                                       ("file_name", "media_type", "date", "note", "sha256")}
     row["payload"] = seal(aead, jsonio.dumps(meta), SA.meta_aad(row))
-    version = version_string(row["hlc"], row["origin"])
-    sealed = [(i, seal(aead, p, SA.chunk_aad(row["id"], i, len(parts), version, key_id)))
-              for i, p in enumerate(parts)]
+    sealed = SA.seal_chunks(s.ring, key_id, row["id"], version_string(row["hlc"], row["origin"]), parts)
     s.write(row, sealed, replace_chunks=True)
     return True
