@@ -353,7 +353,7 @@ def measure_attachments(tmp: Path, repeats: int, total_mb: int = 200) -> list[Re
         Result(_("preview a {n} MB PDF (open, render page 1; plain: read the file)").format(n=doc_mb),
                preview_ms, read_ms),
         Result(_("backup with {n} MB of documents (against copying the database file)").format(
-            n=round(stored / 1024 / 1024)), backup_ms, copy_ms, None, 3),
+            n=round(stored / 1024 / 1024)), backup_ms, copy_ms),
     ]
 
 
