@@ -104,3 +104,29 @@ def test_forged_document_lines_are_refused_on_their_own(sites, tmp_path):
     assert {i.id for i in A.listing(b, c.id)} == {good.id, med.id}
     # the receiver seals by the document type it reads, whatever key the sender used
     assert A.open_content(b, med.id)[0].clinical
+
+
+def test_a_record_type_past_its_retention_takes_its_documents_along_at_the_peers(sites, tmp_path):
+    from .test_retention import TODAY
+
+    a, _b, hq = sites
+    A.set_sent_to_hq(a, True)
+    c = a.register_child({"full_name": "Yoga Dwi Saputra", "birth_date": "2003-05-01", "intake_date": "2019-02-01"})
+    for state in ("initial_engagement", "assessment", "planning", "intervention", "evaluation",
+                  "reintegration_prep", "termination"):
+        a.transition(c.id, state)
+    session = a.save_session_draft({**a.new_session_defaults(c.id, today=datetime.date(2020, 3, 1)),
+                                    "notes": "Kunjungan rumah"})
+    a.add_record("termination", {"child_id": c.id, "terminated_on": "2020-06-30", "reason": "goals_achieved"})
+    a.transition(c.id, "closed")
+    on_session = A.add(a, c.id, make_pdf(b"catatan sesi"), "sesi.pdf", "other", record=("session", session.id))
+    on_file = A.add(a, c.id, make_pdf(b"putusan"), "putusan.pdf", "court_decision")
+    X.import_bundle(hq, send(a, hq, tmp_path))
+    assert {i.id for i in A.listing(hq, c.id)} == {on_session.id, on_file.id}
+    done = retention.erase(a, c.id, reason="retensi sesi habis", today=TODAY)
+    assert not done.whole and "session" in done.kinds
+    assert [i.id for i in A.listing(a, c.id)] == [on_file.id]
+    X.import_bundle(hq, send(a, hq, tmp_path))
+    assert [i.id for i in A.listing(hq, c.id)] == [on_file.id]
+    assert hq.db.execute("SELECT COUNT(*) FROM attachment_chunk WHERE attachment_id = ?",
+                         [on_session.id]).fetchone()[0] == 0

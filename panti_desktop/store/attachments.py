@@ -236,6 +236,15 @@ class AttachmentStore:
         row["payload"] = seal(self.ring.aead(row["key_id"]), jsonio.dumps({}), meta_aad(row))
         self.write(row, replace_chunks=True)
 
+    def delete_for_kind(self, child_id: str, record_kind: str) -> int:
+        """Delete a child's documents filed with records of one kind (a record type past its
+        retention): tombstones, so that peers delete them too."""
+        ids = [r[0] for r in self.db.execute("SELECT id FROM attachment WHERE child_id = ? AND record_kind = ? "
+                                             "AND deleted = 0", [child_id, record_kind])]
+        for attachment_id in ids:
+            self.delete(attachment_id)
+        return len(ids)
+
     # reading -----------------------------------------------------------------------
 
     def row(self, attachment_id: str) -> dict:
@@ -322,11 +331,3 @@ def erase_child(db, child_id: str) -> None:
     db.execute("DELETE FROM attachment WHERE child_id = ?", [child_id])
 
 
-def erase_for_kind(db, child_id: str, record_kind: str) -> int:
-    """Delete a child's attachments that belong to records of one kind (a record type past retention)."""
-    ids = [r[0] for r in db.execute("SELECT id FROM attachment WHERE child_id = ? AND record_kind = ?",
-                                    [child_id, record_kind])]
-    for attachment_id in ids:
-        db.execute("DELETE FROM attachment_chunk WHERE attachment_id = ?", [attachment_id])
-        db.execute("DELETE FROM attachment WHERE id = ?", [attachment_id])
-    return len(ids)
