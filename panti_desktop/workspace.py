@@ -507,6 +507,8 @@ class Workspace:
             raise ValidationError(_("A final session cannot be deleted; add an amendment instead."))
         with self.db.atomic():
             self.records.delete(kind_name, record_id, self.user.id)
+            if current.data.get("child_id"):  # the documents filed with it go too
+                attachments_mod.store(self).delete_for_kind(current.data["child_id"], kind_name, record_id)
             self.audit_event("delete", kind_name, record_id, current.data.get("child_id"))
         if kind_name == "child":
             self._child_cache.pop(record_id, None)

@@ -238,6 +238,10 @@ def test_deleting_one_attachment_and_erasing_the_case(ws):
     assert ws.db.execute("SELECT COUNT(*) FROM attachment_chunk WHERE attachment_id = ?", [gone.id]).fetchone()[0] == 0
     with pytest.raises(NotFound):
         A.open_content(ws, gone.id)
+    referral = ws.add_record("referral", {"child_id": child.id, "direction": "outgoing", "agency": "school", "referred_on": "2019-02-01"})
+    filed = A.add(ws, child.id, b"%PDF-1.4 rujukan", "rujukan.pdf", "other", record=("referral", referral.id))
+    ws.delete_record("referral", referral.id)  # a record deleted takes its documents along
+    assert filed.id not in [i.id for i in A.listing(ws, child.id)]
     retention.erase(ws, child.id, reason="retensi habis", today=TODAY)
     assert ws.db.execute("SELECT COUNT(*) FROM attachment").fetchone()[0] == 0
     assert ws.db.execute("SELECT COUNT(*) FROM attachment_chunk").fetchone()[0] == 0

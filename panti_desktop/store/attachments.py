@@ -236,11 +236,12 @@ class AttachmentStore:
         row["payload"] = seal(self.ring.aead(row["key_id"]), jsonio.dumps({}), meta_aad(row))
         self.write(row, replace_chunks=True)
 
-    def delete_for_kind(self, child_id: str, record_kind: str) -> int:
+    def delete_for_kind(self, child_id: str, record_kind: str, record_id: str | None = None) -> int:
         """Delete a child's documents filed with records of one kind (a record type past its
-        retention): tombstones, so that peers delete them too."""
+        retention), or with one record (deleted): tombstones, so that peers delete them too."""
         ids = [r[0] for r in self.db.execute("SELECT id FROM attachment WHERE child_id = ? AND record_kind = ? "
-                                             "AND deleted = 0", [child_id, record_kind])]
+                                             "AND (? IS NULL OR record_id = ?) AND deleted = 0",
+                                             [child_id, record_kind, record_id, record_id])]
         for attachment_id in ids:
             self.delete(attachment_id)
         return len(ids)
