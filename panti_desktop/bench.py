@@ -278,6 +278,98 @@ def measure_statistics(sealed: Workspace, plain: Workspace, tmp: Path, repeats: 
     return [Result(_("centre statistics report over {n} children").format(n=n), times["sealed"][0],
                    times["plain"][0], None, 1500),
             Result(_("centre statistics, counting and protecting only"), times["sealed"][1], times["plain"][1])]
+def _bench_pdf(size: int, seed: int) -> bytes:
+    """A one-page PDF of about `size` bytes: a text page followed by incompressible padding (a scan's
+    weight without a scan), so sealing and reading cost what a real 10 MB scan costs."""
+    rng = random.Random(seed)
+    stream = b"BT /F1 14 Tf 72 760 Td (Putusan Nomor 12/Pid.Sus-Anak/2026) Tj ET\n"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    pad = max(0, size - len(out) - 400)
+    out += b"%" + rng.randbytes(pad).replace(b"\n", b" ").replace(b"\r", b" ") + b"\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def _render_first_page(content: bytes) -> int:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(content)
+    try:
+        bitmap = pdf[0].render(scale=1.0, rev_byteorder=True)
+        return bitmap.width
+    finally:
+        pdf.close()
+
+
+def measure_attachments(tmp: Path, repeats: int, total_mb: int = 200) -> list[Result]:
+    """Adding and previewing a 10 MB PDF (against writing and reading the same file unsealed) and a
+    backup holding `total_mb` MB of documents (against copying the database file), in a vault of
+    their own."""
+    import shutil
+
+    from . import attachments, backup
+
+    doc_mb = min(10, total_mb)
+    ws, _recovery = Workspace.init(tmp / "documents", "DOCS", "Bench", "admin", PASSPHRASE, kdf=KdfParams())
+    try:
+        attachments.set_limits(ws, max(25, doc_mb + 1), max(2048, total_mb * 2))
+        child = ws.register_child({"full_name": "Bench Dokumen", "birth_date": "2011-03-04"})
+        pdf = _bench_pdf(doc_mb * 1024 * 1024, 1)
+        plain_file = tmp / "plain.pdf"
+        added: list = []
+
+        def plain_write() -> None:
+            with open(plain_file, "wb") as f:
+                f.write(pdf)
+                f.flush()
+                os.fsync(f.fileno())
+
+        def add() -> None:
+            added.append(attachments.add(ws, child.id, pdf, "putusan.pdf", "court_decision"))
+
+        write_ms, add_ms = _median_ms(plain_write, repeats), _median_ms(add, repeats)
+        read_ms = _median_ms(lambda: _render_first_page(plain_file.read_bytes()), repeats)
+        preview_ms = _median_ms(lambda: _render_first_page(attachments.open_content(ws, added[-1].id)[1]), repeats)
+        for i in range(len(added), max(1, total_mb // doc_mb)):
+            attachments.add(ws, child.id, _bench_pdf(doc_mb * 1024 * 1024, 2 + i), f"scan-{i}.pdf", "other")
+        ws.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        src = ws.db_path(ws.data_dir)
+
+        def plain_copy() -> None:
+            shutil.copyfile(src, tmp / "documents-copy.db")
+            with open(tmp / "documents-copy.db", "rb+") as f:
+                os.fsync(f.fileno())
+
+        def do_backup() -> None:
+            for p in (tmp / "doc-backups").glob("*"):
+                p.unlink()
+            backup.create_backup(ws, tmp / "doc-backups" / "bench.pantibak")
+
+        copy_ms = _median_ms(plain_copy, max(1, min(repeats, 3)))
+        backup_ms = _median_ms(do_backup, max(1, min(repeats, 3)))
+        stored = attachments.used_bytes(ws)
+    finally:
+        ws.close()
+    return [
+        Result(_("add a {n} MB PDF (sealed in chunks; plain: write the file)").format(n=doc_mb), add_ms, write_ms),
+        Result(_("preview a {n} MB PDF (open, render page 1; plain: read the file)").format(n=doc_mb),
+               preview_ms, read_ms),
+        Result(_("backup with {n} MB of documents (against copying the database file)").format(
+            n=round(stored / 1024 / 1024)), backup_ms, copy_ms),
+    ]
 
 
 def measure_reports(ws: Workspace, tmp: Path, repeats: int) -> list[Result]:
@@ -492,7 +584,8 @@ def format_table(results: list[Result], with_cipher: bool) -> str:
 
 
 def run(scale: str = "centre", children: int | None = None, sessions_per_child: int | None = None,
-        repeats: int = 7, out=print, workdir: Path | None = None, register_rows: int = REGISTER_ROWS) -> list[Result]:
+        repeats: int = 7, out=print, workdir: Path | None = None, register_rows: int = REGISTER_ROWS,
+        attachments_mb: int = 200) -> list[Result]:
     from . import demo
 
     default_children, default_sessions = SCALES[scale]
@@ -529,6 +622,8 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
             report_results = measure_reports(sealed, tmp, max(1, min(repeats, 3)))
             sync_results = measure_sync(sealed, sides["plain"], tmp, max(1, min(repeats, 3)))
             register_results = measure_register_import(tmp, register_rows) if register_rows else []
+            document_results = measure_attachments(tmp, max(1, min(repeats, 3)), attachments_mb) \
+                if attachments_mb else []
             sizes = {side: ws.db.execute("PRAGMA page_count").fetchone()[0]
                      * ws.db.execute("PRAGMA page_size").fetchone()[0] for side, ws in sides.items()}
         finally:
@@ -546,6 +641,10 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
         out("")
         out(_("Register import (import ms, baseline ms, ratio):"))
         out(format_table(register_results, False))
+    if document_results:
+        out("")
+        out(_("Documents (attachments), against the same file unsealed:"))
+        out(format_table(document_results, False))
     out("")
     out(_("Reports:"))
     for r in report_results:
@@ -556,4 +655,4 @@ def run(scale: str = "centre", children: int | None = None, sessions_per_child: 
         sealed=sizes["sealed"] / 1e6, plain=sizes["plain"] / 1e6))
     if cipher_times is None:
         out(_("SQLCipher not measured: install the optional extra with pip install 'panti-desktop[sqlcipher]'."))
-    return results + backup_results + report_results + sync_results + register_results
+    return results + backup_results + report_results + sync_results + register_results + document_results

@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime
 from .errors import PantiError, PermissionDenied, ValidationError
 from .i18n import _
 from .store import cases
+from .store.attachments import AttachmentStore
 from .store.kinds import KINDS
 from .store.records import vv_of, vv_text
 from .vault import authority
@@ -281,6 +282,9 @@ def _erase_kinds(ws, child_id: str, register_no: str, kinds: list[str], reason: 
                                   [vv_text(vv, row["origin"], row["hlc"]), row["id"]])
                 ws.records.delete(name, row["id"], ws.user.id)
                 deleted.append((name, row["id"]))
+            # the documents filed with those records (tombstones: they travel like the records' deletions)
+            AttachmentStore(ws.db, ws.ring, ws.centre_id, ws.device_id, ws.records.clock).delete_for_kind(
+                child_id, name)
             # kept conflicts hold older payloads of these records
             ws.db.execute(f"DELETE FROM conflict WHERE kind = ? AND (child_id = ? OR record_id IN "
                           f"(SELECT id FROM {name} WHERE child_id = ?))", [name, child_id, child_id])

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from . import attachments as attachments_mod
 from . import caseload as caseload_mod
 from .caseload import Caseload, OpenedAnyway, OutsideCaseload
 from .domain import lifecycle
@@ -509,6 +510,8 @@ class Workspace:
             raise ValidationError(_("A final session cannot be deleted; add an amendment instead."))
         with self.db.atomic():
             self.records.delete(kind_name, record_id, self.user.id)
+            if current.data.get("child_id"):  # the documents filed with it go too
+                attachments_mod.store(self).delete_for_kind(current.data["child_id"], kind_name, record_id)
             self.audit_event("delete", kind_name, record_id, current.data.get("child_id"))
         if kind_name == "child":
             self._child_cache.pop(record_id, None)
@@ -944,6 +947,7 @@ class Workspace:
             reseal_conflicts(self, ring, mapping)
             reseal_quarantine(self, ring, mapping)
             cases.reseal_stats(self.db, ring, mapping)
+            attachments_mod.store(self).reseal(ring, mapping)
             # an administrator or a manager left (the ADMIN key changed): new sync keys, notices to the peers
             sync_identity.follow_key_rotation(self, ring, admin_key)
 
@@ -1180,6 +1184,7 @@ class Workspace:
                                 kind=name, id=row["id"], error=result
                             )
                         )
+            problems += attachments_mod.verify_problems(self)
             problems += audit_mod.verify_chain(self.db)
             problems += audit_mod.verify_head(self.db, self.ring, required=authority_checked(self.db))
             problems += audit_mod.verify_checkpoints(self.db)

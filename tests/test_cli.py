@@ -212,13 +212,14 @@ def test_no_vault_is_a_clear_error(tmp_path):
 
 def test_bench_prints_every_operation_with_its_ratio(tmp_path):
     r = run(["--lang", "en", "bench", "--children", "6", "--sessions-per-child", "3", "--repeats", "1",
-             "--register-rows", "40"], {"TMPDIR": str(tmp_path)}, check=0)
+             "--register-rows", "40", "--attachments-mb", "10"], {"TMPDIR": str(tmp_path)}, check=0)
     for op in ("open the children list", "search by name", "open one child's full file", "save a session",
                "full scan of all sessions", "bulk insert of"):
         assert op in r.stdout
     ratios = [float(line.split("×")[0].split()[-1]) for line in r.stdout.splitlines() if "×" in line]
-    assert len(ratios) == 18 and all(x > 0 for x in ratios)
+    assert len(ratios) == 21 and all(x > 0 for x in ratios)
     assert "centre statistics report over 6 children" in r.stdout and "counting and protecting only" in r.stdout
+    assert "add a 10 MB PDF" in r.stdout and "preview a 10 MB PDF" in r.stdout and "backup with 10 MB" in r.stdout
     assert "register import, 40 rows" in r.stdout and "the same register imported again" in r.stdout
     for op in ("full export", "full import at headquarters", "incremental export of one week",
                "re-import of an imported bundle"):

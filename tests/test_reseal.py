@@ -18,6 +18,8 @@ from tests.conftest import ADMIN_PASS, FLOOR
 RESEALED_BY_ROTATION = "re-sealed under the new key in the removal's transaction"
 SEALED_COLUMNS = {
     "payload": RESEALED_BY_ROTATION,  # every record table, `conflict` and `sync_stats`
+    "attachment_chunk.payload": "sealed under its attachment's key (a subkey per document); re-sealed with the "
+                                "attachment row in the removal's transaction",
     "audit.sealed": "sealed to an ADMIN public key; every ADMIN generation is kept and granted",
     "data_key.wrapped": "wrapped again under the new master key",
     "data_key.public_key": "public",

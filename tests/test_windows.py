@@ -178,7 +178,8 @@ def test_json_is_utf8_on_a_cp1252_pipe(centre):
 
 
 def test_bench_runs_on_a_cp1252_pipe(tmp_path):
-    r = _cli(["--lang", "en", "bench", "--children", "4", "--sessions-per-child", "2", "--repeats", "1"],
+    r = _cli(["--lang", "en", "bench", "--children", "4", "--sessions-per-child", "2", "--repeats", "1",
+              "--attachments-mb", "0"],
              {"TMPDIR": str(tmp_path), "PYTHONIOENCODING": "cp1252"})
     assert r.returncode == 0, r.stderr.decode("utf-8", "replace")[-2000:]
     out = r.stdout.decode("utf-8")

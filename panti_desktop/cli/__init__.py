@@ -25,6 +25,7 @@ from .. import __version__
 from ..errors import PantiError, UsageError
 from ..i18n import _, set_language
 from . import (
+    attach,
     audit,
     backup,
     children,
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     vault.register(sub)
     children.register(sub)
     records.register(sub)
+    attach.register(sub)
     registers.register(sub)
     audit.register(sub)
     backup.register(sub)

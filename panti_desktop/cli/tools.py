@@ -25,7 +25,7 @@ def cmd_bench(args) -> int:
     from .. import bench
 
     bench.run(args.scale, children=args.children, sessions_per_child=args.sessions_per_child,
-              repeats=args.repeats, register_rows=args.register_rows)
+              repeats=args.repeats, register_rows=args.register_rows, attachments_mb=args.attachments_mb)
     return EXIT_OK
 
 
@@ -41,4 +41,6 @@ def register(sub) -> None:
     s.add_argument("--repeats", type=int, default=7)
     s.add_argument("--register-rows", type=int, default=10_000, metavar="N",
                    help=_("rows of the register import measured (0: not measured)"))
+    s.add_argument("--attachments-mb", type=int, default=200, metavar="MB",
+                   help=_("megabytes of documents in the measured backup, in 10 MB PDFs (0: not measured)"))
     s.set_defaults(func=cmd_bench)

@@ -475,6 +475,20 @@ DETERMINANTS = _v(
     ("substance_use", "Penggunaan zat / minuman keras", "Substance use"),
 )
 
+# What a paper document attached to a child's file is (store/attachments.py); the role whose key
+# seals one attached to the child's own file follows from it (`ATTACHMENT_CLINICAL_TYPES`).
+ATTACHMENT_TYPES = _v(
+    "attachment_types", "Jenis dokumen", "Document type",
+    ("court_decision", "Putusan / penetapan pengadilan", "Court decision"),
+    ("litmas", "Litmas (Bapas)", "Litmas (Bapas social inquiry report)"),
+    ("consent_form", "Formulir persetujuan", "Consent form"),
+    ("school_letter", "Surat sekolah", "School letter"),
+    ("medical", "Dokumen medis", "Medical document"),
+    ("photo", "Foto", "Photo"),
+    ("other", "Lainnya", "Other"),
+)
+ATTACHMENT_CLINICAL_TYPES = ("medical", "consent_form")
+
 ALL: dict[str, Vocabulary] = {
     v.name: v
     for v in [
@@ -485,6 +499,6 @@ ALL: dict[str, Vocabulary] = {
         RELIGIONS, LIVING_ARRANGEMENTS, SUPERVISION_CAPACITIES, RISK_LEVELS, PLAN_STATUSES,
         PLAN_SETTINGS, GOAL_STATUSES, INTERVENTION_TYPES, SESSION_STATUSES, PROGRESS_RATINGS,
         DIVERSION_STAGES, DIVERSION_LEVELS, RJ_CONSENT_GIVERS, COMPLIANCE, REFERRAL_DIRECTIONS, AGENCIES, CONSENT_METHODS,
-        CONSENT_SCOPES, SAFETY_ENVIRONMENTS, FOLLOW_UP_MONTHS, DETERMINANTS,
+        CONSENT_SCOPES, SAFETY_ENVIRONMENTS, FOLLOW_UP_MONTHS, DETERMINANTS, ATTACHMENT_TYPES,
     ]
 }

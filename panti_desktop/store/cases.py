@@ -20,6 +20,7 @@ from ..errors import IntegrityError
 from ..i18n import _
 from ..vault.keyring import key_role
 from ..vault.seal import open_sealed, seal
+from . import attachments
 from .kinds import KINDS
 
 # Setting keys read by more than one module.
@@ -113,6 +114,7 @@ def erase_child_rows(db, child_id: str) -> None:
         if k.per_child:
             db.execute(f"DELETE FROM {name} WHERE child_id = ?", [child_id])
     db.execute("DELETE FROM child WHERE id = ?", [child_id])
+    attachments.erase_child(db, child_id)
     db.execute("DELETE FROM conflict WHERE child_id = ? OR (kind = 'child' AND record_id = ?)", [child_id, child_id])
     db.execute("DELETE FROM sync_flag WHERE a = ? OR b = ?", [child_id, child_id])
 

@@ -6,6 +6,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from ..vault.vault import create_tables as create_vault_tables
+from .attachments import TABLE_SQL as attachment_tables
 from .kinds import KINDS
 
 migrations = Migrations("panti_desktop")
@@ -396,6 +397,13 @@ def m014_sync_key_rotation(db: Database) -> None:
         )"""
     )
 
+
+@migrations()
+def m016_attachments(db: Database) -> None:
+    """Sealed attachments of a child's file and its records, their content in sealed chunks
+    (store/attachments.py)."""
+    for stmt in attachment_tables:
+        db.execute(stmt)
 
 SCHEMA_VERSION = len(migrations._migrations)
 

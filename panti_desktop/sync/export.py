@@ -25,6 +25,7 @@ from ..statistics import aggregate
 from ..store import cases
 from ..store.kinds import KINDS
 from ..store.records import now_iso
+from . import attachments as A
 from . import identity as sync_identity
 from . import lines as L
 from . import peers as P
@@ -179,6 +180,7 @@ def _change_items(ws, peer_code: str, base: int, upto: int, children: set[str] |
     for row in ws.db.query("SELECT * FROM conflict WHERE seq > ? AND seq <= ?", [base, upto]):
         if children is None or row["child_id"] in children:
             yield "c", row["kind"], row
+    yield from A.changed_items(ws, base, upto, children, to_hq=children is None)
     for row in ws.db.query("SELECT child_id, centre_id, erased_at, hlc, origin FROM erasure "
                            "WHERE seq > ? AND seq <= ?", [base, upto]):
         yield "erasure", "", row
@@ -199,6 +201,7 @@ def _child_items(ws, child_id: str) -> Iterator[Item]:
     for row in ws.db.query("SELECT * FROM conflict WHERE child_id = ? OR (kind = 'child' AND record_id = ?)",
                            [child_id, child_id]):
         yield "c", row["kind"], row
+    yield from A.child_items(ws, child_id)
     for row in ws.db.query("SELECT id, child_id, from_code, to_code, at, hlc, origin FROM transfer "
                            "WHERE child_id = ?", [child_id]):
         yield "transfer", "", row
@@ -228,6 +231,9 @@ def _item_lines(ws, items: Iterable[Item], counts: dict, sent: set[str] | None =
             yield from _file_lines(ws, name, [row], counts)
         elif what == "c":
             yield from _conflict_lines(ws, [row], counts)
+        elif what == "att":  # a document: its line and its content's chunk lines
+            counts["att"] = counts.get("att", 0) + 1
+            yield from A.lines(ws, row)
         else:
             counts[what] = counts.get(what, 0) + 1
             yield L.dump({"t": what, **row})

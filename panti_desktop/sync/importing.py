@@ -37,6 +37,7 @@ from ..store.kinds import KINDS, kind
 from ..store.records import now_iso, vv_of, vv_text
 from ..vault.keyring import CLINICAL
 from ..vault.seal import seal
+from . import attachments as A
 from . import identity as sync_identity
 from . import lines as L
 from . import peers as P
@@ -311,6 +312,7 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
     lines_seen: dict[str, int] = defaultdict(int)
     transfers_changed = False
     registrations = _Registrations()
+    documents = A.Incoming(bound)
 
     def refuse(refused: L.Refused) -> None:
         result.quarantined.append(Q.put(ws, result.bundle_id, result.sender, refused))
@@ -379,6 +381,9 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
                 max_hlc = max(max_hlc, int(obj["hlc"]))
                 result.transfers += 1
                 transfers_changed = True
+        elif t in ("att", "attc"):
+            lines_seen["att"] += t == "att"
+            documents.line(obj)
         elif t == "ack":
             result.acked += _ack(ws, result.sender, obj)
         elif t == "stats" and result.scope == "stats":
@@ -402,6 +407,8 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
     for name in list(pending):
         _merge_batch(ws, name, pending.pop(name), erased, result, registrations)
     _require_children(ws, result.written_children, erased)
+    for refused in documents.apply(ws, custody, erased)[1]:
+        refuse(refused)
     custody.remember_shared()
     if transfers_changed:
         ws.forget_children()

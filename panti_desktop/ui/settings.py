@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ..domain.vocab import CENTRE_TYPES, ROLES
 from ..errors import Cancelled, PantiError
 from ..i18n import _, current_language, set_language
+from .attachment_settings import AttachmentLimitsBox
 from .common import (
     PassphraseField,
     Worker,
@@ -200,6 +201,7 @@ class SettingsPage(QWidget):
             save.clicked.connect(self._save_centre)
             form.addRow(save)
         lay.addWidget(centre)
+        lay.addWidget(AttachmentLimitsBox(ws, inner))
 
         if ws.role in ("admin", "manager"):
             lay.addWidget(self._retention_box(inner))

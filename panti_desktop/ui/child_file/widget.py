@@ -29,6 +29,7 @@ from ..forms import form_fields
 from ..print_forms import PrintFormsDialog
 from .assessment import AssessmentSection
 from .common import _kind_title
+from .documents import DocumentsSection
 from .history import HistorySection
 from .lists import Section, diversion_law_text, law_note, victims_law_text
 from .open_anyway import OpenAnywayDialog, OutsideCaseloadBanner
@@ -168,6 +169,7 @@ class ChildFileWidget(OverviewPages, QWidget):
         self._add("consent", _("Consent"), Section(ws, cid, [("consent", {})]))
         self._add("referrals", _("Referrals and case conferences"), Section(ws, cid, [
             ("referral", {}), ("case_conference", {})]))
+        self._add("documents", _("Documents"), DocumentsSection(ws, cid))
         if ws.can_read_clinical and not self.cf.outside_caseload:
             self._add("offence", _("Offence and victims"), Section(ws, cid, [("offence", {}), ("victim", {})],
                                                                   intro=law_note(victims_law_text)))
