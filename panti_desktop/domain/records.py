@@ -755,6 +755,37 @@ class LegalHold(DomainRecord):
     lifted_on: str | None = F.day("Dicabut pada", "Lifted on")
 
 
+@dataclass
+class CourtRecommendation(DomainRecord):
+    """The social worker's assessment and recommendation for the social report (court report) and
+    a manager's review of it. Written from the report dialog and reviewed through `review.py`,
+    never through the generic record forms: a new text is a new record, waiting for review."""
+
+    KIND: ClassVar[str] = "court_recommendation"
+    TITLE: ClassVar[Label] = _title("Rekomendasi laporan sosial", "Social report recommendation")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("status", "author_id")
+    child_id: str | None = F.ref("Anak", "Child", required=True)
+    text: str | None = F.text("Asesmen dan rekomendasi", "Assessment and recommendation", required=True,
+                              max_len=10_000)
+    status: str | None = F.code(V.RECOMMENDATION_STATUSES, "Status tinjauan", "Review status", required=True,
+                                default="pending")
+    author_id: str | None = F.ref("Ditulis oleh", "Written by", required=True)
+    written_on: str | None = F.day("Ditulis pada", "Written on", required=True)
+    reviewed_by: str | None = F.ref("Ditinjau oleh", "Reviewed by")
+    reviewed_on: str | None = F.day("Ditinjau pada", "Reviewed on")
+    review_comment: str | None = F.text("Catatan peninjau", "Reviewer's comment", max_len=2000)
+
+    def check(self, today: date) -> None:
+        self._order("written_on", "reviewed_on")
+        if self.status in ("approved", "returned") and not (self.reviewed_by and self.reviewed_on):
+            raise ValidationError(_("A reviewed recommendation names its reviewer and the date."),
+                                  field="reviewed_by")
+        if self.status == "returned" and not (self.review_comment or "").strip():
+            raise ValidationError(_("Say what should change: a returned recommendation needs a comment."),
+                                  field="review_comment")
+
+
 RECORD_TYPES: dict[str, type[DomainRecord]] = {
     cls.KIND: cls
     for cls in [
@@ -762,6 +793,7 @@ RECORD_TYPES: dict[str, type[DomainRecord]] = {
         CaseConference, Consent, Offence, Victim, Assessment, Plan, PlanVersion, OverarchingGoal,
         FitDriver, IntermediateGoal, Intervention, Session, WeeklySummary, Supervision, Fidelity,
         SafetyPlan, Diversion, DiversionItem, DiversionSupervision, Termination, FollowUp, LegalHold,
+        CourtRecommendation,
     ]
 }
 

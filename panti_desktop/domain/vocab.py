@@ -332,6 +332,14 @@ PLAN_STATUSES = _v(
     ("superseded", "Digantikan", "Superseded"),
 )
 
+RECOMMENDATION_STATUSES = _v(
+    "recommendation_statuses", "Status tinjauan", "Review status",
+    ("pending", "Menunggu tinjauan", "Waiting for review"),
+    ("approved", "Disetujui", "Approved"),
+    ("returned", "Dikembalikan untuk diperbaiki", "Returned for changes"),
+    ("superseded", "Digantikan", "Superseded"),
+)
+
 PLAN_SETTINGS = _v(
     "plan_settings", "Setting rehabilitasi", "Rehabilitation setting",
     ("residential", "Dalam lembaga", "Residential"),
@@ -482,7 +490,7 @@ ALL: dict[str, Vocabulary] = {
         OFFENCE_PLACES, VICTIM_RELATIONSHIPS, VICTIM_AGE_BANDS, REFERRAL_SOURCES, LEGAL_STAGES,
         LIFECYCLE_STATES, TERMINATION_REASONS, TERMINATION_DESTINATIONS, FAMILY_STRUCTURES,
         CAREGIVER_RELATIONS, EDUCATION_LEVELS, OCCUPATIONS, INCOME_BANDS, SCHOOL_STATUSES,
-        RELIGIONS, LIVING_ARRANGEMENTS, SUPERVISION_CAPACITIES, RISK_LEVELS, PLAN_STATUSES,
+        RELIGIONS, LIVING_ARRANGEMENTS, SUPERVISION_CAPACITIES, RISK_LEVELS, PLAN_STATUSES, RECOMMENDATION_STATUSES,
         PLAN_SETTINGS, GOAL_STATUSES, INTERVENTION_TYPES, SESSION_STATUSES, PROGRESS_RATINGS,
         DIVERSION_STAGES, DIVERSION_LEVELS, RJ_CONSENT_GIVERS, COMPLIANCE, REFERRAL_DIRECTIONS, AGENCIES, CONSENT_METHODS,
         CONSENT_SCOPES, SAFETY_ENVIRONMENTS, FOLLOW_UP_MONTHS, DETERMINANTS,
