@@ -105,8 +105,11 @@ class Reviews:
         record_id = (record_id or "").strip().lower()
         rows = self.ws.records.rows(KIND, "id LIKE ?", [record_id + "%"], limit=2) \
             if _ID_START.fullmatch(record_id) else []
-        if len(rows) != 1:
+        if not rows:
             raise NotFound(_("No recommendation has the id {id}.").format(id=record_id))
+        if len(rows) > 1:
+            raise NotFound(_("More than one recommendation has an id that begins with {id}: give more of it.").format(
+                id=record_id))
         rec = Recommendation.from_record(self.ws.records.get(KIND, rows[0]["id"]))
         self.ws.caseload.require(rec.child_id)
         return rec

@@ -5,7 +5,7 @@ one translated sentence on stderr, never a traceback.
 
 One module per command group, each with the `cmd_*` functions and a `register(sub)` that adds
 its parsers: vault (init, user, recover), children (demo, child), records (record), registers
-(import-register, export-sheet), audit (verify, audit),
+(import-register, export-sheet), audit (verify, audit), review (review of the social report),
 backup (backup, restore), retention, reports, sync (contact, peer, export, import, conflicts,
 sync) and tools (gui, bench). common.py holds what they share; group modules import it and
 never each other. This module builds the parser from the groups and runs a command.
@@ -24,7 +24,19 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import PantiError, UsageError
 from ..i18n import _, set_language
-from . import audit, backup, children, records, registers, reports, retention, sync, tools, vault
+from . import (
+    audit,
+    backup,
+    children,
+    records,
+    registers,
+    reports,
+    retention,
+    review,
+    sync,
+    tools,
+    vault,
+)
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _Parser
 from .console import prepare_streams
 from .tools import cmd_gui
@@ -53,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.register(sub)
     retention.register(sub)
     reports.register(sub)
+    review.register(sub)
     sync.register(sub)
     tools.register(sub)
     return p
