@@ -193,7 +193,7 @@ class LegalTrack(DomainRecord):
     stage: str | None = F.code(V.LEGAL_STAGES, "Tahap perkara", "Legal stage")
     articles: str | None = F.text("Pasal yang disangkakan", "Articles charged", max_len=500)
     threatened_penalty_months: int | None = F.integer(
-        "Ancaman pidana (bulan)", "Threatened penalty (months)", 0, 240
+        "Ancaman pidana penjara (bulan)", "Threatened penalty (months)", 0, 240
     )
     prior_offences: int | None = F.integer("Jumlah perkara sebelumnya", "Prior offences", 0, 50)
     repeat_offence: bool | None = F.flag("Pengulangan tindak pidana", "Repeat offence")
@@ -201,7 +201,7 @@ class LegalTrack(DomainRecord):
     decision_date: str | None = F.day("Tanggal putusan", "Decision date")
     placement: str | None = F.text("Penempatan", "Placement", max_len=500)
     pk_officer: str | None = F.text("Pembimbing Kemasyarakatan (PK)", "Probation officer (PK)", max_len=200)
-    litmas_ref: str | None = F.text("Nomor Litmas", "Litmas reference", max_len=100)
+    litmas_ref: str | None = F.text("Nomor laporan Litmas (penelitian kemasyarakatan)", "Litmas reference", max_len=100)
     social_report_ref: str | None = F.text("Nomor laporan sosial", "Social report reference", max_len=100)
 
     def check(self, today: date) -> None:
@@ -624,7 +624,7 @@ class Diversion(DomainRecord):
     level: str | None = F.code(V.DIVERSION_LEVELS, "Diupayakan pada tingkat", "Attempted at")
     case_received_on: str | None = F.day("Perkara diterima pada tingkat ini", "Case received at this level")
     offered_on: str | None = F.day("Ditawarkan pada", "Offered on")
-    started_on: str | None = F.day("Musyawarah dimulai", "Deliberation started")
+    started_on: str | None = F.day("Musyawarah diversi dimulai", "Deliberation started")
     facilitator: str | None = F.text("Fasilitator", "Facilitator", max_len=200)
     facilitator_trained: bool | None = F.flag("Fasilitator terlatih", "Trained facilitator")
     participants: list = F.strings("Peserta musyawarah", "Participants")
@@ -688,7 +688,7 @@ class DiversionSupervision(DomainRecord):
     child_id: str | None = F.ref("Anak", "Child", required=True)
     diversion_id: str | None = F.ref("Diversi", "Diversion", required=True)
     visited_on: str | None = F.day("Tanggal", "Date", required=True)
-    officer: str | None = F.text("Petugas PK", "Probation officer", max_len=200)
+    officer: str | None = F.text("Pembimbing Kemasyarakatan (PK)", "Probation officer", max_len=200)
     compliance: str | None = F.code(V.COMPLIANCE, "Kepatuhan", "Compliance")
     findings: str | None = F.text("Temuan", "Findings")
 

@@ -2,7 +2,7 @@
 
 Codes are what the store keeps and what the JSON output shows; labels are what a
 user reads. The Indonesian labels follow the terms used in Sentra, LPKS and LPA
-case files (UU SPPA, UU TPKS, ATENSI); the English ones are plain translations.
+case files (UU SPPA, UU TPKS, ATENSI; docs/glossary.md); the English ones are plain translations.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ LEGAL_STAGES = _v(
     ("no_process", "Tanpa proses hukum", "No legal process"),
     ("investigation", "Penyidikan", "Investigation"),
     ("prosecution", "Penuntutan", "Prosecution"),
-    ("trial", "Persidangan", "Trial"),
+    ("trial", "Pemeriksaan di sidang pengadilan", "Trial"),
     ("verdict", "Putusan", "Verdict"),
     ("execution", "Pelaksanaan putusan", "Execution of the decision"),
     ("finished", "Selesai", "Finished"),
@@ -386,20 +386,20 @@ PROGRESS_RATINGS = _v(
 
 DIVERSION_STAGES = _v(
     "diversion_stages", "Tahap diversi", "Diversion stage",
-    ("offered", "Ditawarkan", "Offered"),
-    ("deliberation", "Musyawarah", "Deliberation"),
-    ("agreement", "Kesepakatan", "Agreement"),
+    ("offered", "Upaya diversi (ditawarkan)", "Offered"),
+    ("deliberation", "Musyawarah diversi", "Deliberation"),
+    ("agreement", "Kesepakatan diversi", "Agreement"),
     ("court_decree", "Penetapan pengadilan", "Court decree"),
-    ("implementation", "Pelaksanaan dan pengawasan", "Implementation and supervision"),
+    ("implementation", "Pelaksanaan kesepakatan dan pengawasan", "Implementation and supervision"),
     ("completed", "Selesai", "Completed"),
-    ("failed", "Gagal", "Failed"),
+    ("failed", "Gagal (perkara dilanjutkan)", "Failed"),
 )
 
 DIVERSION_LEVELS = _v(
     "diversion_levels", "Tingkat upaya diversi", "Level of the diversion attempt",
     ("investigation", "Penyidikan (Pasal 29 UU SPPA)", "Investigation (UU SPPA art. 29)"),
     ("prosecution", "Penuntutan (Pasal 42 UU SPPA)", "Prosecution (UU SPPA art. 42)"),
-    ("court", "Pemeriksaan di pengadilan (Pasal 52 UU SPPA)", "Court (UU SPPA art. 52)"),
+    ("court", "Pemeriksaan perkara di pengadilan (Pasal 52 UU SPPA)", "Court (UU SPPA art. 52)"),
 )
 
 RJ_CONSENT_GIVERS = _v(
