@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from .domain.records import RECORD_TYPES
 from .domain.vocab import RECOMMENDATION_STATUSES, ROLES
 from .errors import NotFound, PermissionDenied, ValidationError
 from .i18n import _
@@ -216,6 +217,6 @@ class Reviews:
 def refuse_generic_write(kind_name: str) -> None:
     """The generic record paths (forms, `record add|update|delete`) never write a recommendation:
     they would skip the review."""
-    if kind_name == KIND:
+    if kind_name in RECORD_TYPES and not RECORD_TYPES[kind_name].EDITABLE:
         raise PermissionDenied(_("The social report's recommendation is written in the report dialog and "
                                  "reviewed by a manager; it cannot be edited as a record."))

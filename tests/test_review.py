@@ -17,7 +17,7 @@ from .test_cli import run
 
 FIRST = "Anak dikembalikan kepada orang tua dengan pengawasan PK Bapas selama enam bulan."
 SECOND = "Anak dikembalikan kepada orang tua; konseling keluarga mingguan selama tiga bulan."
-TEAM = {"siti": "counsellor", "mira": "manager", "dewi": "manager", "budi": "staff"}
+TEAM = {"siti": "counsellor", "mira": "manager", "budi": "staff"}
 
 
 def _text(path) -> str:
@@ -53,7 +53,8 @@ def team(site):
 
 def test_the_review_workflow_through_the_workspace(team):
     ws, child, t = team
-    siti, mira, dewi, budi = t["siti"], t["mira"], t["dewi"], t["budi"]
+    siti, mira, budi = t["siti"], t["mira"], t["budi"]
+    admin = ws  # an administrator reviews too
     with pytest.raises(PermissionDenied, match="clinical"):
         budi.reviews.submit(child.id, FIRST)  # staff hold no CLINICAL key: they neither write nor read it
     with pytest.raises(ValidationError, match="recommendation"):
@@ -72,7 +73,7 @@ def test_the_review_workflow_through_the_workspace(team):
     assert (returned.status, returned.reviewed_by, returned.review_comment) == (
         "returned", mira.user.id, "Sebutkan jadwal konseling keluarga.")
     with pytest.raises(ValidationError, match="not waiting for review"):
-        dewi.reviews.approve(first.id)
+        admin.reviews.approve(first.id)
     assert first.id in [d.record_id for d in siti.dashboard().recommendations_returned]
     assert first.id not in [d.record_id for d in mira.dashboard().recommendations_to_review]
     # the rewritten text is a new draft; the returned one stays returned, for the history
@@ -93,10 +94,10 @@ def test_the_review_workflow_through_the_workspace(team):
         mira.reviews.approve(third.id)
     fourth = mira.reviews.submit(child.id, SECOND + " Ditambah pelatihan kerja di LPKS.")
     assert mira.reviews.get(third.id).status == "superseded" and mira.reviews.get(second.id).approved
-    waiting = [w.record_id for w in dewi.reviews.waiting_for_me()]
+    waiting = [w.record_id for w in admin.reviews.waiting_for_me()]
     assert fourth.id in waiting and third.id not in waiting
     with pytest.raises(NotFound):
-        dewi.reviews.get("0123456789abcdef")
+        admin.reviews.get("0123456789abcdef")
 
 
 def test_the_generic_record_paths_never_write_a_recommendation(team):
@@ -149,9 +150,8 @@ def test_the_review_from_the_command_line(team, tmp_path):
     rec_id = t["mira"].reviews.current(child.id).id
     r = run(["--lang", "en", "review", "list", "--pending"], mira_env, d, check=0)
     assert rec_id in r.stdout and reg in r.stdout and "Waiting for review" in r.stdout
-    r = run(["--lang", "en", "review", "show", rec_id[:10]], mira_env, d, check=0)
-    assert FIRST in r.stdout and "Siti Rahmawati, S.Sos." in r.stdout
-    run(["--lang", "en", "review", "return", rec_id], mira_env, d, check=2)  # --comment is required
+    r = run(["--lang", "en", "review", "show", rec_id[:10], "--json"], mira_env, d, check=0)
+    assert f'"text": "{FIRST}"' in r.stdout and '"written_by": "siti"' in r.stdout
     r = run(["--lang", "en", "review", "approve", rec_id], siti_env, d, check=1)
     assert "Only a manager" in r.stderr and "Traceback" not in r.stderr
     run(["--lang", "en", "review", "approve", rec_id, "--comment", "Setuju."], mira_env, d, check=0)
@@ -162,5 +162,3 @@ def test_the_review_from_the_command_line(team, tmp_path):
                   "Reviewed and approved by"):
         assert words in final, words
     assert "DRAFT" not in final
-    r = run(["--lang", "en", "review", "list", "--json"], siti_env, d, check=0)
-    assert '"status": "approved"' in r.stdout and '"reviewed_by": "mira"' in r.stdout

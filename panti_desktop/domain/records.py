@@ -765,6 +765,7 @@ class CourtRecommendation(DomainRecord):
     TITLE: ClassVar[Label] = _title("Rekomendasi laporan sosial", "Social report recommendation")
     ROLE: ClassVar[str] = "CLINICAL"
     INDEX: ClassVar[tuple[str, ...]] = ("status", "author_id")
+    EDITABLE: ClassVar[bool] = False
     child_id: str | None = F.ref("Anak", "Child", required=True)
     text: str | None = F.text("Asesmen dan rekomendasi", "Assessment and recommendation", required=True,
                               max_len=10_000)
