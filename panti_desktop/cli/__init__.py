@@ -24,19 +24,8 @@ from collections.abc import Sequence
 from .. import __version__
 from ..errors import PantiError, UsageError
 from ..i18n import _, set_language
-from . import (
-    audit,
-    backup,
-    children,
-    records,
-    registers,
-    reports,
-    retention,
-    review,
-    sync,
-    tools,
-    vault,
-)
+from . import audit, backup, children, records, registers, reports, retention, sync, tools, vault
+from . import review as review_group
 from .common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _Parser
 from .console import prepare_streams
 from .tools import cmd_gui
@@ -65,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.register(sub)
     retention.register(sub)
     reports.register(sub)
-    review.register(sub)
+    review_group.register(sub)
     sync.register(sub)
     tools.register(sub)
     return p
