@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from . import attachments as attachments_mod
 from . import caseload as caseload_mod
+from . import review
 from .caseload import Caseload, OpenedAnyway, OutsideCaseload
 from .domain import lifecycle
 from .domain.diversion import diversion_eligibility
@@ -104,6 +105,8 @@ class Dashboard:
     supervision_due: list[Due] = field(default_factory=list)
     safety_reviews_overdue: list[Due] = field(default_factory=list)
     diversion_deadlines: list[Due] = field(default_factory=list)  # UU SPPA art. 29, 42, 52
+    recommendations_to_review: list[Due] = field(default_factory=list)  # managers: the social report's
+    recommendations_returned: list[Due] = field(default_factory=list)  # their authors (review.py)
     last_backup: str | None = None  # when the newest verified backup was made
     backup_overdue: bool = False
     tampered: list[str] = field(default_factory=list)  # admins: rows changed, planted or deleted in the file
@@ -142,6 +145,7 @@ class Workspace:
         self.listeners: list[Callable[[str, str, str], None]] = []
         self.caseload = Caseload(db, user.id, user.role, lambda child_id, reason: self.audit_event(
             caseload_mod.OPEN_ANYWAY, "child", child_id, child_id, detail=reason))
+        self.reviews = review.Reviews(self)  # the social report's recommendation and its review
 
     # opening ------------------------------------------------------------------------
 
@@ -409,6 +413,7 @@ class Workspace:
 
     def add_record(self, kind_name: str, data: dict) -> Record:
         self._require_kind(kind_name)
+        review.refuse_generic_write(kind_name)
         if kind_name == "child":
             return self.register_child(data)
         k = kind(kind_name)
@@ -480,6 +485,7 @@ class Workspace:
 
     def update_record(self, kind_name: str, record_id: str, changes: dict) -> Record:
         self._require_kind(kind_name)
+        review.refuse_generic_write(kind_name)
         if kind_name == "child":
             return self.update_child(record_id, changes)
         current = self._live(kind_name, record_id)
@@ -504,6 +510,7 @@ class Workspace:
 
     def delete_record(self, kind_name: str, record_id: str) -> None:
         self._require_kind(kind_name)
+        review.refuse_generic_write(kind_name)
         current = self._live(kind_name, record_id)
         self._require_case(kind_name, current.data.get("child_id"))
         if kind_name == "session" and current.data.get("status") == "final":
@@ -1109,6 +1116,10 @@ class Workspace:
         d.safety_reviews_overdue = [Due(*r) for r in cadence.safety_reviews_overdue(self.db, today, mine_ids)]
         d.diversion_deadlines = [Due(*r[:4]) for r in cadence.diversion_deadlines(
             self.records, today, today + timedelta(days=horizon_days), mine_ids)]
+        d.recommendations_to_review = [Due(w.child_id, review.KIND, w.record_id, w.when)
+                                       for w in self.reviews.waiting_for_me()]
+        d.recommendations_returned = [Due(w.child_id, review.KIND, w.record_id, w.when)
+                                      for w in self.reviews.returned_to_me()]
         if self.role in ROLES_THAT_APPROVE:
             d.plans_to_approve = [Due(r[0], "plan", r[1], r[2]) for r in self.db.execute(
                 "SELECT t.child_id, t.id, t.updated_at FROM plan t WHERE t.deleted = 0 AND t.status = 'submitted'"

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
+from panti_desktop.dates import long_date
 from panti_desktop.errors import ValidationError
 from panti_desktop.reports import child_report
 from panti_desktop.workspace import Workspace
@@ -76,9 +77,24 @@ def test_the_social_report_has_every_section_with_this_files_values(ws, court_fi
     with pytest.raises(ValidationError, match="recommendation"):
         child_report.build(ws, court_file.id, tmp_path / "x.pdf", kind="court")
     assert not (tmp_path / "x.pdf").exists()
-    out = child_report.build(ws, court_file.id, tmp_path / "court.pdf", kind="court", end=date(2026, 3, 31),
-                             recommendation=RECOMMENDATION)
+    # the social worker writes the recommendation: it prints as a draft until a manager approves it
+    siti = Workspace.open(ws.data_dir, "siti", "siti passphrase 1")
+    try:
+        draft = _text(child_report.build(siti, court_file.id, tmp_path / "draft.pdf", kind="court",
+                                         end=date(2026, 3, 31), recommendation=RECOMMENDATION)).replace("\n", " ")
+    finally:
+        siti.close()
+    assert "DRAFT — not reviewed" in draft and "Not reviewed yet" in draft and RECOMMENDATION in draft
+    assert "Dra. Mira Lestari" not in draft  # no reviewer signs a draft
+    mira = Workspace.open(ws.data_dir, "mira", "mira passphrase 1")
+    try:
+        [waiting] = mira.reviews.waiting_for_me()
+        mira.reviews.approve(waiting.record_id, seen_text=RECOMMENDATION)
+    finally:
+        mira.close()
+    out = child_report.build(ws, court_file.id, tmp_path / "court.pdf", kind="court", end=date(2026, 3, 31))
     text = _text(out).replace("\n", " ")
+    assert "DRAFT" not in text
     for heading in ("Chronology of the case and the services", "Family and socio-economic situation", "School",
                     "Assessment findings (risk and needs)", "Interventions and progress against the plan's goals",
                     "The victims' position (de-identified)", "Assessment and recommendation"):
@@ -100,22 +116,24 @@ def test_the_social_report_has_every_section_with_this_files_values(ws, court_fi
     # interventions and progress; the victim in de-identified terms
     assert "Ibu menyimpan ponsel anak" in text and "Pelatihan pengasuhan" in text
     assert "Victim 1" in text and "Neighbour" in text and "K1" not in text
-    # the recommendation typed for this report, and the signatures with full names, NIP and positions
+    # the recommendation the social worker typed; the signatures with full names, NIP, positions and
+    # the date of the review
     assert RECOMMENDATION in text
     for words in ("Siti Rahmawati, S.Sos.", "198805122015032001", "Pekerja Sosial Ahli Pertama",
-                  "Dra. Mira Lestari", "Kepala Seksi Rehabilitasi Sosial"):
+                  "Dra. Mira Lestari", "Kepala Seksi Rehabilitasi Sosial", "Reviewed and approved by",
+                  "Reviewed on " + long_date(date.today())):
         assert words in text, words
     assert not re.search(r"\b(siti|mira)\b", text)  # never a login name
     assert "Rizki" not in text
     entry = next(e for e in ws.audit_entries() if e.action == "print")
-    assert RECOMMENDATION in entry.detail
+    assert RECOMMENDATION in entry.detail and "approved by mira" in entry.detail
 
 
 def test_every_report_names_only_embedded_fonts(ws, court_file, tmp_path):
     from panti_desktop.reports import recovery_kit, statistics
 
     outs = [child_report.build(ws, court_file.id, tmp_path / "p.pdf", start=date(2026, 2, 1), end=date(2026, 3, 31)),
-            child_report.build(ws, court_file.id, tmp_path / "c.pdf", kind="court", recommendation="Baik."),
+            child_report.build(ws, court_file.id, tmp_path / "c.pdf", kind="court", recommendation="Baik."),  # a draft
             statistics.build(ws, tmp_path / "s.pdf", start=date(2026, 1, 1), end=date(2026, 3, 31)),
             recovery_kit.write(tmp_path / "k.pdf", ws.centre_code, ws.centre_name, ws.recovery_text)]
     for out in outs:

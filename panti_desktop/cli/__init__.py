@@ -6,6 +6,7 @@ one translated sentence on stderr, never a traceback.
 One module per command group, each with the `cmd_*` functions and a `register(sub)` that adds
 its parsers: vault (init, user, recover), children (demo, child), records (record), registers
 (import-register, export-sheet), audit (verify, audit), forms (form),
+review (review of the social report),
 backup (backup, restore), retention, reports, sync (contact, peer, export, import, conflicts,
 sync) and tools (gui, bench). common.py holds what they share; group modules import it and
 never each other. This module builds the parser from the groups and runs a command.
@@ -34,6 +35,7 @@ from . import (
     registers,
     reports,
     retention,
+    review,
     sync,
     tools,
     vault,
@@ -68,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     retention.register(sub)
     reports.register(sub)
     forms.register(sub)
+    review.register(sub)
     sync.register(sub)
     tools.register(sub)
     return p

@@ -24,10 +24,11 @@ from .common import (
 
 
 def record_kinds() -> list[str]:
-    """The kinds a person adds to a child's file: every kind that belongs to one child."""
+    """The kinds a person adds to a child's file: every kind that belongs to one child, but those
+    written only through their own workflow (the social report's recommendation: `review`)."""
     from ..domain.records import RECORD_TYPES
 
-    return [k for k, cls in RECORD_TYPES.items() if cls.per_child()]
+    return [k for k, cls in RECORD_TYPES.items() if cls.per_child() and cls.EDITABLE]
 
 
 def _kind(name: str) -> str:

@@ -53,7 +53,11 @@ def cmd_report(args) -> int:
         if getattr(args, "open_anyway", None) is not None:
             ws.open_anyway(args.ref, args.open_anyway)
         out = report.build(ws, Path(args.out), getattr(args, "ref", None), **options)
+        rec = ws.reviews.current(args.ref) if "recommendation" in report.options else None
     print(_("Report written: {path}").format(path=out))
+    if rec is not None and not rec.approved:
+        print(_("The recommendation waits for a manager's review (review list): the report is marked as a "
+                "draft on every page."))
     return EXIT_OK
 
 
@@ -91,7 +95,8 @@ def register(sub) -> None:
             s.add_argument("--place", default="", help=_("place written above the signatures"))
         if "recommendation" in report.options:
             s.add_argument("--recommendation", metavar="TEXT",
-                           help=_("the social worker's assessment and recommendation (required)"))
+                           help=_("the social worker's assessment and recommendation, saved for the child "
+                                  "and sent to a manager for review (without it, the saved one prints)"))
             s.add_argument("--recommendation-file", metavar="FILE", help=_("the same, read from a text file"))
         if "centre" in report.options:
             s.add_argument("--centre", metavar="CODE", help=_("one centre only (at headquarters); all centres by default"))

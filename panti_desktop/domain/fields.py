@@ -214,6 +214,9 @@ class DomainRecord:
     LIST_COLUMNS: ClassVar[tuple[str, ...]] = ()
     # Its place among the sections of a child's file (None: not a section of its own).
     SECTION: ClassVar[int | None] = None
+    # False: written only through its own workflow (the social report's recommendation, review.py),
+    # never through the generic forms and `record add|update`
+    EDITABLE: ClassVar[bool] = True
 
     @classmethod
     def per_child(cls) -> bool:

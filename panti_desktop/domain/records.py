@@ -193,7 +193,7 @@ class LegalTrack(DomainRecord):
     stage: str | None = F.code(V.LEGAL_STAGES, "Tahap perkara", "Legal stage")
     articles: str | None = F.text("Pasal yang disangkakan", "Articles charged", max_len=500)
     threatened_penalty_months: int | None = F.integer(
-        "Ancaman pidana (bulan)", "Threatened penalty (months)", 0, 240
+        "Ancaman pidana penjara (bulan)", "Threatened penalty (months)", 0, 240
     )
     prior_offences: int | None = F.integer("Jumlah perkara sebelumnya", "Prior offences", 0, 50)
     repeat_offence: bool | None = F.flag("Pengulangan tindak pidana", "Repeat offence")
@@ -201,7 +201,7 @@ class LegalTrack(DomainRecord):
     decision_date: str | None = F.day("Tanggal putusan", "Decision date")
     placement: str | None = F.text("Penempatan", "Placement", max_len=500)
     pk_officer: str | None = F.text("Pembimbing Kemasyarakatan (PK)", "Probation officer (PK)", max_len=200)
-    litmas_ref: str | None = F.text("Nomor Litmas", "Litmas reference", max_len=100)
+    litmas_ref: str | None = F.text("Nomor laporan Litmas (penelitian kemasyarakatan)", "Litmas reference", max_len=100)
     social_report_ref: str | None = F.text("Nomor laporan sosial", "Social report reference", max_len=100)
 
     def check(self, today: date) -> None:
@@ -624,7 +624,7 @@ class Diversion(DomainRecord):
     level: str | None = F.code(V.DIVERSION_LEVELS, "Diupayakan pada tingkat", "Attempted at")
     case_received_on: str | None = F.day("Perkara diterima pada tingkat ini", "Case received at this level")
     offered_on: str | None = F.day("Ditawarkan pada", "Offered on")
-    started_on: str | None = F.day("Musyawarah dimulai", "Deliberation started")
+    started_on: str | None = F.day("Musyawarah diversi dimulai", "Deliberation started")
     facilitator: str | None = F.text("Fasilitator", "Facilitator", max_len=200)
     facilitator_trained: bool | None = F.flag("Fasilitator terlatih", "Trained facilitator")
     participants: list = F.strings("Peserta musyawarah", "Participants")
@@ -688,7 +688,7 @@ class DiversionSupervision(DomainRecord):
     child_id: str | None = F.ref("Anak", "Child", required=True)
     diversion_id: str | None = F.ref("Diversi", "Diversion", required=True)
     visited_on: str | None = F.day("Tanggal", "Date", required=True)
-    officer: str | None = F.text("Petugas PK", "Probation officer", max_len=200)
+    officer: str | None = F.text("Pembimbing Kemasyarakatan (PK)", "Probation officer", max_len=200)
     compliance: str | None = F.code(V.COMPLIANCE, "Kepatuhan", "Compliance")
     findings: str | None = F.text("Temuan", "Findings")
 
@@ -755,6 +755,38 @@ class LegalHold(DomainRecord):
     lifted_on: str | None = F.day("Dicabut pada", "Lifted on")
 
 
+@dataclass
+class CourtRecommendation(DomainRecord):
+    """The social worker's assessment and recommendation for the social report (court report) and
+    a manager's review of it. Written from the report dialog and reviewed through `review.py`,
+    never through the generic record forms: a new text is a new record, waiting for review."""
+
+    KIND: ClassVar[str] = "court_recommendation"
+    TITLE: ClassVar[Label] = _title("Rekomendasi laporan sosial", "Social report recommendation")
+    ROLE: ClassVar[str] = "CLINICAL"
+    INDEX: ClassVar[tuple[str, ...]] = ("status", "author_id")
+    EDITABLE: ClassVar[bool] = False
+    child_id: str | None = F.ref("Anak", "Child", required=True)
+    text: str | None = F.text("Asesmen dan rekomendasi", "Assessment and recommendation", required=True,
+                              max_len=10_000)
+    status: str | None = F.code(V.RECOMMENDATION_STATUSES, "Status tinjauan", "Review status", required=True,
+                                default="pending")
+    author_id: str | None = F.ref("Ditulis oleh", "Written by", required=True)
+    written_on: str | None = F.day("Ditulis pada", "Written on", required=True)
+    reviewed_by: str | None = F.ref("Ditinjau oleh", "Reviewed by")
+    reviewed_on: str | None = F.day("Ditinjau pada", "Reviewed on")
+    review_comment: str | None = F.text("Catatan peninjau", "Reviewer's comment", max_len=2000)
+
+    def check(self, today: date) -> None:
+        self._order("written_on", "reviewed_on")
+        if self.status in ("approved", "returned") and not (self.reviewed_by and self.reviewed_on):
+            raise ValidationError(_("A reviewed recommendation names its reviewer and the date."),
+                                  field="reviewed_by")
+        if self.status == "returned" and not (self.review_comment or "").strip():
+            raise ValidationError(_("Say what should change: a returned recommendation needs a comment."),
+                                  field="review_comment")
+
+
 RECORD_TYPES: dict[str, type[DomainRecord]] = {
     cls.KIND: cls
     for cls in [
@@ -762,6 +794,7 @@ RECORD_TYPES: dict[str, type[DomainRecord]] = {
         CaseConference, Consent, Offence, Victim, Assessment, Plan, PlanVersion, OverarchingGoal,
         FitDriver, IntermediateGoal, Intervention, Session, WeeklySummary, Supervision, Fidelity,
         SafetyPlan, Diversion, DiversionItem, DiversionSupervision, Termination, FollowUp, LegalHold,
+        CourtRecommendation,
     ]
 }
 

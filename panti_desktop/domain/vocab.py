@@ -2,7 +2,7 @@
 
 Codes are what the store keeps and what the JSON output shows; labels are what a
 user reads. The Indonesian labels follow the terms used in Sentra, LPKS and LPA
-case files (UU SPPA, UU TPKS, ATENSI); the English ones are plain translations.
+case files (UU SPPA, UU TPKS, ATENSI; docs/glossary.md); the English ones are plain translations.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ LEGAL_STAGES = _v(
     ("no_process", "Tanpa proses hukum", "No legal process"),
     ("investigation", "Penyidikan", "Investigation"),
     ("prosecution", "Penuntutan", "Prosecution"),
-    ("trial", "Persidangan", "Trial"),
+    ("trial", "Pemeriksaan di sidang pengadilan", "Trial"),
     ("verdict", "Putusan", "Verdict"),
     ("execution", "Pelaksanaan putusan", "Execution of the decision"),
     ("finished", "Selesai", "Finished"),
@@ -332,6 +332,14 @@ PLAN_STATUSES = _v(
     ("superseded", "Digantikan", "Superseded"),
 )
 
+RECOMMENDATION_STATUSES = _v(
+    "recommendation_statuses", "Status tinjauan", "Review status",
+    ("pending", "Menunggu tinjauan", "Waiting for review"),
+    ("approved", "Disetujui", "Approved"),
+    ("returned", "Dikembalikan untuk diperbaiki", "Returned for changes"),
+    ("superseded", "Digantikan", "Superseded"),
+)
+
 PLAN_SETTINGS = _v(
     "plan_settings", "Setting rehabilitasi", "Rehabilitation setting",
     ("residential", "Dalam lembaga", "Residential"),
@@ -378,20 +386,20 @@ PROGRESS_RATINGS = _v(
 
 DIVERSION_STAGES = _v(
     "diversion_stages", "Tahap diversi", "Diversion stage",
-    ("offered", "Ditawarkan", "Offered"),
-    ("deliberation", "Musyawarah", "Deliberation"),
-    ("agreement", "Kesepakatan", "Agreement"),
+    ("offered", "Upaya diversi (ditawarkan)", "Offered"),
+    ("deliberation", "Musyawarah diversi", "Deliberation"),
+    ("agreement", "Kesepakatan diversi", "Agreement"),
     ("court_decree", "Penetapan pengadilan", "Court decree"),
-    ("implementation", "Pelaksanaan dan pengawasan", "Implementation and supervision"),
+    ("implementation", "Pelaksanaan kesepakatan dan pengawasan", "Implementation and supervision"),
     ("completed", "Selesai", "Completed"),
-    ("failed", "Gagal", "Failed"),
+    ("failed", "Gagal (perkara dilanjutkan)", "Failed"),
 )
 
 DIVERSION_LEVELS = _v(
     "diversion_levels", "Tingkat upaya diversi", "Level of the diversion attempt",
     ("investigation", "Penyidikan (Pasal 29 UU SPPA)", "Investigation (UU SPPA art. 29)"),
     ("prosecution", "Penuntutan (Pasal 42 UU SPPA)", "Prosecution (UU SPPA art. 42)"),
-    ("court", "Pemeriksaan di pengadilan (Pasal 52 UU SPPA)", "Court (UU SPPA art. 52)"),
+    ("court", "Pemeriksaan perkara di pengadilan (Pasal 52 UU SPPA)", "Court (UU SPPA art. 52)"),
 )
 
 RJ_CONSENT_GIVERS = _v(
@@ -496,7 +504,7 @@ ALL: dict[str, Vocabulary] = {
         OFFENCE_PLACES, VICTIM_RELATIONSHIPS, VICTIM_AGE_BANDS, REFERRAL_SOURCES, LEGAL_STAGES,
         LIFECYCLE_STATES, TERMINATION_REASONS, TERMINATION_DESTINATIONS, FAMILY_STRUCTURES,
         CAREGIVER_RELATIONS, EDUCATION_LEVELS, OCCUPATIONS, INCOME_BANDS, SCHOOL_STATUSES,
-        RELIGIONS, LIVING_ARRANGEMENTS, SUPERVISION_CAPACITIES, RISK_LEVELS, PLAN_STATUSES,
+        RELIGIONS, LIVING_ARRANGEMENTS, SUPERVISION_CAPACITIES, RISK_LEVELS, PLAN_STATUSES, RECOMMENDATION_STATUSES,
         PLAN_SETTINGS, GOAL_STATUSES, INTERVENTION_TYPES, SESSION_STATUSES, PROGRESS_RATINGS,
         DIVERSION_STAGES, DIVERSION_LEVELS, RJ_CONSENT_GIVERS, COMPLIANCE, REFERRAL_DIRECTIONS, AGENCIES, CONSENT_METHODS,
         CONSENT_SCOPES, SAFETY_ENVIRONMENTS, FOLLOW_UP_MONTHS, DETERMINANTS, ATTACHMENT_TYPES,

@@ -85,6 +85,8 @@ VALUE_FORMS: dict[str, dict[str, str]] = {
     "religions": {"kristen": "protestant", "protestan": "protestant", "budha": "buddhist",
                   "konghucu": "confucian"},
     "lifecycle_states": {"aktif": "intervention", "baru": "referral_received", "selesai": "closed"},
+    # the label before docs/glossary.md, and the word registers use
+    "legal_stages": {"persidangan": "trial", "sidang": "trial"},
     "family_structures": {"cerai": "divorced", "lengkap": "intact", "yatim": "one_parent_deceased",
                           "piatu": "one_parent_deceased", "yatim piatu": "both_parents_deceased"},
     "referral_sources": {"polisi": "police", "polres": "police", "polsek": "police", "polda": "police",

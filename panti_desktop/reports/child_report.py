@@ -112,12 +112,11 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
           narrative: str | None = None, kind: str = "progress", recommendation: str | None = None) -> Path:
     """A report on one child: "progress" (a period), "court" (Laporan Sosial) or "termination".
 
-    The court report needs the social worker's assessment and recommendation (`recommendation`),
-    written for this report; it is kept, sealed, in the report's audit entry."""
+    The court report needs the social worker's assessment and recommendation: `recommendation` is
+    saved for the child first, waiting for a manager's review (review.py), or without it the child's
+    current one prints. It is kept, sealed, in the report's audit entry. Until a manager approves it
+    the report prints as a draft, marked on every page."""
     recommendation = (recommendation or "").strip() or None
-    if kind == "court" and recommendation is None:
-        raise ValidationError(_("The social report needs the social worker's assessment and recommendation."),
-                              field="recommendation")
     st = styles()
     width = content_width()
     child_id = ws.resolve_child(ref)
@@ -138,6 +137,7 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
                       else end - timedelta(days=90))
     if start > end:
         raise ValidationError(_("The start of the period is after its end."), field="from")
+    rec = ws.reviews.for_report(child_id, recommendation) if kind == "court" else None
     if full_identity:
         data = ws.reveal_identity(child_id)
 
@@ -159,6 +159,8 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
     story: list = [Paragraph(esc(title), st["title"]),
                    Paragraph(esc(_("Period: {start} – {end}").format(start=long_date(start), end=long_date(end))),
                              st["body"]), Spacer(1, 8)]
+    if rec is not None and not rec.approved:
+        social.draft_warning(story, st)
     who = [(_("Register no."), data.get("register_no")), (_("Child"), child.initials())]
     if full_identity:
         who = [(_("Register no."), data.get("register_no")), (_("Full name"), data.get("full_name")),
@@ -375,21 +377,29 @@ def build(ws, ref: str, out: Path, start: date | None = None, end: date | None =
     default = terminations[-1].data.get("summary") if kind == "termination" else last.get("advances")
     if narrative is None and hidden("session"):
         default = hidden_note
-    if recommendation is not None:
-        narrative = recommendation
-    story.append(Paragraph(esc((narrative if narrative is not None else default) or "—"), st["body"]))
+    if rec is not None:
+        social.recommendation_block(story, st, ws, rec)
+    else:
+        story.append(Paragraph(esc((narrative if narrative is not None else default) or "—"), st["body"]))
     if last.get("next_steps") and kind == "progress":
         story.append(Paragraph(esc(_("Next steps: {text}").format(text=last["next_steps"])), st["body"]))
 
-    counsellor = data.get("counsellor_id")
-    manager = _reviewer(ws, plan)
-    signers = [(_("Social worker"), ws.user_profile(counsellor) if counsellor else {}, "")]
-    signers.append((_("Manager"), ws.user_profile(manager) if manager else {}, ""))
+    if rec is not None:
+        signers = social.court_signers(ws, rec)
+    else:
+        counsellor = data.get("counsellor_id")
+        manager = _reviewer(ws, plan)
+        signers = [(_("Social worker"), ws.user_profile(counsellor) if counsellor else {}, ""),
+                   (_("Manager"), ws.user_profile(manager) if manager else {}, "")]
     social.signature_block(story, st, width, place_and_date(place, min(end, date.today())), signers)
-    write_pdf(out, story, title, ws.centre_name or ws.centre_code, password)
-    ws.audit_event("print", "child", child_id, child_id,
-              detail=f"{kind} report {start}..{end}" + (" full identity" if full_identity else "")
-              + (f"\nrecommendation: {recommendation}" if recommendation else ""))
+    stamp = social.draft_stamp() if rec is not None and not rec.approved else None
+    write_pdf(out, story, title, ws.centre_name or ws.centre_code, password, stamp=stamp)
+    detail = f"{kind} report {start}..{end}" + (" full identity" if full_identity else "")
+    if rec is not None:
+        detail += (f"\nrecommendation {rec.id}: {rec.text}\n"
+                   + (f"final, approved by {ws.user_name(rec.reviewed_by)} on {rec.reviewed_on}" if rec.approved
+                      else f"draft, {rec.status}"))
+    ws.audit_event("print", "child", child_id, child_id, detail=detail)
     return Path(out)
 
 

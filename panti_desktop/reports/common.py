@@ -31,6 +31,7 @@ INK = colors.HexColor("#1f2a33")
 ACCENT = colors.HexColor("#1f4e5f")
 LIGHT = colors.HexColor("#e8eef2")
 MARGIN = 18 * mm
+DRAFT_RED = colors.HexColor("#b00020")
 
 
 def register_fonts() -> None:
@@ -56,6 +57,9 @@ def styles() -> dict[str, ParagraphStyle]:
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11),
         "cellbold": ParagraphStyle("cellbold", parent=base, fontName=FONT_BOLD, fontSize=8.5, leading=11),
         "big": ParagraphStyle("big", parent=base, fontName=FONT_BOLD, fontSize=22, leading=30, alignment=TA_CENTER),
+        "warning": ParagraphStyle("warning", parent=base, fontName=FONT_BOLD, fontSize=11, leading=15,
+                                  textColor=DRAFT_RED, borderColor=DRAFT_RED, borderWidth=1, borderPadding=6,
+                                  spaceBefore=4, spaceAfter=10),
     }
 
 
@@ -98,9 +102,10 @@ def key_values(pairs: Sequence[tuple[str, object]], width: float, st: dict | Non
 class _Canvas:
     """Draws the page furniture once the page count is known (page x of y)."""
 
-    def __init__(self, centre: str, title: str):
+    def __init__(self, centre: str, title: str, stamp: str | None = None):
         self.centre = centre
         self.title = title
+        self.stamp = stamp  # e.g. "DRAFT — not reviewed": across every page, and under the header
 
     def factory(self):
         from reportlab.pdfgen.canvas import Canvas
@@ -144,11 +149,20 @@ class _Canvas:
         c.drawString(MARGIN, 10 * mm, title)
         c.drawRightString(w - MARGIN, 10 * mm, _("Page {n} of {total}").format(n=c.getPageNumber(), total=total))
         c.drawCentredString(w / 2, 10 * mm, _("CONFIDENTIAL — UU SPPA art. 19"))
+        if self.stamp:
+            c.setFillColor(DRAFT_RED)
+            c.setFont(FONT_BOLD, 9)
+            c.drawCentredString(w / 2, h - 11 * mm, self.stamp)
+            c.setFillColor(colors.Color(0.69, 0, 0.13, alpha=0.12))  # faint, so the text stays readable
+            c.setFont(FONT_BOLD, 44)
+            c.translate(w / 2, h / 2)
+            c.rotate(45)
+            c.drawCentredString(0, 0, self.stamp)
         c.restoreState()
 
 
 def write_pdf(path: Path, story: list, title: str, centre: str, password: str | None = None,
-              canvasmaker=None, top_margin: float = 20 * mm) -> Path:
+              canvasmaker=None, top_margin: float = 20 * mm, stamp: str | None = None) -> Path:
     """Build the PDF in memory, encrypt it there with AES-256 if asked, then write it under a temporary
     name beside the destination, flush it and rename it. `canvasmaker` and `top_margin` are for page
     furniture of another shape (the printable forms put a QR code at the top of every page).
@@ -161,7 +175,7 @@ def write_pdf(path: Path, story: list, title: str, centre: str, password: str | 
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=top_margin,
                             bottomMargin=18 * mm, title=title, author=centre, subject=title,
                             creator="Panti", producer="Panti")
-    doc.build(story, canvasmaker=canvasmaker or _Canvas(centre, title).factory())
+    doc.build(story, canvasmaker=canvasmaker or _Canvas(centre, title, stamp).factory())
     if password:
         buffer = encrypt_pdf(buffer, password)
     path.parent.mkdir(parents=True, exist_ok=True)

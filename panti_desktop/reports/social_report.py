@@ -199,15 +199,17 @@ def victims_block(story, st, width, cf, hidden_note: str) -> None:
 
 
 def signature_block(story, st, width, place_date: str, signers: list[tuple[str, dict, str]]) -> None:
-    """Signers: (role title, profile, login name); the full name, NIP and position come from the
-    profile; a blank line to write on where a profile has no full name (never a login name)."""
+    """Signers: (role title, profile, note); the full name, NIP and position come from the profile,
+    the note (e.g. the date of a review) follows them; a blank line to write on where a profile has
+    no full name (never a login name)."""
     head = [Paragraph(esc(role), st["cellbold"]) for role, _p, _n in signers]
     names, details = [], []
-    for _role, profile, _login in signers:
+    for _role, profile, note in signers:
         names.append(Paragraph(esc(profile.get("full_name") or "(..............................)"), st["body"]))
         lines = [profile.get("position") or ""]
         if profile.get("staff_no"):
             lines.append(_("NIP / staff no. {no}").format(no=profile["staff_no"]))
+        lines.append(note)
         details.append(Paragraph(esc("\n".join(x for x in lines if x)), st["small"]))
     col = width / max(1, len(signers))
     sig = Table([[Paragraph(esc(place_date), st["body"])] + [""] * (len(signers) - 1), head,
@@ -216,3 +218,45 @@ def signature_block(story, st, width, place_date: str, signers: list[tuple[str, 
     sig.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), FONT)]))
     story.append(Spacer(1, 18))
     story.append(KeepTogether([sig]))
+
+
+def draft_warning(story, st) -> None:
+    """At the top of a social report whose recommendation no manager has approved yet."""
+    story.append(Paragraph(esc(draft_stamp() + ". " + _(
+        "No manager has approved the recommendation yet: this is not the social report to hand to the "
+        "probation officer or the court.")), st["warning"]))
+
+
+def draft_stamp() -> str:
+    return _("DRAFT — not reviewed")
+
+
+def recommendation_block(story, st, ws, rec) -> None:
+    """The recommendation as written, who wrote it and where its review stands."""
+    def name(user_id):
+        return ws.user_profile(user_id).get("full_name") or ws.user_name(user_id) if user_id else "—"
+
+    story.append(Paragraph(esc(rec.text), st["body"]))
+    written = _("Written by {name} on {date}.").format(name=name(rec.author_id), date=long_date(rec.written_on))
+    if rec.approved:
+        state = _("Reviewed and approved by {name} on {date}.").format(name=name(rec.reviewed_by),
+                                                                        date=long_date(rec.reviewed_on))
+    elif rec.status == "returned":
+        state = _("Returned for changes by {name} on {date}; not approved.").format(
+            name=name(rec.reviewed_by), date=long_date(rec.reviewed_on))
+    else:
+        state = _("Not yet reviewed by a manager.")
+    story.append(Spacer(1, 3))
+    story.append(Paragraph(esc(written + " " + state), st["small"]))
+
+
+def court_signers(ws, rec) -> list[tuple[str, dict, str]]:
+    """The social worker who wrote the recommendation; the manager who approved it, with the date,
+    or a blank block that says no one has."""
+    signers = [(_("Social worker"), ws.user_profile(rec.author_id), "")]
+    if rec.approved:
+        signers.append((_("Reviewed and approved by"), ws.user_profile(rec.reviewed_by),
+                        _("Reviewed on {date}").format(date=long_date(rec.reviewed_on))))
+    else:
+        signers.append((_("Reviewer (manager)"), {}, _("Not reviewed yet")))
+    return signers

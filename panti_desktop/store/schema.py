@@ -160,7 +160,8 @@ def m006_sync_state(db: Database) -> None:
     `seq` is the local clock when this installation last changed the row (written or
     imported), so an export to a peer takes every row changed since its acknowledgement.
     """
-    for name in KINDS:
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for name in [k for k in KINDS if k in tables]:  # a kind added later gets these in its own migration
         db.execute(f"ALTER TABLE {name} ADD COLUMN vv TEXT")
         db.execute(f"ALTER TABLE {name} ADD COLUMN seq INTEGER")
         db.execute(f"UPDATE {name} SET seq = hlc")
@@ -396,6 +397,25 @@ def m014_sync_key_rotation(db: Database) -> None:
             PRIMARY KEY (code, signing_key)
         )"""
     )
+
+
+@migrations()
+def m015_court_recommendation(db: Database) -> None:
+    """The social report's recommendation and its manager's review (review.py)."""
+    k = KINDS["court_recommendation"]
+    _add_record_table(db, k.name, k.index, k.per_child)
+
+
+def _add_record_table(db: Database, name: str, index: tuple[str, ...], per_child: bool) -> None:
+    """A record table added after m010, in the shape the migrations up to m010 gave the others:
+    sync's version vector and change number (m006), no key or clock index (m009, m010)."""
+    for stmt in _record_table_sql(name, index, per_child):
+        db.execute(stmt)
+    db.execute(f"ALTER TABLE {name} ADD COLUMN vv TEXT")
+    db.execute(f"ALTER TABLE {name} ADD COLUMN seq INTEGER")
+    db.execute(f"CREATE INDEX {name}_seq ON {name}(seq)")
+    db.execute(f"DROP INDEX IF EXISTS {name}_key")
+    db.execute(f"DROP INDEX IF EXISTS {name}_hlc")
 
 
 @migrations()

@@ -20,6 +20,7 @@ from ..domain.vocab import ROLES
 from ..errors import PantiError
 from ..i18n import _
 from .common import fmt_date, fmt_when, heading, scroll_area
+from .review_dialog import ReviewDialog
 
 
 class Card(QFrame):
@@ -127,6 +128,9 @@ class Dashboard(QWidget):
             (_("Weekly case summaries due (MST)"), d.weekly_summaries_due, "weekly"),
             (_("Supervision due (MST)"), d.supervision_due, "weekly"),
             (_("Safety plan reviews overdue"), d.safety_reviews_overdue, "safety"),
+            # the social report's recommendations: a manager reviews them here (ui/review_dialog.py)
+            (_("Social report recommendations to review"), d.recommendations_to_review, "review"),
+            (_("Recommendations returned to you"), d.recommendations_returned, None),
             (_("New referrals"), d.new_referrals, None),
         ]
         n = 0
@@ -198,9 +202,24 @@ class Dashboard(QWidget):
         if not 0 <= row < len(targets):  # the "… and N more" line
             return
         child_id, record_id, kind = targets[row]
-        if kind == "session":
+        if kind == "review":
+            self.open_review(record_id)
+        elif kind == "session":
             self.open_session.emit(child_id, record_id)
         elif kind:
             self.open_section.emit(child_id, kind)
         else:
             self.open_child.emit(child_id)
+
+    def open_review(self, record_id: str) -> ReviewDialog:
+        """The recommendation in its review dialog; the page is refreshed when it closes."""
+        dialog = ReviewDialog(self.ws, record_id, self)
+
+        def closed(_result) -> None:
+            if dialog.wants_file:
+                self.open_child.emit(dialog.rec.child_id)
+            self.refresh()
+
+        dialog.finished.connect(closed)
+        dialog.open()
+        return dialog

@@ -97,7 +97,7 @@ def test_labels_follow_the_language(qtbot):
     set_language("id")
     form = RecordForm("legal_track")
     qtbot.addWidget(form)
-    assert form.label("threatened_penalty_months").text() == "Ancaman pidana (bulan)"
+    assert form.label("threatened_penalty_months").text() == "Ancaman pidana penjara (bulan)"
     stage = form.widget("stage")
     assert stage.itemText(stage.findData("investigation")) == "Penyidikan"
 

@@ -23,7 +23,9 @@ from ..common import DateEdit, note_label
 class ReportDialog(QDialog):
     """Which report on the child (from the registry of reports), its period and its options."""
 
-    def __init__(self, parent, register_no: str):
+    def __init__(self, parent, register_no: str, recommendation=None, recommendation_status: str = ""):
+        """`recommendation`: the child's current one for the social report (review.py), its text
+        offered again; `recommendation_status`: where its review stands, in one sentence."""
         super().__init__(parent)
         self.register_no = register_no
         self.setWindowTitle(_("Progress report"))
@@ -57,9 +59,14 @@ class ReportDialog(QDialog):
         self.recommendation.setPlaceholderText(_("Your assessment of the child's situation and your recommendation "
                                                  "to the probation officer and the judge (required)."))
         self.recommendation.setMinimumHeight(110)
+        if recommendation is not None and recommendation.status != "superseded":
+            self.recommendation.setPlainText(recommendation.text)
         self.recommendation_label = note_label(_("Assessment and recommendation"), self)
         form.addRow(self.recommendation_label)
         form.addRow(self.recommendation)
+        self.review_status = note_label(recommendation_status, self)
+        self.review_status.setObjectName("recommendationReview")
+        form.addRow(self.review_status)
         self.error = note_label("", self)
         self.error.setObjectName("reportDialogError")
         self.error.setStyleSheet("color: #b00020;")
@@ -86,6 +93,7 @@ class ReportDialog(QDialog):
         wanted = "recommendation" in self.report.options
         self.recommendation.setVisible(wanted)
         self.recommendation_label.setVisible(wanted)
+        self.review_status.setVisible(wanted and bool(self.review_status.text()))
         self.error.hide()
 
     def accept(self) -> None:

@@ -27,6 +27,7 @@ from ...reports.registry import by_kind
 from ..common import Worker, confirm, fmt_date, has_module, notify, open_file, run_busy, show_error
 from ..forms import form_fields
 from ..print_forms import PrintFormsDialog
+from ..review_dialog import describe
 from .assessment import AssessmentSection
 from .common import _kind_title
 from .documents import DocumentsSection
@@ -245,7 +246,14 @@ class ChildFileWidget(OverviewPages, QWidget):
     # reports ----------------------------------------------------------------------------
 
     def progress_report(self) -> None:
-        dialog = ReportDialog(self, self.ws.child_data(self.child_id).get("register_no") or "")
+        current, status = None, ""
+        if self.ws.can_read_clinical:
+            try:
+                current = self.ws.reviews.current(self.child_id)
+                status = describe(self.ws, current)
+            except PantiError:  # outside the caseload: the report dialog asks nothing more
+                pass
+        dialog = ReportDialog(self, self.ws.child_data(self.child_id).get("register_no") or "", current, status)
         if not dialog.exec():
             return
         from PySide6.QtWidgets import QFileDialog
