@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,24 +66,130 @@ def storage_error(exc: BaseException) -> StorageError | None:
     return err
 
 
+class ConcurrentUse(RuntimeError):
+    """A thread used the centre connection while another thread had it: a bug in the app,
+    never the user's doing. Raised only where a guard is asked to be strict (the tests)."""
+
+
+class ConnectionGuard:
+    """One thread at a time on the centre connection.
+
+    The window and the background worker (ui/common.py's serial queue) share one SQLite
+    connection. Every statement and every transaction takes this lock, and a transaction
+    holds it from BEGIN to COMMIT: a read from the window can never land inside a
+    background job's transaction (nor see its uncommitted rows). Background jobs run one
+    after another on one thread, so two jobs never interleave either.
+
+    A thread that finds the connection taken waits, like SQLite's own busy timeout, and
+    then gets the same "busy" sentence (`StorageError`) rather than a window frozen for
+    good. With `strict` set (the tests), it fails at once with `ConcurrentUse` instead, so
+    code that reaches for the connection while a job holds it is found, not hidden."""
+
+    strict = False
+
+    def __init__(self, timeout: float = BUSY_TIMEOUT_MS / 1000):
+        self._lock = threading.RLock()
+        self.timeout = timeout
+        self.holder: threading.Thread | None = None
+        self._depth = 0
+
+    def __enter__(self) -> ConnectionGuard:
+        me = threading.current_thread()
+        if not self._lock.acquire(blocking=False):
+            holder = self.holder
+            if self.strict:
+                raise ConcurrentUse(f"{me.name} used the centre connection while "
+                                    f"{holder.name if holder else 'another thread'} had it")
+            if not self._lock.acquire(timeout=self.timeout):
+                raise StorageError(_sentences()[sqlite3.SQLITE_BUSY])
+        self.holder = me
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self.holder = None
+        self._lock.release()
+
+    def held_here(self) -> bool:
+        return self.holder is threading.current_thread()
+
+
+class GuardedConnection:
+    """The sqlite3 connection with every call that runs SQL taken under the guard.
+
+    sqlite-utils (and a few bulk writes here) call the connection directly, not only
+    `Database.execute`; wrapping the connection itself leaves no way round the guard.
+    Everything else (attributes, `create_function`, …) passes through; `raw` is the
+    connection itself, for code that needs the real object (sqlite3's own `backup`)."""
+
+    _GUARDED = ("execute", "executemany", "executescript", "commit", "rollback")
+
+    def __init__(self, conn: sqlite3.Connection, guard: ConnectionGuard):
+        object.__setattr__(self, "raw", conn)
+        object.__setattr__(self, "guard", guard)
+
+    def __getattr__(self, name: str):
+        value = getattr(self.raw, name)
+        if name not in self._GUARDED:
+            return value
+
+        def guarded(*args, **kwargs):
+            with self.guard:
+                return value(*args, **kwargs)
+
+        return guarded
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self.raw, name, value)
+
+    def __enter__(self):
+        self.guard.__enter__()
+        try:
+            return self.raw.__enter__()
+        except BaseException:
+            self.guard.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc):
+        try:
+            return self.raw.__exit__(*exc)
+        finally:
+            self.guard.__exit__(None, None, None)
+
+
 class CentreDatabase(Database):
     """sqlite-utils' Database whose statements and transactions report the disk's and other
     programs' errors with a translated sentence (`StorageError`); the transaction rolls back
-    as before, so nothing already saved is lost."""
+    as before, so nothing already saved is lost.
+
+    Its connection is shared by the window and the background worker, one thread at a
+    time: `guard` (see `ConnectionGuard`) is taken by every statement and held through a
+    whole transaction (`atomic`)."""
+
+    def __init__(self, conn: sqlite3.Connection, *args, **kwargs):
+        self.guard = ConnectionGuard()
+        super().__init__(GuardedConnection(conn, self.guard), *args, **kwargs)
 
     def execute(self, sql: str, parameters=None) -> sqlite3.Cursor:
         try:
-            return super().execute(sql, parameters)
+            with self.guard:
+                return super().execute(sql, parameters)
         except sqlite3.DatabaseError as exc:
             mapped = storage_error(exc)
             if mapped is None:
                 raise
             raise mapped from exc
 
+    def executescript(self, sql: str) -> sqlite3.Cursor:
+        with self.guard:
+            return super().executescript(sql)
+
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
         try:
-            with super().atomic() as db:
+            with self.guard, super().atomic() as db:
                 yield db
         except sqlite3.DatabaseError as exc:  # the commit itself may meet a full disk
             mapped = storage_error(exc)
@@ -102,8 +209,8 @@ def open_database(path: Path, create: bool = False) -> Database:
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        # Background work (key rotation, import) runs while the UI waits behind a modal
-        # progress dialog, so the connection may be used from one other thread at a time.
+        # The window and its background worker share the connection, one thread at a time:
+        # CentreDatabase's guard serialises every statement and transaction.
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         db = CentreDatabase(conn)
         db.execute("PRAGMA journal_mode=WAL")

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import queue
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import ClassVar
 
@@ -518,44 +519,52 @@ def row(*widgets: QWidget) -> QHBoxLayout:
 # --- work off the UI thread --------------------------------------------------------------
 
 
-def off_ui_thread(fn: Callable[[], object], busy: QWidget | None = None) -> object:
-    """Run `fn` (key derivation: Argon2id takes about a second by design) in a thread beside
-    this one, which keeps painting, and return its result or raise its error.
+def off_ui_thread(fn: Callable[[], object], busy: QWidget | None = None,
+                  hold: Iterable[QWidget] = ()) -> object:
+    """Run `fn` (key derivation: Argon2id takes about a second by design) on the background
+    worker and return its result or raise its error; meanwhile this thread's event loop keeps
+    running, so the window paints, timers fire and what is not held back can be clicked
+    (a dialog's Cancel).
 
-    Input is held back meanwhile (nothing can be clicked twice); `busy`, when given, is
-    shown for the duration (a moving bar)."""
+    The widgets in `hold` are disabled for the duration (nothing can be sent twice); `busy`,
+    when given, is shown meanwhile (a sentence and a moving bar)."""
     loop = QEventLoop()
     outcome: dict[str, object] = {}
-    done = _Signals()  # lives on this thread; the worker's emit is queued here, inside loop.exec()
-    done.finished.connect(loop.quit)
 
-    def work() -> None:
-        try:
-            outcome["result"] = fn()
-        except BaseException as exc:
-            outcome["error"] = exc
-        finally:
-            done.finished.emit(None)
+    def finished(result) -> None:
+        outcome["result"] = result
+        loop.quit()
 
-    thread = threading.Thread(target=work, name="panti-key", daemon=True)
+    def failed(exc) -> None:
+        outcome["error"] = exc
+        loop.quit()
+
+    worker = Worker(lambda _report, _cancelled: fn())
+    worker.signals.finished.connect(finished)
+    worker.signals.failed.connect(failed)
+    held = [w for w in hold if w.isEnabled()]
+    for w in held:
+        w.setEnabled(False)
     if busy is not None:
         busy.show()
     QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
     try:
-        thread.start()
-        loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
-        thread.join()
+        worker.start()
+        if not outcome:
+            loop.exec()
     finally:
         QApplication.restoreOverrideCursor()
         if busy is not None:
             busy.hide()
+        for w in held:
+            w.setEnabled(True)
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome.get("result")
 
 
 def busy_bar(parent: QWidget, text: str) -> QWidget:
-    """A sentence and a moving bar, hidden until `off_ui_thread` shows them."""
+    """A sentence and a moving bar (no known length), hidden until `off_ui_thread` shows them."""
     box = QWidget(parent)
     box.setObjectName("busy")
     lay = QHBoxLayout(box)
@@ -576,8 +585,42 @@ class _Signals(QObject):
     failed = Signal(object)
 
 
+class _SerialQueue:
+    """The one background thread: jobs run on it one after another, in the order started.
+
+    Anki's CollectionOp/QueryOp in small: the window hands database work to this thread and
+    gets the result back as a signal. With one thread, two jobs (an import and a backup, a
+    key rotation and a report) never use the centre connection together; the connection's
+    own guard (store/db.py) keeps the window's reads out of a job's transaction."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Worker] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def put(self, worker: Worker) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="panti-worker", daemon=True)
+                self._thread.start()
+        self._jobs.put(worker)
+
+    def _loop(self) -> None:
+        while True:
+            worker = self._jobs.get()
+            done = worker._done
+            worker.run()
+            del worker  # this thread lets go first; the window drops the last reference (see Worker)
+            done.set()
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        return self._thread
+
+
 class Worker:
-    """Run `fn(progress, cancelled)` in a thread of its own.
+    """Run `fn(progress, cancelled)` on the background thread (`_SerialQueue`), after any
+    job started before it.
 
     `progress(done, total)` reports to the UI; `cancelled()` is true once `cancel()` was
     called. Results and errors come back as signals on the UI thread.
@@ -585,27 +628,33 @@ class Worker:
     A plain Python thread, not a QRunnable in Qt's pool: the pool deletes a finished runnable
     in its own thread while Python may still hold, and later delete, the same object. That
     race crashed the process now and then (a segmentation fault after an unlock). Here each
-    worker is kept until its thread has ended and is then let go on the UI thread.
+    worker is kept until the background thread has let go of it and is then let go on the
+    UI thread.
     """
 
     _running = 0
     _count_lock = threading.Lock()
     _alive: ClassVar[set[Worker]] = set()
+    jobs = _SerialQueue()
 
     def __init__(self, fn: Callable[[Callable[[int, int], None], Callable[[], bool]], object]):
         self.fn = fn
         self.signals = _Signals()  # lives on the UI thread: what the thread emits is queued there
         self._cancel = False
-        self._thread: threading.Thread | None = None
+        self._done = threading.Event()
 
     @classmethod
     def busy(cls) -> bool:
-        """Whether background work (an import, a backup, a key rotation) is running now."""
+        """Whether background work (an import, a backup, a key rotation) is running or waiting."""
         with cls._count_lock:
             return cls._running > 0
 
     def cancel(self) -> None:
         self._cancel = True
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel
 
     def run(self) -> None:
         try:
@@ -619,9 +668,8 @@ class Worker:
                 Worker._running -= 1
 
     def _ended(self, *_args) -> None:
-        """On the UI thread, after the result arrived: wait out the thread's last lines, let go."""
-        if self._thread is not None:
-            self._thread.join()
+        """On the UI thread, after the result arrived: wait until the background thread let go."""
+        self._done.wait()
         Worker._alive.discard(self)
 
     def start(self) -> Worker:
@@ -630,6 +678,5 @@ class Worker:
         Worker._alive.add(self)
         self.signals.finished.connect(self._ended)
         self.signals.failed.connect(self._ended)
-        self._thread = threading.Thread(target=self.run, name="panti-worker", daemon=True)
-        self._thread.start()
+        Worker.jobs.put(self)
         return self
