@@ -12,7 +12,7 @@ it paints, and the app reads a row's key with `row_data()`, in Python, never
 through `QModelIndex.data()`.
 
 A click on a column's header sorts the list in memory, through a
-`QSortFilterProxyModel` (numbers as numbers, text without regard to case); until then
+`QSortFilterProxyModel` (numbers by value, dates by the day, text without regard to case); until then
 rows stay in the order the app gave. Rows the app names (`selectRow`, `text`,
 `row_data`, `selected_row`, `row_activated`) are always its own rows, whatever the order
 on screen.
@@ -20,6 +20,7 @@ on screen.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from ..dates import MONTHS_EN, MONTHS_ID
 
 ROLE = Qt.ItemDataRole
 SORT_ROLE = ROLE.UserRole + 1
@@ -56,13 +59,23 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+_MONTHS = {name[:3].casefold(): i + 1 for months in (MONTHS_ID, MONTHS_EN) for i, name in enumerate(months)}
+_LONG_DATE = re.compile(r"^(\d{1,2}) (\w{3})\w* (\d{4})(?: (\d{1,2}):(\d{2}))?$")
+
+
 def _sort_key(value: Any) -> str:
-    """What a header click sorts by: numbers by their value, text without regard to case."""
+    """What a header click sorts by: numbers by their value, dates as written in the app
+    ("2 Desember 2026", "2 Dec 2026 10:38") by the day, other text without regard to case."""
     text = _text(value).strip()
     try:
-        return f"0{float(text.replace(',', '.')):+024.6f}"  # numbers first, in numeric order
+        return f"0{float(text.replace(',', '.')) + 1e15:032.6f}"  # fixed width and positive: text order is number order
     except ValueError:
-        return "1" + text.casefold()
+        pass
+    m = _LONG_DATE.match(text)
+    if m and m.group(2).casefold() in _MONTHS:
+        day, month, year = int(m.group(1)), _MONTHS[m.group(2).casefold()], int(m.group(3))
+        return f"1{year:04d}-{month:02d}-{day:02d} {int(m.group(4) or 0):02d}:{m.group(5) or '00'}"
+    return "2" + text.casefold()
 
 
 class RowsModel(QAbstractTableModel):
