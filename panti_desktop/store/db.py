@@ -116,13 +116,59 @@ class ConnectionGuard:
         return self.holder is threading.current_thread()
 
 
+class GuardedCursor:
+    """A cursor whose rows are fetched under the guard: a SELECT's rows come a step at a
+    time, and each step is SQL run on the shared connection like any statement.
+
+    Iterating fetches `BATCH` rows per turn of the guard (so a large read costs no more
+    than before); iterate a cursor or call its `fetch*` methods, not both."""
+
+    BATCH = 256
+    __slots__ = ("guard", "raw")
+
+    def __init__(self, cursor: sqlite3.Cursor, guard: ConnectionGuard):
+        self.raw, self.guard = cursor, guard
+
+    def __iter__(self) -> Iterator:
+        raw, guard, batch = self.raw, self.guard, self.BATCH
+        while True:
+            with guard:
+                rows = raw.fetchmany(batch)
+            if not rows:
+                return
+            yield from rows
+
+    def __next__(self):
+        with self.guard:
+            row = self.raw.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
+
+    def fetchone(self):
+        with self.guard:
+            return self.raw.fetchone()
+
+    def fetchmany(self, *args):
+        with self.guard:
+            return self.raw.fetchmany(*args)
+
+    def fetchall(self):
+        with self.guard:
+            return self.raw.fetchall()
+
+    def __getattr__(self, name: str):
+        return getattr(self.raw, name)
+
+
 class GuardedConnection:
     """The sqlite3 connection with every call that runs SQL taken under the guard.
 
     sqlite-utils (and a few bulk writes here) call the connection directly, not only
     `Database.execute`; wrapping the connection itself leaves no way round the guard.
-    Everything else (attributes, `create_function`, …) passes through; `raw` is the
-    connection itself, for code that needs the real object (sqlite3's own `backup`)."""
+    Their cursors fetch rows under the guard too (`GuardedCursor`). Everything else
+    (attributes, `create_function`, …) passes through; `raw` is the connection itself,
+    for code that needs the real object (sqlite3's own `backup`)."""
 
     _GUARDED = ("execute", "executemany", "executescript", "commit", "rollback")
 
@@ -137,7 +183,8 @@ class GuardedConnection:
 
         def guarded(*args, **kwargs):
             with self.guard:
-                return value(*args, **kwargs)
+                result = value(*args, **kwargs)
+            return GuardedCursor(result, self.guard) if isinstance(result, sqlite3.Cursor) else result
 
         return guarded
 
