@@ -7,9 +7,10 @@ session is read-only; a correction is a new final record linked to it.
 The form is built from the session's declaration (`RECORD_TYPES["session"]` in
 domain/records.py): each field's type picks its widget and its place — dates, times,
 numbers and single choices under "When and where", each multiple choice a box of its
-own, each text a growing box under "What happened", in the order declared. Only the
-goal-rating block (`GoalRow`) is written by hand; a field added to the declaration
-appears here with nothing else to change.
+own, each text a growing box under "What happened", in the order declared (any other
+simple field is typed there as text, which the domain reads: "ya", "2.5", "a; b").
+Only the goal-rating block (`GoalRow`) is written by hand; a field added to the
+declaration appears here with nothing else to change.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def session_type():
 def session_fields() -> list[tuple[str, dict]]:
     """(name, metadata) of every field the form shows, in the declaration's order."""
     return [(f.name, f.metadata) for f in dataclasses.fields(session_type())
-            if f.name not in SYSTEM_FIELDS and f.name != GOALS]
+            if f.name not in SYSTEM_FIELDS and f.name != GOALS and f.metadata.get("type") not in ("list", "dict")]
 
 
 class GoalRow(QWidget):
@@ -357,8 +358,10 @@ class SessionForm(QWidget):
                 set_combo_code(w, value or defaults.get(name))
             elif kind == "codes":
                 w.set_codes(value)
-            else:
-                w.setPlainText(value or "")
+            elif isinstance(value, list):  # a list of entries typed as "a; b"
+                w.setPlainText("; ".join(str(v) for v in value))
+            else:  # a text, or a yes/no or decimal number typed as text (the domain reads it)
+                w.setPlainText("" if value is None else str(value))
         by_goal = {g.get("goal_id"): g for g in d.get(GOALS) or []}
         for r in self.goal_rows:
             if r.goal_id in by_goal:
