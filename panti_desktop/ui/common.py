@@ -1,4 +1,4 @@
-"""Small pieces every window uses: dates, vocab pickers, passphrase field, errors, workers.
+"""Small pieces every window uses: dates, vocab pickers, passphrase field, errors, progress dialogs.
 
 All user-facing text goes through the same gettext catalogue as the core
 (`panti_desktop.i18n._`). Qt's own strings (standard buttons, the context menu of
@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import threading
 import traceback
 from collections.abc import Callable
 from datetime import date
-from typing import ClassVar
 
 from PySide6.QtCore import (
     QDate,
     QEvent,
-    QEventLoop,
     QLocale,
     QObject,
     QRegularExpression,
     Qt,
     QTranslator,
-    Signal,
 )
 from PySide6.QtGui import QFont, QFontDatabase, QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
@@ -43,7 +39,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QProgressDialog,
     QPushButton,
     QScrollArea,
@@ -57,6 +52,9 @@ from ..errors import PantiError
 from ..i18n import _, current_language
 from ..workspace import storage_error
 from .tables import RowsTable
+from .worker import Worker
+from .worker import busy_bar as busy_bar  # re-exported: the windows import them from here
+from .worker import off_ui_thread as off_ui_thread
 
 log = logging.getLogger(__name__)
 
@@ -513,123 +511,3 @@ def row(*widgets: QWidget) -> QHBoxLayout:
     for w in widgets:
         lay.addWidget(w)
     return lay
-
-
-# --- work off the UI thread --------------------------------------------------------------
-
-
-def off_ui_thread(fn: Callable[[], object], busy: QWidget | None = None) -> object:
-    """Run `fn` (key derivation: Argon2id takes about a second by design) in a thread beside
-    this one, which keeps painting, and return its result or raise its error.
-
-    Input is held back meanwhile (nothing can be clicked twice); `busy`, when given, is
-    shown for the duration (a moving bar)."""
-    loop = QEventLoop()
-    outcome: dict[str, object] = {}
-    done = _Signals()  # lives on this thread; the worker's emit is queued here, inside loop.exec()
-    done.finished.connect(loop.quit)
-
-    def work() -> None:
-        try:
-            outcome["result"] = fn()
-        except BaseException as exc:
-            outcome["error"] = exc
-        finally:
-            done.finished.emit(None)
-
-    thread = threading.Thread(target=work, name="panti-key", daemon=True)
-    if busy is not None:
-        busy.show()
-    QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
-    try:
-        thread.start()
-        loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
-        thread.join()
-    finally:
-        QApplication.restoreOverrideCursor()
-        if busy is not None:
-            busy.hide()
-    if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return outcome.get("result")
-
-
-def busy_bar(parent: QWidget, text: str) -> QWidget:
-    """A sentence and a moving bar, hidden until `off_ui_thread` shows them."""
-    box = QWidget(parent)
-    box.setObjectName("busy")
-    lay = QHBoxLayout(box)
-    lay.setContentsMargins(0, 0, 0, 0)
-    lay.addWidget(QLabel(text, box))
-    bar = QProgressBar(box)
-    bar.setRange(0, 0)  # no known length: it moves to and fro
-    bar.setTextVisible(False)
-    bar.setMaximumHeight(12)
-    lay.addWidget(bar, 1)
-    box.hide()
-    return box
-
-
-class _Signals(QObject):
-    progress = Signal(int, int)
-    finished = Signal(object)
-    failed = Signal(object)
-
-
-class Worker:
-    """Run `fn(progress, cancelled)` in a thread of its own.
-
-    `progress(done, total)` reports to the UI; `cancelled()` is true once `cancel()` was
-    called. Results and errors come back as signals on the UI thread.
-
-    A plain Python thread, not a QRunnable in Qt's pool: the pool deletes a finished runnable
-    in its own thread while Python may still hold, and later delete, the same object. That
-    race crashed the process now and then (a segmentation fault after an unlock). Here each
-    worker is kept until its thread has ended and is then let go on the UI thread.
-    """
-
-    _running = 0
-    _count_lock = threading.Lock()
-    _alive: ClassVar[set[Worker]] = set()
-
-    def __init__(self, fn: Callable[[Callable[[int, int], None], Callable[[], bool]], object]):
-        self.fn = fn
-        self.signals = _Signals()  # lives on the UI thread: what the thread emits is queued there
-        self._cancel = False
-        self._thread: threading.Thread | None = None
-
-    @classmethod
-    def busy(cls) -> bool:
-        """Whether background work (an import, a backup, a key rotation) is running now."""
-        with cls._count_lock:
-            return cls._running > 0
-
-    def cancel(self) -> None:
-        self._cancel = True
-
-    def run(self) -> None:
-        try:
-            result = self.fn(self.signals.progress.emit, lambda: self._cancel)
-        except BaseException as exc:
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.finished.emit(result)
-        finally:
-            with Worker._count_lock:
-                Worker._running -= 1
-
-    def _ended(self, *_args) -> None:
-        """On the UI thread, after the result arrived: wait out the thread's last lines, let go."""
-        if self._thread is not None:
-            self._thread.join()
-        Worker._alive.discard(self)
-
-    def start(self) -> Worker:
-        with Worker._count_lock:
-            Worker._running += 1
-        Worker._alive.add(self)
-        self.signals.finished.connect(self._ended)
-        self.signals.failed.connect(self._ended)
-        self._thread = threading.Thread(target=self.run, name="panti-worker", daemon=True)
-        self._thread.start()
-        return self

@@ -119,8 +119,9 @@ class LockPanel(QWidget):
 
     def try_unlock(self) -> None:
         passphrase = self.passphrase.text()
-        try:  # the key derivation runs beside the window, which keeps painting
-            off_ui_thread(lambda: self.ws.unlock_again(passphrase), self.busy)
+        try:  # the key derivation runs on the background worker; the window keeps painting
+            off_ui_thread(lambda: self.ws.unlock_again(passphrase), self.busy,
+                          hold=(self.passphrase, self.unlock_button, self.switch_button, self.quit_button))
         except WrongPassphrase as exc:
             self.message.setText(str(exc))
             self.passphrase.clear()

@@ -3,11 +3,20 @@
 Every edit restarts a short timer; when it fires the draft is sealed into the
 store, so a crash or a power cut loses at most a few seconds of typing. A final
 session is read-only; a correction is a new final record linked to it.
+
+The form is built from the session's declaration (`RECORD_TYPES["session"]` in
+domain/records.py): each field's type picks its widget and its place — dates, times,
+numbers and single choices under "When and where", each multiple choice a box of its
+own, each text a growing box under "What happened", in the order declared (any other
+simple field is typed there as text, which the domain reads: "ya", "2.5", "a; b").
+Only the goal-rating block (`GoalRow`) is written by hand; a field added to the
+declaration appears here with nothing else to change.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -29,14 +38,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.records import Session
-from ..domain.vocab import (
-    INTERVENTION_TYPES,
-    PARTICIPANTS,
-    PROGRESS_RATINGS,
-    SESSION_SETTINGS,
-    SYSTEMS,
-)
+from ..domain.records import RECORD_TYPES
+from ..domain.vocab import PROGRESS_RATINGS, SYSTEMS
 from ..errors import PantiError, ValidationError
 from ..i18n import _
 from .common import (
@@ -51,8 +54,24 @@ from .common import (
     vocab_combo,
 )
 
-TEXT_FIELDS = ("family_task", "advances", "barriers", "safety_incidents", "next_steps", "notes")
 ERROR_STYLE = "border: 1px solid #b00020;"
+# Set by the workspace (who, which child, draft or final, which session it corrects), not typed.
+SYSTEM_FIELDS = ("child_id", "author_id", "status", "amends_id", "finalised_at")
+GOALS = "goals"  # the one block written by hand
+WHEN_TYPES = ("date", "time", "int", "code")  # under "When and where"
+TALL_TEXTS = {"notes": 6}  # lines a text box starts with (others 2)
+SPIN_HINTS = {"duration_minutes": (15, "min")}  # a number's step and unit
+
+
+def session_type():
+    """The session's declaration, read when a form is built (a test may replace it)."""
+    return RECORD_TYPES["session"]
+
+
+def session_fields() -> list[tuple[str, dict]]:
+    """(name, metadata) of every field the form shows, in the declaration's order."""
+    return [(f.name, f.metadata) for f in dataclasses.fields(session_type())
+            if f.name not in SYSTEM_FIELDS and f.name != GOALS and f.metadata.get("type") not in ("list", "dict")]
 
 
 class GoalRow(QWidget):
@@ -174,44 +193,33 @@ class SessionForm(QWidget):
         cols.addLayout(right, 1)
 
         when = QGroupBox(_("When and where"), inner)
-        form = QFormLayout(when)
-        self.date = DateEdit(when, optional=False)
-        self.date.setObjectName("session_date")
-        self.start = TimeEdit(when)
-        self.start.setObjectName("start_time")
-        self.duration = QSpinBox(when)
-        self.duration.setObjectName("duration_minutes")
-        self.duration.setRange(0, 600)
-        self.duration.setSingleStep(15)
-        self.duration.setSpecialValueText("—")
-        self.duration.setSuffix(" " + _("min"))
-        self.setting = vocab_combo(SESSION_SETTINGS, empty=False, parent=when)
-        self.setting.setObjectName("setting")
-        for w in (self.date, self.start, self.duration, self.setting):
-            w.setMaximumWidth(260)
+        self.when_form = QFormLayout(when)
+        self.fields: dict[str, QWidget] = {}
+        self.meta: dict[str, dict] = {}
+        self.texts: dict[str, QPlainTextEdit] = {}
+        checks: list[QGroupBox] = []
+        for name, m in session_fields():
+            self.meta[name] = m
+            label = m["label"].text()
+            if m.get("type") == "codes":
+                box = QGroupBox(label, inner)
+                longest = max((len(text) for _code, text in m["vocab"].items()), default=0)
+                w = CodeChecks(m["vocab"], columns=2 if longest > 18 else 3, parent=box)
+                QVBoxLayout(box).addWidget(w)
+                checks.append(box)
+            elif m.get("type") in WHEN_TYPES:
+                w = self._when_widget(name, m, when)
+                w.setMaximumWidth(260)
+                self.when_form.addRow(label, w)
+            else:
+                continue  # a text: below the goals (made after them, so Tab reaches them first)
+            w.setObjectName(name)
+            self.fields[name] = w
         self.author = QLabel(self.ws.user_name(self.data.get("author_id")) or self.ws.user.name, when)
-        form.addRow(Session.field_label("session_date"), self.date)
-        form.addRow(Session.field_label("start_time"), self.start)
-        form.addRow(Session.field_label("duration_minutes"), self.duration)
-        form.addRow(Session.field_label("setting"), self.setting)
-        form.addRow(_("Counsellor"), self.author)
+        self.when_form.addRow(_("Counsellor"), self.author)
         left.addWidget(when)
-
-        who = QGroupBox(Session.field_label("participants"), inner)
-        self.participants = CodeChecks(PARTICIPANTS, columns=2, parent=who)
-        self.participants.setObjectName("participants")
-        QVBoxLayout(who).addWidget(self.participants)
-        left.addWidget(who)
-        systems = QGroupBox(Session.field_label("systems"), inner)
-        self.systems = CodeChecks(SYSTEMS, columns=3, parent=systems)
-        self.systems.setObjectName("systems")
-        QVBoxLayout(systems).addWidget(self.systems)
-        left.addWidget(systems)
-        interventions = QGroupBox(Session.field_label("interventions"), inner)
-        self.interventions = CodeChecks(INTERVENTION_TYPES, columns=2, parent=interventions)
-        self.interventions.setObjectName("interventions")
-        QVBoxLayout(interventions).addWidget(self.interventions)
-        left.addWidget(interventions)
+        for box in checks:
+            left.addWidget(box)
         left.addStretch(1)
 
         goals = QGroupBox(_("Goals of the plan worked on"), inner)
@@ -233,16 +241,19 @@ class SessionForm(QWidget):
 
         notes = QGroupBox(_("What happened"), inner)
         nlay = QVBoxLayout(notes)
-        self.texts: dict[str, QPlainTextEdit] = {}
-        for name in TEXT_FIELDS:  # label above, the box full width, growing with what is written
-            edit = GrowingText(notes, lines=6 if name == "notes" else 2)
-            edit.setObjectName(name)
-            edit.setTabChangesFocus(True)
-            self.texts[name] = edit
-            label = QLabel(Session.field_label(name), notes)
-            label.setBuddy(edit)
-            nlay.addWidget(label)
-            nlay.addWidget(edit)
+        for name, m in session_fields():  # label above, the box full width, growing with what is written
+            if name in self.fields:
+                continue
+            w = GrowingText(notes, lines=TALL_TEXTS.get(name, 2))
+            w.setObjectName(name)
+            w.setTabChangesFocus(True)
+            self.meta[name] = m
+            self.texts[name] = self.fields[name] = w
+            caption = QLabel(m["label"].text(), notes)
+            caption.setBuddy(w)
+            nlay.addWidget(caption)
+            nlay.addWidget(w)
+
         right.addWidget(notes)
         right.addStretch(1)
         self.scroll = scroll_area(inner)
@@ -278,19 +289,49 @@ class SessionForm(QWidget):
             sc.activated.connect(self._primary)
 
         # any edit marks the form dirty and restarts the autosave timer
-        self.date.dateChanged.connect(self._edited)
-        self.start.textChanged.connect(self._edited)
-        self.duration.valueChanged.connect(self._edited)
-        self.setting.currentIndexChanged.connect(self._edited)
-        for checks in (self.participants, self.systems, self.interventions):
-            for box in checks.boxes.values():
-                box.toggled.connect(self._edited)
+        for name, w in self.fields.items():
+            kind = self.meta[name].get("type")
+            if kind == "codes":
+                for box in w.boxes.values():
+                    box.toggled.connect(self._edited)
+            elif kind == "date":
+                w.dateChanged.connect(self._edited)
+            elif kind == "int":
+                w.valueChanged.connect(self._edited)
+            elif kind == "code":
+                w.currentIndexChanged.connect(self._edited)
+            else:
+                w.textChanged.connect(self._edited)
         for r in self.goal_rows:
             r.rating.currentIndexChanged.connect(self._edited)
             r.note.textChanged.connect(self._edited)
-        for edit in self.texts.values():
-            edit.textChanged.connect(self._edited)
         self.setFocusProxy(self.texts["notes"] if self.session_id else self.date)
+
+    def _when_widget(self, name: str, m: dict, parent: QWidget) -> QWidget:
+        kind = m.get("type")
+        if kind == "date":
+            return DateEdit(parent, optional=not m.get("required"))
+        if kind == "time":
+            return TimeEdit(parent)
+        if kind == "int":
+            w = QSpinBox(parent)
+            w.setRange(0, m.get("hi") or 100_000)
+            step, unit = SPIN_HINTS.get(name, (1, None))
+            w.setSingleStep(step)
+            w.setSpecialValueText("—")  # 0: not given
+            if unit == "min":
+                w.setSuffix(" " + _("min"))
+            return w
+        return vocab_combo(m["vocab"], empty=not m.get("required"), parent=parent)
+
+    # the fields callers name (the form itself reads `fields`)
+    date = property(lambda self: self.fields["session_date"])
+    start = property(lambda self: self.fields["start_time"])
+    duration = property(lambda self: self.fields["duration_minutes"])
+    setting = property(lambda self: self.fields["setting"])
+    participants = property(lambda self: self.fields["participants"])
+    systems = property(lambda self: self.fields["systems"])
+    interventions = property(lambda self: self.fields["interventions"])
 
     TWO_COLUMNS_FROM = 860  # px of form width: below it the columns stack
 
@@ -304,33 +345,45 @@ class SessionForm(QWidget):
     # values -----------------------------------------------------------------------------
 
     def _load(self, d: dict) -> None:
-        self.date.set_iso(d.get("session_date"))
-        self.start.set_value(d.get("start_time"))
-        self.duration.setValue(int(d.get("duration_minutes") or 0))
-        set_combo_code(self.setting, d.get("setting") or "home")
-        self.participants.set_codes(d.get("participants"))
-        self.systems.set_codes(d.get("systems"))
-        self.interventions.set_codes(d.get("interventions"))
-        by_goal = {g.get("goal_id"): g for g in d.get("goals") or []}
+        defaults = {f.name: f.default for f in dataclasses.fields(session_type())}
+        for name, w in self.fields.items():
+            kind, value = self.meta[name].get("type"), d.get(name)
+            if kind == "date":
+                w.set_iso(value)
+            elif kind == "time":
+                w.set_value(value)
+            elif kind == "int":
+                w.setValue(int(value or 0))
+            elif kind == "code":
+                set_combo_code(w, value or defaults.get(name))
+            elif kind == "codes":
+                w.set_codes(value)
+            elif isinstance(value, list):  # a list of entries typed as "a; b"
+                w.setPlainText("; ".join(str(v) for v in value))
+            else:  # a text, or a yes/no or decimal number typed as text (the domain reads it)
+                w.setPlainText("" if value is None else str(value))
+        by_goal = {g.get("goal_id"): g for g in d.get(GOALS) or []}
         for r in self.goal_rows:
             if r.goal_id in by_goal:
                 r.set_value(by_goal[r.goal_id])
-        for name, edit in self.texts.items():
-            edit.setPlainText(d.get(name) or "")
+
+    def _value(self, name: str):
+        kind, w = self.meta[name].get("type"), self.fields[name]
+        if kind == "date":
+            return w.iso()
+        if kind == "time":
+            return w.value()
+        if kind == "int":
+            return w.value() or None
+        if kind == "code":
+            return w.currentData()
+        if kind == "codes":
+            return w.codes()
+        return w.toPlainText().strip() or None
 
     def values(self) -> dict:
-        return {
-            "child_id": self.child_id,
-            "session_date": self.date.iso(),
-            "start_time": self.start.value(),
-            "duration_minutes": self.duration.value() or None,
-            "setting": self.setting.currentData(),
-            "participants": self.participants.codes(),
-            "systems": self.systems.codes(),
-            "interventions": self.interventions.codes(),
-            "goals": [v for v in (r.value() for r in self.goal_rows) if v],
-            **{name: edit.toPlainText().strip() or None for name, edit in self.texts.items()},
-        }
+        return {"child_id": self.child_id, **{name: self._value(name) for name in self.fields},
+                GOALS: [v for v in (r.value() for r in self.goal_rows) if v]}
 
     @property
     def is_dirty(self) -> bool:
@@ -407,7 +460,7 @@ class SessionForm(QWidget):
         if not self.save_now():
             return False
         # the rules for a final session are checked before the user is asked to confirm
-        if not self._attempt(lambda: Session.from_dict({**self.data, "status": "final"}).validate() or True):
+        if not self._attempt(lambda: session_type().from_dict({**self.data, "status": "final"}).validate() or True):
             return False
         if not self._confirm_finalise():
             return False
@@ -445,9 +498,9 @@ class SessionForm(QWidget):
     def _apply_mode(self) -> None:
         final = self.is_final
         editable = not final
-        for w in (self.date, self.start, self.duration, self.setting, self.participants, self.systems,
-                  self.interventions):
-            w.setEnabled(editable)
+        for name, w in self.fields.items():
+            if name not in self.texts:
+                w.setEnabled(editable)
         for r in self.goal_rows:
             r.rating.setEnabled(editable)
             r.note.setReadOnly(final)
@@ -472,9 +525,7 @@ class SessionForm(QWidget):
         self.badge.setStyleSheet(style + " padding: 3px 8px; border-radius: 4px;")
 
     def _widget_for(self, field: str | None) -> QWidget | None:
-        return {"session_date": self.date, "start_time": self.start, "duration_minutes": self.duration,
-                "setting": self.setting, "participants": self.participants, "systems": self.systems,
-                "interventions": self.interventions, **self.texts}.get(field or "")
+        return self.fields.get(field or "")
 
     def _mark(self, field: str | None) -> None:
         w = self._widget_for(field)
@@ -483,7 +534,7 @@ class SessionForm(QWidget):
             w.setFocus()
 
     def _clear_marks(self) -> None:
-        for w in (self.date, self.start, self.duration, self.participants, *self.texts.values()):
+        for w in self.fields.values():
             if w.styleSheet():
                 w.setStyleSheet("")
 

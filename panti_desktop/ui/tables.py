@@ -10,19 +10,36 @@ PySide6 6.12.0 drops a reference to `None` per call, until the interpreter abort
 Here the rows stay Python objects. Qt asks `RowsModel.data()` only for the cells
 it paints, and the app reads a row's key with `row_data()`, in Python, never
 through `QModelIndex.data()`.
+
+A click on a column's header sorts the list in memory, through a
+`QSortFilterProxyModel` (numbers by value, dates by the day, text without regard to case); until then
+rows stay in the order the app gave. Rows the app names (`selectRow`, `text`,
+`row_data`, `selected_row`, `row_activated`) are always its own rows, whatever the order
+on screen.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from ..dates import MONTHS_EN, MONTHS_ID
+
 ROLE = Qt.ItemDataRole
+SORT_ROLE = ROLE.UserRole + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +57,25 @@ def _text(value: Any) -> str:
     if isinstance(value, Cell):
         return value.text
     return "" if value is None else str(value)
+
+
+_MONTHS = {name[:3].casefold(): i + 1 for months in (MONTHS_ID, MONTHS_EN) for i, name in enumerate(months)}
+_LONG_DATE = re.compile(r"^(\d{1,2}) (\w{3})\w* (\d{4})(?: (\d{1,2}):(\d{2}))?$")
+
+
+def _sort_key(value: Any) -> str:
+    """What a header click sorts by: numbers by their value, dates as written in the app
+    ("2 Desember 2026", "2 Dec 2026 10:38") by the day, other text without regard to case."""
+    text = _text(value).strip()
+    try:
+        return f"0{float(text.replace(',', '.')) + 1e15:032.6f}"  # fixed width and positive: text order is number order
+    except ValueError:
+        pass
+    m = _LONG_DATE.match(text)
+    if m and m.group(2).casefold() in _MONTHS:
+        day, month, year = int(m.group(1)), _MONTHS[m.group(2).casefold()], int(m.group(3))
+        return f"1{year:04d}-{month:02d}-{day:02d} {int(m.group(4) or 0):02d}:{m.group(5) or '00'}"
+    return "2" + text.casefold()
 
 
 class RowsModel(QAbstractTableModel):
@@ -77,6 +113,8 @@ class RowsModel(QAbstractTableModel):
         value = self.cell(index.row(), index.column())
         if role == ROLE.DisplayRole:
             return _text(value)
+        if role == SORT_ROLE:
+            return _sort_key(value)
         if not isinstance(value, Cell):
             return None
         if role == ROLE.ToolTipRole and value.tooltip:
@@ -110,7 +148,10 @@ class RowsTable(QTableView):
         if name:
             self.setObjectName(name)
         self.rows_model = RowsModel(headers, self)
-        self.setModel(self.rows_model)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.rows_model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.setModel(self.proxy)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -124,9 +165,11 @@ class RowsTable(QTableView):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         else:
             header.setStretchLastSection(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the app's order until a header is clicked
+        self.setSortingEnabled(True)
         # Qt emits `activated` on a double click, on Enter, or on a single click where the
         # platform opens items that way: one signal for all three.
-        self.activated.connect(lambda index: self.row_activated.emit(index.row()))
+        self.activated.connect(lambda index: self.row_activated.emit(self._source_row(index.row())))
         self.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
 
     # filling and reading -----------------------------------------------------------------
@@ -151,9 +194,16 @@ class RowsTable(QTableView):
     def row_data(self, row: int) -> Any:
         return self.rows_model.keys[row]
 
+    def _source_row(self, view_row: int) -> int:
+        return self.proxy.mapToSource(self.proxy.index(view_row, 0)).row()
+
+    def selectRow(self, row: int) -> None:
+        """Select the app's row `row`, wherever the sort put it."""
+        super().selectRow(self.proxy.mapFromSource(self.rows_model.index(row, 0)).row())
+
     def selected_row(self) -> int | None:
         rows = self.selectionModel().selectedRows()
-        return rows[0].row() if rows else None
+        return self.proxy.mapToSource(rows[0]).row() if rows else None
 
     def selected_data(self) -> Any:
         row = self.selected_row()

@@ -78,26 +78,46 @@ class UnlockDialog(QDialog):
         self.unlock_button = buttons.addButton(_("&Unlock"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.unlock_button.setObjectName("unlock")
         self.unlock_button.setDefault(True)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.try_unlock)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
         self.passphrase.edit.returnPressed.connect(self.try_unlock)
         self.passphrase.setFocus()
+        self.deriving = False
+        self._cancelled = False
+
+    def reject(self) -> None:
+        """Cancel, also while the key is being derived: the dialog closes at once and the
+        workspace the derivation opens after all is closed again (`try_unlock`)."""
+        self._cancelled = True
+        super().reject()
 
     def try_unlock(self) -> bool:
         from ..workspace import Workspace
 
-        self.message.clear()
-        name, passphrase = self.user.currentData() or "", self.passphrase.text()
-        try:  # the key derivation runs beside the window, which keeps painting
-            self.workspace = off_ui_thread(lambda: Workspace.open(self.data_dir, name, passphrase), self.busy)
-        except PantiError as exc:
-            self.message.setText(str(exc))
-            self.passphrase.clear()
-            self.passphrase.setFocus()
+        if self.deriving:
             return False
+        self.message.clear()
+        self._cancelled = False
+        name, passphrase = self.user.currentData() or "", self.passphrase.text()
+        self.deriving = True
+        try:  # the key derivation runs on the background worker; this dialog stays responsive
+            workspace = off_ui_thread(lambda: Workspace.open(self.data_dir, name, passphrase), self.busy,
+                                      hold=(self.user, self.passphrase, self.unlock_button, self.recover))
+        except PantiError as exc:
+            if not self._cancelled:
+                self.message.setText(str(exc))
+                self.passphrase.clear()
+                self.passphrase.setFocus()
+            return False
+        finally:
+            self.deriving = False
         self.passphrase.clear()
+        if self._cancelled:  # cancelled while the key was derived: nothing stays open
+            workspace.close()
+            return False
+        self.workspace = workspace
         self.accept()
         return True
 
@@ -115,6 +135,7 @@ class RecoveryDialog(QDialog):
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self.workspace = None
+        self._cancelled = False
         self.setWindowTitle(_("Recover with the recovery key"))
         self.setMinimumWidth(520)
         lay = QVBoxLayout(self)
@@ -137,6 +158,7 @@ class RecoveryDialog(QDialog):
         self.busy = busy_bar(self, _("Opening the records…"))
         lay.addWidget(self.busy)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.try_recover)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
@@ -149,6 +171,7 @@ class RecoveryDialog(QDialog):
             self.message.setText(_("The two passphrases are not the same."))
             return False
         name, key, new = self.user.currentData() or "", self.key.text(), self.first.text()
+        self._cancelled = False
 
         def recover():
             ws = Workspace.open_with_recovery(self.data_dir, key, name)
@@ -161,9 +184,18 @@ class RecoveryDialog(QDialog):
 
         try:
             check_passphrase_strength(new)
-            self.workspace = off_ui_thread(recover, self.busy)
+            workspace = off_ui_thread(recover, self.busy,
+                                      hold=(self.user, self.key, self.first, self.second, self.ok_button))
         except PantiError as exc:
             self.message.setText(str(exc))
             return False
+        if self._cancelled:  # cancelled meanwhile: the new passphrase is set, nothing stays open
+            workspace.close()
+            return False
+        self.workspace = workspace
         self.accept()
         return True
+
+    def reject(self) -> None:
+        self._cancelled = True
+        super().reject()

@@ -148,7 +148,7 @@ def test_each_user_edits_their_own_profile_and_an_admin_anyones(qtbot, team_ws, 
         qtbot.addWidget(other)
         other.form.widget("full_name").setText("X")
         shown = []
-        monkeypatch.setattr("panti_desktop.ui.forms.show_error", lambda parent, exc: shown.append(str(exc)))
+        monkeypatch.setattr("panti_desktop.ui.forms.dialog.show_error", lambda parent, exc: shown.append(str(exc)))
         assert not other.save()
         assert shown and "administrator" in shown[0]
     finally:
@@ -170,7 +170,7 @@ def test_an_administrator_sets_the_follow_up_pattern_and_the_risk_assessment_per
     qtbot.addWidget(page)
     assert page.follow_up_months.text() == "1, 3, 6, 12" and page.risk_months.value() == 6
     errors, told = [], []
-    monkeypatch.setattr("panti_desktop.ui.settings.show_error", lambda parent, exc: errors.append(str(exc)))
+    monkeypatch.setattr("panti_desktop.ui.settings.admin.show_error", lambda parent, exc: errors.append(str(exc)))
     monkeypatch.setattr(page, "_info", told.append)
     page.follow_up_months.setText("1, 5")
     page._save_case_rules()

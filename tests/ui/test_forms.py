@@ -308,7 +308,7 @@ def test_other_errors_are_shown_not_raised(qtbot, ws, child, monkeypatch):
     from panti_desktop.ui import forms
 
     shown = []
-    monkeypatch.setattr(forms, "show_error", lambda parent, err, title=None: shown.append(err))
+    monkeypatch.setattr(forms.dialog, "show_error", lambda parent, err, title=None: shown.append(err))
 
     def refuse(kind, data):
         raise PermissionDenied("no")

@@ -57,3 +57,27 @@ def test_the_record_list_model(qtbot, qtmodeltester, ws, child):
     qtmodeltester.check(model, force_py=True)
     model.set_records(ws.records_for_child("legal_track", child.id))  # checked by the tester
     assert model.rowCount() == 1 and model.data(model.index(0, 1)) == "3/Pid.Sus-Anak/PN"
+
+
+def test_a_rows_table_sorts_through_its_proxy_and_keeps_the_apps_rows(qtbot, qtmodeltester):
+    table = RowsTable(["Name", "Sessions", "Last session"], name="t")
+    qtbot.addWidget(table)
+    qtmodeltester.check(table.proxy, force_py=True)  # the proxy too, through every reset and sort below
+    table.set_rows([["budi", "10", "2 Desember 2026"], ["Agus", "9", "22 November 2026"],
+                    ["citra", Cell("100", bold=True), "3 Jan 2025 10:38"]], keys=["b", "a", "c"])
+    assert [table.proxy.index(r, 0).data() for r in range(3)] == ["budi", "Agus", "citra"]  # the app's order
+    table.sortByColumn(1, Qt.SortOrder.AscendingOrder)  # a header click
+    assert [table.proxy.index(r, 1).data() for r in range(3)] == ["9", "10", "100"]  # numbers by value
+    table.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+    assert [table.proxy.index(r, 0).data() for r in range(3)] == ["citra", "Agus", "budi"]  # dates by the day
+    table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert [table.proxy.index(r, 0).data() for r in range(3)] == ["citra", "budi", "Agus"]  # case ignored
+    table.selectRow(1)  # the app's row 1 ("Agus"), now last on screen
+    assert table.selected_row() == 1 and table.selected_data() == "a"
+    assert table.selectionModel().selectedRows()[0].row() == 2
+    seen = []
+    table.row_activated.connect(seen.append)
+    table.activated.emit(table.proxy.index(0, 0))  # "citra" on top of the screen
+    assert seen == [2] and table.text(2, 0) == "citra"
+    table.set_rows([["z", "1"]], keys=["z"])
+    assert table.rowCount() == 1 and table.selected_data() is None

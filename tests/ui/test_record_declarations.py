@@ -7,10 +7,17 @@ import json
 from dataclasses import dataclass
 
 import pytest
+from PySide6.QtWidgets import QLabel
 
 from panti_desktop import cli
 from panti_desktop.domain import fields as F
-from panti_desktop.domain.records import RECORD_TYPES, Child, child_sections, record_from_dict
+from panti_desktop.domain.records import (
+    RECORD_TYPES,
+    Child,
+    Session,
+    child_sections,
+    record_from_dict,
+)
 from panti_desktop.errors import ValidationError
 from panti_desktop.store.kinds import KINDS
 from panti_desktop.ui.forms import RecordForm
@@ -72,3 +79,31 @@ def test_a_field_added_to_the_declaration_reaches_validator_store_form_and_cli(h
     assert cli.main(["--data-dir", str(ws.data_dir), "child", "show", no, "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["child"]["hobby"] == "catur"
+
+
+@dataclass
+class SessionWithMood(Session):
+    """Session, as if a developer added a text and a number to its declaration."""
+
+    mood: str | None = F.text("Suasana hati", "Mood")
+    visitors: int | None = F.integer("Tamu", "Visitors", 0, 20)
+
+
+def test_a_field_added_to_the_session_declaration_appears_in_the_session_form(qtbot, ws, child, monkeypatch):
+    from panti_desktop.ui.session_form import SessionForm
+
+    monkeypatch.setitem(RECORD_TYPES, "session", SessionWithMood)
+    form = SessionForm(ws, child.id)
+    qtbot.addWidget(form)
+    captions = {lab.text() for lab in form.findChildren(QLabel)}
+    assert {"Mood", "Visitors"} <= captions  # labelled from the declaration
+    form.texts["mood"].setPlainText("tenang")  # a text box under "What happened"
+    form.fields["visitors"].setValue(2)  # a number under "When and where"
+    assert form.values()["mood"] == "tenang" and form.values()["visitors"] == 2
+    assert form.save_now()
+    saved = ws.get_record("session", form.session_id).data
+    assert (saved["mood"], saved["visitors"]) == ("tenang", 2)
+    again = SessionForm(ws, child.id, form.session_id)  # and read back into the form
+    qtbot.addWidget(again)
+    assert again.texts["mood"].toPlainText() == "tenang" and again.fields["visitors"].value() == 2
+    form._timer.stop()

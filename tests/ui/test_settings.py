@@ -94,7 +94,7 @@ def test_new_recovery_key_is_shown_once_and_must_be_confirmed(qtbot, ws, monkeyp
     page = SettingsPage(ws)
     qtbot.addWidget(page)
     shown = []
-    monkeypatch.setattr(settings_mod, "confirm", lambda *a: True)
+    monkeypatch.setattr(settings_mod.admin, "confirm", lambda *a: True)
     monkeypatch.setattr(RecoveryKeyDialog, "exec", lambda self: shown.append(self) or 1)
     old = ws.recovery_text
     _click(page, "regenerateRecovery")
@@ -176,7 +176,7 @@ def test_backup_from_settings_and_the_dashboard_warning(qtbot, ws, child, tmp_pa
     bad[-5] ^= 1
     (tmp_path / "bad.pantibak").write_bytes(bytes(bad))
     errors = []
-    monkeypatch.setattr(settings_mod, "show_error", lambda parent, e: errors.append(e))
+    monkeypatch.setattr(settings_mod.backup, "show_error", lambda parent, e: errors.append(e))
     assert not page.check_backup(tmp_path / "bad.pantibak") and errors
 
 
@@ -199,7 +199,7 @@ def test_retention_review_hold_and_erase_from_settings(qtbot, ws, monkeypatch):
     _click(page, "placeHold")
     assert "2030" in page.retention_table.text(0, 4)
     errors = []
-    monkeypatch.setattr(settings_mod, "show_error", lambda parent, e: errors.append(e))
+    monkeypatch.setattr(settings_mod.retention, "show_error", lambda parent, e: errors.append(e))
     monkeypatch.setattr(page, "_confirm_erase", lambda no: True)
     page.retention_table.selectRow(0)
     _click(page, "eraseCase")

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
-from .. import attachments
-from ..errors import PantiError
-from ..i18n import _
-from .common import notify, show_error
+from ... import attachments
+from ...errors import PantiError
+from ...i18n import _
+from ..common import notify, show_error
 
 
 class AttachmentLimitsBox(QGroupBox):
