@@ -33,7 +33,7 @@ from .errors import (
 from .files import is_device_name
 from .i18n import _
 from .store import audit as audit_mod
-from .store import cadence, cases, damage
+from .store import cadence, cases, damage, heads
 from .store import consistency as rules
 from .store.audit import AuditLog
 from .store.db import DB_NAME, open_database, storage_error
@@ -132,6 +132,7 @@ class Workspace:
         self.records = RecordStore(db, ring, self.centre_id, self.device_id, HybridClock())
         self.records.clock.observe(self.records.max_hlc())
         self.audit = AuditLog(db, ring)
+        self.records.after_write = self.audit.refresh_head
         self.records.write_guard = self._refuse_transferred
         self._child_cache: dict[str, dict] = {}
         self._name_index: dict[str, str] | None = None
@@ -197,6 +198,7 @@ class Workspace:
                 )
                 authority.seal_all(db, ring)  # the centre's identity, under the new master key
                 ws = cls(data_dir, db, vault, user, ring)
+                ws.records.commit_heads()
                 ws.records.insert("centre", centre.to_dict(), user.id, record_id=centre_id)
                 ws.audit_event("init", detail=centre_code)
         except BaseException:
@@ -232,6 +234,12 @@ class Workspace:
         if self.vault.migrated is not None:
             self.audit_event("settings", detail=f"authority rows authenticated as they were: {self.vault.migrated}")
             self.vault.migrated = None
+        if heads.pending(self.db.conn):  # the first unlock after the upgrade: recorded in the audit log
+            with self.db.atomic():
+                made, covered = self.records.commit_heads()
+                if made:
+                    self.audit_event("settings", detail=f"committed state of {made} record tables recorded as "
+                                                        f"it was: {covered} rows")
         return self
 
     @classmethod
@@ -1164,6 +1172,7 @@ class Workspace:
         """Open every sealed record the user can read and check the audit chain and key slots."""
         problems = [d.sentence() for d in damage.scan(self.db.conn)]
         problems += self.authority_problems()
+        problems += self.records.check_heads()
         conn = self.db.conn
         saved, conn.text_factory = conn.text_factory, damage.lenient_text  # a damaged row never stops the check
         try:

@@ -195,7 +195,7 @@ def test_migrations_run_on_a_database_from_schema_v1(tmp_path):
         assert names == ["m001_initial", "m002_settings", "m003_retention", "m004_session_codes",
                          "m005_sync_peers", "m006_sync_state", "m007_sync_stats", "m008_drop_redundant_index",
                          "m009_drop_unused_indexes", "m010_clock_floor_and_draft_index", "m011_sync_custody",
-                         "m012_authority_auth"]
+                         "m012_authority_auth", "m013_record_heads"]
         indexes = {r[0] for r in w.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert "session_key" not in indexes and "session_setting" not in indexes and "session_seq" in indexes
         assert not {"session_hlc", "child_hlc", "session_status", "session_author_id"} & indexes

@@ -362,6 +362,14 @@ def m012_authority_auth(db: Database) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN auth TEXT")
 
 
+@migrations()
+def m013_record_heads(db: Database) -> None:
+    """The committed state of every record table (store/heads.py), recorded at the next unlock; and
+    legal holds authenticated under the ADMIN-derived key, like the retention rules (vault/authority.py)."""
+    db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('record_heads_pending', '1')")
+    db.execute("ALTER TABLE legal_hold ADD COLUMN auth TEXT")
+
+
 SCHEMA_VERSION = len(migrations._migrations)
 
 
