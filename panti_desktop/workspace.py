@@ -1064,7 +1064,7 @@ class Workspace:
         d.last_backup = self.last_verified_backup()
         if self.ring.has(MASTER):  # small tables and one head: cheap enough for every dashboard
             d.tampered = self.authority_problems() + audit_mod.verify_head(
-                self.db, self.ring, required=authority_checked(self.db))
+                self.db, self.ring, required=authority_checked(self.db)) + self.records.check_heads(quick=True)
         if self.role in ("admin", "manager"):
             age_limit = timedelta(days=self.backup_max_age_days)
             made = datetime.fromisoformat(d.last_backup).date() if d.last_backup else None

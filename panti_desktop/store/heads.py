@@ -235,6 +235,28 @@ def check(conn: sqlite3.Connection, keys: Keys) -> list[str]:
     return out
 
 
+def quick_check(conn: sqlite3.Connection, keys: Keys) -> list[str]:
+    """What the dashboard can afford on every refresh: each table's row count against its head, and
+    the last rows its head names (a deletion, or a recently changed row put back); no rescan."""
+    out = []
+    for name, value in stored(conn).items():
+        try:
+            head = Head.parse(value)
+        except (TypeError, ValueError, KeyError):
+            out.append(_("The committed state of table {table} was changed outside the app.").format(table=name))
+            continue
+        if keys.get(head.key_id) is None:
+            continue
+        count = conn.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
+        recent_ok = all(
+            (row is not None and tuple(row) == (hlc, origin)) if present else row is None
+            for rid, hlc, origin, present in head.recent
+            for row in [conn.execute(f"SELECT hlc, origin FROM {name} WHERE id = ?", [rid]).fetchone()])
+        if count != head.count or not recent_ok:
+            out.append(_describe(conn, name, head))
+    return out
+
+
 def _describe(conn: sqlite3.Connection, name: str, head: Head) -> str:
     count = conn.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
     named = []

@@ -113,8 +113,9 @@ class RecordStore:
         unlock after the upgrade): the number of tables and of rows it covers."""
         return heads.create(self.db.conn, self.head_keys)
 
-    def check_heads(self) -> list[str]:
-        return heads.check(self.db.conn, self.head_keys)
+    def check_heads(self, quick: bool = False) -> list[str]:
+        """Tables not as this app last wrote them; `quick`: counts and the last writes only (the dashboard)."""
+        return (heads.quick_check if quick else heads.check)(self.db.conn, self.head_keys)
 
     def check_write(self, k: Kind, data: dict) -> None:
         if self.write_guard is not None:

@@ -1,0 +1,112 @@
+"""Committed state of the record tables (store/heads.py, issue 17 attack 4): rows deleted, an older
+version put back, or a row copied in, with sqlite3 on the closed file exactly as an attacker would."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+from panti_desktop.store.db import DB_NAME
+from panti_desktop.workspace import Workspace
+from tests.conftest import ADMIN_PASS
+
+
+def _edit(vault_dir, *statements):
+    conn = sqlite3.connect(vault_dir / DB_NAME)
+    for sql in statements:
+        conn.execute(sql)
+    conn.commit()
+    conn.close()
+
+
+def _verify(vault_dir):
+    with Workspace.open(vault_dir, "admin", ADMIN_PASS) as w:
+        return w.verify(), w.dashboard().tampered
+
+
+def _centre(ws):
+    child = ws.register_child({"full_name": "Budi Santoso", "sex": "male", "birth_date": "2012-03-04",
+                               "intake_date": "2025-01-10", "status": "referral_received"})
+    offence = ws.add_record("offence", {"child_id": child.id, "offence_date": "2024-12-01", "victim_count": 1})
+    draft = ws.save_session_draft({"child_id": child.id, "session_date": "2025-02-01", "notes": "Sesi pertama",
+                                   "participants": ["child", "mother"], "systems": ["family"], "duration_minutes": 60})
+    final = ws.finalise_session(draft.id)
+    return child.id, offence.id, final.id
+
+
+def test_an_untouched_vault_verifies_clean_after_drafts_edits_and_deletes(ws, vault_dir):
+    child_id, offence_id, _final = _centre(ws)
+    d = ws.save_session_draft({"child_id": child_id, "session_date": "2025-02-08", "notes": "x"})
+    ws.save_session_draft({"notes": "y"}, d.id)  # a draft saved again writes no audit entry
+    ws.delete_record("offence", offence_id)
+    ws.close()
+    problems, banner = _verify(vault_dir)
+    assert problems == [] and banner == []
+
+
+def test_a_final_session_deleted_is_named(ws, vault_dir):
+    _child, _offence, final_id = _centre(ws)
+    ws.close()
+    _edit(vault_dir, f"DELETE FROM session WHERE id = '{final_id}'")
+    problems, banner = _verify(vault_dir)
+    assert any("Table session" in p and f"row {final_id} was deleted" in p for p in problems)
+    assert any("Table session" in p for p in banner)
+
+
+def test_an_offence_deleted_is_named(ws, vault_dir):
+    _child, offence_id, _final = _centre(ws)
+    ws.add_record("offence", {"child_id": _child, "victim_count": 2})
+    ws.close()
+    _edit(vault_dir, f"DELETE FROM offence WHERE id = '{offence_id}'")
+    problems, _banner = _verify(vault_dir)
+    assert any("Table offence" in p and f"row {offence_id} was deleted" in p for p in problems)
+
+
+def test_an_older_whole_child_row_put_back_is_named(ws, vault_dir, tmp_path):
+    child_id, _offence, _final = _centre(ws)
+    ws.close()
+    old = tmp_path / "old.db"
+    shutil.copy(vault_dir / DB_NAME, old)
+    with Workspace.open(vault_dir, "admin", ADMIN_PASS) as w:
+        w.update_child(child_id, {"status": "initial_engagement", "address": "Jl. Baru 5, Bandung"})
+    conn = sqlite3.connect(old)
+    row = conn.execute("SELECT * FROM child WHERE id = ?", [child_id]).fetchone()
+    cols = [d[0] for d in conn.execute("SELECT * FROM child LIMIT 0").description]
+    conn.close()
+    _edit(vault_dir, "PRAGMA foreign_keys = OFF", f"DELETE FROM child WHERE id = '{child_id}'")
+    conn = sqlite3.connect(vault_dir / DB_NAME)
+    conn.execute(f"INSERT INTO child ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", row)
+    conn.commit()
+    conn.close()
+    with Workspace.open(vault_dir, "admin", ADMIN_PASS) as w:
+        assert w.child_data(child_id)["status"] == "referral_received"  # the old row opens: only the head tells
+        problems = w.verify()
+    assert any("Table child" in p and f"row {child_id} is not the version last written" in p for p in problems)
+
+
+def test_a_row_copied_in_and_a_table_put_back_with_its_head(ws, vault_dir, tmp_path):
+    child_id, _offence, _final = _centre(ws)
+    ws.close()
+    old = tmp_path / "old.db"
+    shutil.copy(vault_dir / DB_NAME, old)
+    with Workspace.open(vault_dir, "admin", ADMIN_PASS) as w:
+        w.add_record("offence", {"child_id": child_id, "victim_count": 3})
+    # the whole offence table and its head from the older copy
+    _edit(vault_dir, f"ATTACH '{old}' AS old", "DELETE FROM offence", "INSERT INTO offence SELECT * FROM old.offence",
+          "UPDATE store_meta SET value = (SELECT value FROM old.store_meta WHERE key = 'head:offence') "
+          "WHERE key = 'head:offence'")
+    problems, _banner = _verify(vault_dir)
+    assert any("Table offence is not in the state the audit log's last entry recorded" in p for p in problems)
+
+
+def test_the_committed_state_of_an_upgraded_vault_is_recorded_at_the_next_unlock(ws, vault_dir):
+    _centre(ws)
+    ws.close()
+    _edit(vault_dir, "DELETE FROM store_meta WHERE key LIKE 'head:%'",
+          "INSERT INTO store_meta (key, value) VALUES ('record_heads_pending', '1')")
+    conn = sqlite3.connect(vault_dir / DB_NAME)
+    assert conn.execute("SELECT COUNT(*) FROM store_meta WHERE key LIKE 'head:%'").fetchone()[0] == 0
+    conn.close()
+    with Workspace.open(vault_dir, "admin", ADMIN_PASS) as w:
+        assert w.verify() == []
+        assert any("committed state of" in (e.detail or "") for e in w.audit_entries(limit=5))
