@@ -199,6 +199,7 @@ class Workspace:
                 authority.seal_all(db, ring)  # the centre's identity, under the new master key
                 ws = cls(data_dir, db, vault, user, ring)
                 ws.records.commit_heads()
+                authority.adopt_holds(db, ring)
                 ws.records.insert("centre", centre.to_dict(), user.id, record_id=centre_id)
                 ws.audit_event("init", detail=centre_code)
         except BaseException:
@@ -234,6 +235,11 @@ class Workspace:
         if self.vault.migrated is not None:
             self.audit_event("settings", detail=f"authority rows authenticated as they were: {self.vault.migrated}")
             self.vault.migrated = None
+        if authority.holds_pending(self.db):  # the first unlock with the ADMIN key after the upgrade
+            with self.db.atomic():
+                holds = authority.adopt_holds(self.db, self.ring)
+                if holds is not None:
+                    self.audit_event("settings", detail=f"legal holds authenticated as they were: {holds}")
         if heads.pending(self.db.conn):  # the first unlock after the upgrade: recorded in the audit log
             with self.db.atomic():
                 made, covered = self.records.commit_heads()

@@ -6,9 +6,12 @@ from __future__ import annotations
 import shutil
 import sqlite3
 
+import pytest
+
 from panti_desktop.store.db import DB_NAME
 from panti_desktop.workspace import Workspace
 from tests.conftest import ADMIN_PASS
+from tests.test_retention import TODAY
 
 
 def _edit(vault_dir, *statements):
@@ -110,3 +113,69 @@ def test_the_committed_state_of_an_upgraded_vault_is_recorded_at_the_next_unlock
     with Workspace.open(vault_dir, "admin", ADMIN_PASS) as w:
         assert w.verify() == []
         assert any("committed state of" in (e.detail or "") for e in w.audit_entries(limit=5))
+
+
+# --- legal holds, authenticated under the ADMIN-derived key (vault/authority.py) -------------------
+
+@pytest.fixture
+def ended(ws):
+    """A case that ended six years before TODAY (as in test_retention.py)."""
+    child = ws.register_child({"full_name": "Yoga Dwi Saputra", "birth_date": "2003-05-01",
+                               "intake_date": "2019-02-01"})
+    for state in ("initial_engagement", "assessment", "planning", "intervention", "evaluation",
+                  "reintegration_prep", "termination"):
+        ws.transition(child.id, state)
+    ws.add_record("termination", {"child_id": child.id, "terminated_on": "2020-06-30", "reason": "goals_achieved"})
+    ws.transition(child.id, "closed")
+    return child
+
+
+def _holds(ws, child):
+    from panti_desktop import retention
+
+    for name in ("termination", "follow_up", "consent", "legal_hold"):
+        retention.set_years(ws, name, 5)
+    return retention.place_hold(ws, child.id, "Perkara banding", "2027-12-31")
+
+
+def test_a_lifted_hold_whose_authentication_fails_stays_in_force(ws, vault_dir, ended):
+    from panti_desktop import retention
+    from panti_desktop.errors import PantiError
+
+    hold = _holds(ws, ended)
+    retention.lift_hold(ws, hold.id)
+    assert ws.verify() == []
+    ws.close()
+    _edit(vault_dir, f"UPDATE legal_hold SET auth = 'forged' WHERE id = '{hold.id}'")
+    with Workspace.open(vault_dir, "admin", ADMIN_PASS) as w:
+        assert any(f"Row {hold.id} of table legal_hold" in p for p in w.verify())
+        assert any(f"Row {hold.id} of table legal_hold" in p for p in w.dashboard().tampered)
+        with pytest.raises(PantiError, match="legal hold"):
+            retention.erase(w, ended.id, today=TODAY)
+        assert ended.id in w.child_ids()
+
+
+def test_a_hold_deleted_from_the_file_is_named_and_blocks_erasure(ws, vault_dir, ended):
+    from panti_desktop import retention
+    from panti_desktop.errors import PantiError
+
+    hold = _holds(ws, ended)
+    ws.close()
+    _edit(vault_dir, f"DELETE FROM legal_hold WHERE id = '{hold.id}'")
+    with Workspace.open(vault_dir, "admin", ADMIN_PASS) as w:
+        problems = w.verify()
+        assert any(f"{hold.id}" in p and "legal_hold" in p for p in problems)
+        with pytest.raises(PantiError, match="legal hold was deleted"):
+            retention.erase(w, ended.id, today=TODAY)
+        assert ended.id in w.child_ids()
+
+
+def test_holds_of_a_vault_from_before_are_adopted_at_the_next_unlock(ws, vault_dir, ended):
+    hold = _holds(ws, ended)
+    ws.close()
+    _edit(vault_dir, "UPDATE legal_hold SET auth = NULL",
+          "INSERT INTO store_meta (key, value) VALUES ('legal_holds_pending', '1')")
+    with Workspace.open(vault_dir, "admin", ADMIN_PASS) as w:
+        assert w.verify() == []
+        assert any("legal holds authenticated" in (e.detail or "") for e in w.audit_entries(limit=5))
+        assert w.db.execute("SELECT auth FROM legal_hold WHERE id = ?", [hold.id]).fetchone()[0]

@@ -368,6 +368,7 @@ def m013_record_heads(db: Database) -> None:
     legal holds authenticated under the ADMIN-derived key, like the retention rules (vault/authority.py)."""
     db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('record_heads_pending', '1')")
     db.execute("ALTER TABLE legal_hold ADD COLUMN auth TEXT")
+    db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('legal_holds_pending', '1')")
 
 
 SCHEMA_VERSION = len(migrations._migrations)

@@ -10,7 +10,8 @@ The one rule — which key authenticates what:
   own settings (recovery public key, current master), the centre's identity (id, code,
   name, type, device) and the sync identity;
 - under a key derived from the current **ADMIN role key** (managers and administrators):
-  trusted peers and their revocation, and the retention rules.
+  trusted peers and their revocation, the retention rules and the legal holds (a hold whose
+  MAC fails, or that was deleted from the file, keeps the case from being erased).
 
 A user's key slot is not in the MAC: it is protected by its own passphrase encryption,
 bound to the user's id, name, role and public key (vault.py), so `user passwd` needs no
@@ -67,6 +68,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("sync_identity", MASTER_KEY, ("id",)),
     Spec("peer", ADMIN_KEY, ("code",)),
     Spec("setting", ADMIN_KEY, ("key",), free=("updated_at",), where=f"key LIKE '{RETENTION_PREFIX}%'"),
+    # a hold is a sealed record too; its local change number and history (`seq`, `vv`) are sync's
+    Spec("legal_hold", ADMIN_KEY, ("id",), free=("seq", "vv")),
 )
 SPEC = {s.table: s for s in SPECS}
 
@@ -111,8 +114,44 @@ def row_mac(key: bytes, table: str, columns: list[str], row: dict) -> str:
     return h.hexdigest()
 
 
+HOLDS_PENDING = "legal_holds_pending"  # set by the migration that authenticated the holds
+
+
 def _tables(db: Database) -> set[str]:
-    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    """The authority tables whose rows are authenticated now (the legal holds once adopted)."""
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "legal_hold" in names and ("auth" not in {r[1] for r in db.execute("PRAGMA table_info(legal_hold)")}
+                                  or holds_pending(db)):
+        names.discard("legal_hold")
+    return names
+
+
+def holds_pending(db: Database) -> bool:
+    """Whether the legal holds are still to be authenticated as they are (a vault from before)."""
+    return db.execute("SELECT 1 FROM store_meta WHERE key = ?", [HOLDS_PENDING]).fetchone() is not None
+
+
+def adopt_holds(db: Database, ring: KeyRing) -> int | None:
+    """The first unlock with the ADMIN key after the upgrade: authenticate the legal holds as they are
+    (the caller records it in the audit log). The number of holds, or None when there was nothing
+    to do or no ADMIN key to do it with."""
+    if not holds_pending(db) or mac_key(ring, ADMIN_KEY) is None:
+        return None
+    bad = failing_now(db, ring)  # rows of the other ADMIN tables that fail stay failing
+    db.execute("DELETE FROM store_meta WHERE key = ?", [HOLDS_PENDING])
+    seal_all(db, ring, skip=bad, only=ADMIN_KEY)
+    return db.execute("SELECT COUNT(*) FROM legal_hold").fetchone()[0]
+
+
+def holds_in_doubt(db: Database, ring: KeyRing, child_id: str) -> bool:
+    """Whether a legal hold of this child failed its MAC, or any hold was deleted from the file: then
+    a hold is taken to be in force, whatever its row says (an erasure is refused)."""
+    if "legal_hold" not in _tables(db) or mac_key(ring, ADMIN_KEY) is None:
+        return False
+    if any(t == "legal_hold" for t, _pk in missing(db, ring)):
+        return True
+    return any(is_authentic(db, ring, "legal_hold", row) is False
+               for row in db.query("SELECT * FROM legal_hold WHERE child_id = ?", [child_id]))
 
 
 def columns(db: Database, spec: Spec) -> list[str]:
