@@ -133,6 +133,13 @@ def attach(conn: sqlite3.Connection, keys: Keys) -> None:
             + upd.format(sign=1, cols=cols.format("NEW")) + " END")
 
 
+def detach(conn: sqlite3.Connection) -> None:
+    """Drop this connection's head triggers (the benchmark's unsealed baseline keeps no heads)."""
+    for name in KINDS:
+        for what in ("ins", "del", "upd"):
+            conn.execute(f"DROP TRIGGER IF EXISTS temp.head_{what}_{name}")
+
+
 def _compute(conn: sqlite3.Connection, key: bytes, name: str) -> tuple[int, int]:
     count, digest = 0, 0
     for rid, hlc, origin, key_id, payload in conn.execute(
