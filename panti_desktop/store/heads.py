@@ -98,10 +98,6 @@ class Keys:
         return key_id if key_id in ring.keys else None
 
 
-class HeadKeyMissing(Exception):
-    pass
-
-
 def attach(conn: sqlite3.Connection, keys: Keys) -> None:
     """Install the function and the temporary triggers that keep every record table's head."""
 
@@ -110,8 +106,8 @@ def attach(conn: sqlite3.Connection, keys: Keys) -> None:
             return None
         head = Head.parse(value)
         key = keys.get(head.key_id)
-        if key is None:  # never write a table whose head cannot be kept: the write fails whole
-            raise HeadKeyMissing(table)
+        if key is None:  # a head left under a retired key (it failed at the key change): `check` names it
+            return value
         head.digest ^= row_hash(key, table, rid, hlc, origin, key_id, payload)
         head.count += sign
         head.recent = [r for r in head.recent if r[0] != rid][-(RECENT - 1):] + [[rid, hlc, origin, sign > 0]]
