@@ -179,3 +179,18 @@ def test_holds_of_a_vault_from_before_are_adopted_at_the_next_unlock(ws, vault_d
         assert w.verify() == []
         assert any("legal holds authenticated" in (e.detail or "") for e in w.audit_entries(limit=5))
         assert w.db.execute("SELECT auth FROM legal_hold WHERE id = ?", [hold.id]).fetchone()[0]
+
+
+def test_removing_a_user_re_keys_the_heads_and_they_still_catch_a_deletion(ws, vault_dir):
+    from tests.conftest import FLOOR
+
+    _child, offence_id, _final = _centre(ws)
+    ws.add_user("siti", "counsellor", "siti passphrase 1", kdf=FLOOR)
+    ws.remove_user("siti")
+    keys = {r[0]: r[1] for r in ws.db.execute("SELECT key, value FROM store_meta WHERE key LIKE 'head:%'")}
+    assert '"k":"CASE:2"' in keys["head:child"] and '"k":"CLINICAL:2"' in keys["head:session"]
+    assert ws.verify() == []
+    ws.close()
+    _edit(vault_dir, f"DELETE FROM offence WHERE id = '{offence_id}'")
+    problems, banner = _verify(vault_dir)
+    assert any("Table offence" in p for p in problems) and any("Table offence" in p for p in banner)
