@@ -66,8 +66,7 @@ def scan(conn: sqlite3.Connection, limit: int = 200) -> list[Damage]:
             continue
         pk = [c[0] for c in cols if c[2]]
         key_sql = "CAST(" + " || '/' || ".join(_quote(c) for c in pk) + " AS BLOB)" if pk else "rowid"
-        wrong = " OR ".join(f"typeof({_quote(n)}) NOT IN ({', '.join(repr(t) for t in _ALLOWED[d])})"
-                            for n, d, _p in cols)
+        wrong = " OR ".join(_wrong_type(n, d) for n, d, _p in cols)
         ident = _ident(conn, table, pk)
         sel = ", ".join(ident)
         suspects = [tuple(r) for r in conn.execute(f"SELECT {sel} FROM {_quote(table)} WHERE {wrong}")]
@@ -86,6 +85,15 @@ def scan(conn: sqlite3.Connection, limit: int = 200) -> list[Damage]:
             if len(found) >= limit:
                 return found[:limit]
     return found
+
+
+def _wrong_type(name: str, decl: str) -> str:
+    """SQL true when a value's storage class is not one its column allows. A TEXT column converts
+    numbers to text as they are stored, so only a blob can be wrong there, and SQLite orders every
+    blob after every other value: one comparison instead of a string test per value."""
+    if decl == "TEXT":
+        return f"{_quote(name)} >= x''"
+    return f"typeof({_quote(name)}) NOT IN ({', '.join(repr(t) for t in _ALLOWED[decl])})"
 
 
 def _ident(conn: sqlite3.Connection, table: str, pk: list[str]) -> list[str]:
