@@ -226,6 +226,9 @@ def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bo
     today = today or date.today()
     child_id = ws.resolve_child(ref)
     register_no = ws.db.execute("SELECT register_no FROM child WHERE id = ?", [child_id]).fetchone()[0]
+    if authority.holds_in_doubt(ws.db, ws.ring, child_id):  # whatever its row says (or whether it says it)
+        raise PantiError(_("A legal hold here was changed or deleted in the file outside the app; the case is kept "
+                           "until an administrator checks the centre."))
     hold = active_hold(ws, child_id, today)
     if hold is not None:
         raise PantiError(_("Case {no} is under a legal hold until {until}; it cannot be erased.").format(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from .. import jsonio
-from ..errors import Cancelled, IntegrityError, NotFound
+from ..errors import Cancelled, IntegrityError, NotFound, PermissionDenied
 from ..i18n import _
 from ..vault.keyring import KeyRing, key_role
 from ..vault.seal import (
@@ -99,7 +99,8 @@ class RecordStore:
         self.write_guard: Callable[[str, str | None], None] | None = None
         # every record table's committed state, kept by the database on each write (heads.py)
         self.head_keys = heads.Keys(lambda: self.ring)
-        heads.attach(db.conn, self.head_keys)
+        if db is not None:  # (a bundle reader opens rows without a database)
+            heads.attach(db.conn, self.head_keys)
         # called after each write through this store, inside its transaction (the audit log's head
         # records the heads, also after a write that adds no audit entry)
         self.after_write: Callable[[], None] | None = None
@@ -345,6 +346,8 @@ class RecordStore:
                 yield row, exc
             except (TypeError, ValueError, AttributeError, KeyError):  # a plaintext column of the wrong type
                 yield row, IntegrityError(_("The record is damaged."))
+            except PermissionDenied:  # sealed under a key id this vault never had (changed in the file)
+                yield row, IntegrityError(_("A sealed record failed verification."))
 
     def max_hlc(self) -> int:
         """The highest clock value this store has handed out or seen: the floor an import

@@ -68,8 +68,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("sync_identity", MASTER_KEY, ("id",)),
     Spec("peer", ADMIN_KEY, ("code",)),
     Spec("setting", ADMIN_KEY, ("key",), free=("updated_at",), where=f"key LIKE '{RETENTION_PREFIX}%'"),
-    # a hold is a sealed record too; its local change number and history (`seq`, `vv`) are sync's
-    Spec("legal_hold", ADMIN_KEY, ("id",), free=("seq", "vv")),
+    # a hold is a sealed record too, written only by managers and admins (and by a sync import or an
+    # erasure, which they alone run): every column, its sync history included
+    Spec("legal_hold", ADMIN_KEY, ("id",)),
 )
 SPEC = {s.table: s for s in SPECS}
 
@@ -144,14 +145,14 @@ def adopt_holds(db: Database, ring: KeyRing) -> int | None:
 
 
 def holds_in_doubt(db: Database, ring: KeyRing, child_id: str) -> bool:
-    """Whether a legal hold of this child failed its MAC, or any hold was deleted from the file: then
-    a hold is taken to be in force, whatever its row says (an erasure is refused)."""
+    """Whether a legal hold that may be this child's is in doubt: any hold whose MAC fails (its child
+    may have been changed too) or that was deleted from the file. Then a hold is taken to be in
+    force, whatever the rows say, and no case is erased until an administrator checks the centre."""
     if "legal_hold" not in _tables(db) or mac_key(ring, ADMIN_KEY) is None:
         return False
     if any(t == "legal_hold" for t, _pk in missing(db, ring)):
         return True
-    return any(is_authentic(db, ring, "legal_hold", row) is False
-               for row in db.query("SELECT * FROM legal_hold WHERE child_id = ?", [child_id]))
+    return any(is_authentic(db, ring, "legal_hold", row) is False for row in db.query("SELECT * FROM legal_hold"))
 
 
 def columns(db: Database, spec: Spec) -> list[str]:
