@@ -115,17 +115,18 @@ class AuditLog:
         ).encode()
         key_id, sealed = self._seal(body, seq)
         digest = _chain_hash(prev, seq, at, key_id, sealed)
-        self.db.table("audit").insert(
-            {
-                "seq": seq,
-                "at": at,
-                "key_id": key_id,
-                "sealed": sealed,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
-        self._write_head(seq, digest)
+        with self.db.atomic():  # one commit (one flush to the disk) for the entry and the head
+            self.db.table("audit").insert(
+                {
+                    "seq": seq,
+                    "at": at,
+                    "key_id": key_id,
+                    "sealed": sealed,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            self._write_head(seq, digest)
         return seq
 
     def refresh_head(self) -> None:
