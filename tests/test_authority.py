@@ -144,7 +144,7 @@ def _refused(vault_dir, table, changed_name=None) -> bool:
             return True
         if table == "legal_hold":  # the hold stays in force (or the row cannot be read): nothing is erased
             child = ws.child_ids()[0]
-            with pytest.raises(PantiError, match="legal hold|failed verification|damaged"):
+            with pytest.raises(PantiError, match=r"legal hold|failed verification|damaged"):
                 retention.erase(ws, child)
             return child in ws.child_ids()
     raise AssertionError(table)
