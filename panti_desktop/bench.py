@@ -30,6 +30,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from .i18n import _
+from .store import heads
 from .store.audit import AuditLog
 from .store.kinds import KINDS, Kind
 from .store.records import RecordStore, _dumps
@@ -94,6 +95,7 @@ class PlainAuditLog(AuditLog):
 
 def _unseal(ws: Workspace) -> Workspace:
     ws.records = PlainRecordStore(ws.db, ws.ring, ws.centre_id, ws.device_id, ws.records.clock)
+    heads.detach(ws.db.conn)  # the committed state is part of what sealing costs, like the audit head
     ws.audit = PlainAuditLog(ws.db, ws.ring)
     return ws
 

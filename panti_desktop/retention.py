@@ -31,7 +31,7 @@ from .errors import PantiError, PermissionDenied, ValidationError
 from .i18n import _
 from .store import cases
 from .store.attachments import AttachmentStore
-from .store.kinds import KINDS
+from .store.kinds import KINDS, kind
 from .store.records import vv_of, vv_text
 from .vault import authority
 
@@ -134,8 +134,14 @@ def _add_years(d: date, years: int) -> date:
 
 
 def active_hold(ws, child_id: str, today: date | None = None):
+    """The hold in force on the case, or None. A hold whose row fails its authentication (changed or
+    put back in the file) is in force whatever it says."""
     today = today or date.today()
+    doubt = authority.holds_in_doubt(ws.db, ws.ring, child_id)
     for rec in ws.records.for_child("legal_hold", child_id, "created_at"):
+        if doubt and authority.is_authentic(ws.db, ws.ring, "legal_hold", ws.records.row(
+                kind("legal_hold"), rec.id)) is False:
+            return rec
         if not rec.data.get("lifted_on") and rec.data.get("until") and rec.data["until"] >= today.isoformat():
             return rec
     return None
@@ -193,13 +199,15 @@ def _require_decider(ws) -> None:
 def place_hold(ws, ref: str, reason: str, until: str):
     _require_decider(ws)
     child_id = ws.resolve_child(ref)
-    return ws.add_record("legal_hold", {"child_id": child_id, "reason": reason, "until": until,
-                                        "placed_by": ws.user.id, "placed_on": date.today().isoformat()})
+    with ws.db.atomic(), authority.changing(ws.db, ws.ring):  # the hold is authenticated under ADMIN
+        return ws.add_record("legal_hold", {"child_id": child_id, "reason": reason, "until": until,
+                                            "placed_by": ws.user.id, "placed_on": date.today().isoformat()})
 
 
 def lift_hold(ws, hold_id: str):
     _require_decider(ws)
-    return ws.update_record("legal_hold", hold_id, {"lifted_on": date.today().isoformat()})
+    with ws.db.atomic(), authority.changing(ws.db, ws.ring, rewrites=(("legal_hold", (hold_id,)),)):
+        return ws.update_record("legal_hold", hold_id, {"lifted_on": date.today().isoformat()})
 
 
 def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bool = True) -> Erased:
@@ -213,9 +221,15 @@ def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bo
             t == "setting" for t, _pk in authority.missing(ws.db, ws.ring)):
         raise PantiError(_("Nothing was erased: a retention rule was changed or deleted outside the app. An "
                            "administrator must check the centre (verify) and set the rules again."))
+    if any(t == "legal_hold" for t, _pk in authority.missing(ws.db, ws.ring)):
+        raise PantiError(_("Nothing was erased: a legal hold was deleted from the file outside the app. An "
+                           "administrator must check the centre (verify) and place the hold again."))
     today = today or date.today()
     child_id = ws.resolve_child(ref)
     register_no = ws.db.execute("SELECT register_no FROM child WHERE id = ?", [child_id]).fetchone()[0]
+    if authority.holds_in_doubt(ws.db, ws.ring, child_id):  # whatever its row says (or whether it says it)
+        raise PantiError(_("A legal hold here was changed or deleted in the file outside the app; the case is kept "
+                           "until an administrator checks the centre."))
     hold = active_hold(ws, child_id, today)
     if hold is not None:
         raise PantiError(_("Case {no} is under a legal hold until {until}; it cannot be erased.").format(
@@ -242,7 +256,7 @@ def erase(ws, ref: str, reason: str = "", today: date | None = None, compact: bo
         return Erased(register_no, False, item.kinds_due, n, item.due_on)
     n = sum(ws.db.execute(f"SELECT COUNT(*) FROM {k} WHERE child_id = ? AND deleted = 0", [child_id]).fetchone()[0]
             for k in item.kinds_due if k != "child") + 1
-    with ws.db.atomic():
+    with ws.db.atomic(), authority.changing(ws.db, ws.ring):  # the holds' authenticated list follows
         cases.erase_child_rows(ws.db, child_id)
         erased_at = datetime.now(UTC).isoformat(timespec="microseconds")  # ordered against backups
         hlc = ws.records.clock.tick()
@@ -266,7 +280,7 @@ def _erased_before(ws, child_id: str, end: date, today: date) -> bool:
 def _erase_kinds(ws, child_id: str, register_no: str, kinds: list[str], reason: str) -> int:
     """Delete the child's records of `kinds` and their kept conflicts; the number of records deleted."""
     deleted: list[tuple[str, str]] = []
-    with ws.db.atomic():
+    with ws.db.atomic(), authority.changing(ws.db, ws.ring):
         for name in kinds:
             for row in list(ws.db.query(f"SELECT id, hlc, origin, vv FROM {name} WHERE child_id = ? AND deleted = 0",
                                         [child_id])):

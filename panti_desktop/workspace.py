@@ -35,7 +35,7 @@ from .errors import (
 from .files import is_device_name
 from .i18n import _
 from .store import audit as audit_mod
-from .store import cadence, cases, damage
+from .store import cadence, cases, damage, heads
 from .store import consistency as rules
 from .store.audit import AuditLog
 from .store.db import DB_NAME, open_database, storage_error
@@ -139,6 +139,7 @@ class Workspace:
         self.records = RecordStore(db, ring, self.centre_id, self.device_id, HybridClock())
         self.records.clock.observe(self.records.max_hlc())
         self.audit = AuditLog(db, ring)
+        self.records.after_write = self.audit.refresh_head
         self.records.write_guard = self._refuse_transferred
         self._child_cache: dict[str, dict] = {}
         self._name_index: dict[str, str] | None = None
@@ -205,6 +206,8 @@ class Workspace:
                 )
                 authority.seal_all(db, ring)  # the centre's identity, under the new master key
                 ws = cls(data_dir, db, vault, user, ring)
+                ws.records.commit_heads()
+                authority.adopt_holds(db, ring)
                 ws.records.insert("centre", centre.to_dict(), user.id, record_id=centre_id)
                 ws.audit_event("init", detail=centre_code)
         except BaseException:
@@ -240,6 +243,17 @@ class Workspace:
         if self.vault.migrated is not None:
             self.audit_event("settings", detail=f"authority rows authenticated as they were: {self.vault.migrated}")
             self.vault.migrated = None
+        if authority.holds_pending(self.db):  # the first unlock with the ADMIN key after the upgrade
+            with self.db.atomic():
+                holds = authority.adopt_holds(self.db, self.ring)
+                if holds is not None:
+                    self.audit_event("settings", detail=f"legal holds authenticated as they were: {holds}")
+        if heads.pending(self.db.conn):  # the first unlock after the upgrade: recorded in the audit log
+            with self.db.atomic():
+                made, covered = self.records.commit_heads()
+                if made:
+                    self.audit_event("settings", detail=f"committed state of {made} record tables recorded as "
+                                                        f"it was: {covered} rows")
         return self
 
     @classmethod
@@ -1068,7 +1082,7 @@ class Workspace:
         d.last_backup = self.last_verified_backup()
         if self.ring.has(MASTER):  # small tables and one head: cheap enough for every dashboard
             d.tampered = self.authority_problems() + audit_mod.verify_head(
-                self.db, self.ring, required=authority_checked(self.db))
+                self.db, self.ring, required=authority_checked(self.db)) + self.records.check_heads(quick=True)
         if self.role in ("admin", "manager"):
             age_limit = timedelta(days=self.backup_max_age_days)
             made = datetime.fromisoformat(d.last_backup).date() if d.last_backup else None
@@ -1180,6 +1194,7 @@ class Workspace:
         """Open every sealed record the user can read and check the audit chain and key slots."""
         problems = [d.sentence() for d in damage.scan(self.db.conn)]
         problems += self.authority_problems()
+        problems += self.records.check_heads()
         conn = self.db.conn
         saved, conn.text_factory = conn.text_factory, damage.lenient_text  # a damaged row never stops the check
         try:

@@ -40,6 +40,8 @@ def template(tmp_path_factory):
     ws.add_user("mira", "manager", PASS["mira"], FLOOR)
     peers.add_peer(ws, root / "hq.card")
     retention.set_years(ws, "session", 20)
+    child = ws.register_child({"full_name": "Budi Santoso", "birth_date": "2012-03-04", "intake_date": "2025-01-10"})
+    retention.place_hold(ws, child.id, "Perkara banding", "2099-12-31")
     assert ws.verify() == []
     ws.close()
     return root / "centre"
@@ -105,6 +107,7 @@ def _row(vault_dir, table):
         "sync_identity": ("id = 1", []),
         "peer": ("code = 'HQ'", []),
         "setting": ("key = 'retention_years:session'", []),
+        "legal_hold": ("1 = 1", []),  # the one hold
     }[table]
 
 
@@ -139,6 +142,11 @@ def _refused(vault_dir, table, changed_name=None) -> bool:
             with pytest.raises(PantiError, match="retention rule"):
                 retention.erase(ws, "x")
             return True
+        if table == "legal_hold":  # the hold stays in force (or the row cannot be read): nothing is erased
+            child = ws.child_ids()[0]
+            with pytest.raises(PantiError, match=r"legal hold|failed verification|damaged"):
+                retention.erase(ws, child)
+            return child in ws.child_ids()
     raise AssertionError(table)
 
 
@@ -246,6 +254,10 @@ def _forged(vault, table):
                  "VALUES ('EVE', 'Eve', 'hq', ?, ?, '2025', 'x')", ["11" * 32, "22" * 32]),
         "setting": ("INSERT OR REPLACE INTO setting (key, value, updated_at, updated_by) "
                     "VALUES ('retention_years:session', '1', '2025', 'x')", []),
+        # a lifted hold copied in beside the real one, its id changed
+        "legal_hold": ("INSERT INTO legal_hold SELECT 'forged' || id, centre_id, hlc, origin, deleted, key_id, "
+                       "payload, created_at, created_by, updated_at, updated_by, child_id, until, '2025-01-01', "
+                       "vv, seq, auth FROM legal_hold", []),
     }
     sql, params = rows[table]
     _sql(vault, sql, params=params)

@@ -195,7 +195,7 @@ def test_migrations_run_on_a_database_from_schema_v1(tmp_path):
         assert names == ["m001_initial", "m002_settings", "m003_retention", "m004_session_codes",
                          "m005_sync_peers", "m006_sync_state", "m007_sync_stats", "m008_drop_redundant_index",
                          "m009_drop_unused_indexes", "m010_clock_floor_and_draft_index", "m011_sync_custody",
-                         "m012_authority_auth", "m014_sync_key_rotation", "m015_court_recommendation", "m016_attachments"]
+                         "m012_authority_auth", "m013_record_heads", "m014_sync_key_rotation", "m015_court_recommendation", "m016_attachments"]
         indexes = {r[0] for r in w.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert "session_key" not in indexes and "session_setting" not in indexes and "session_seq" in indexes
         assert not {"session_hlc", "child_hlc", "session_status", "session_author_id"} & indexes
@@ -212,9 +212,14 @@ def test_migrations_run_on_a_database_from_schema_v1(tmp_path):
         assert w.child_data(cid)["full_name"] == "Dimas Prasetyo"
         assert w.verify() == []
         # the first admin unlock after the upgrade authenticated the authority rows, once, in the audit log
-        assert w.audit_entries(limit=1)[0].detail.startswith("authority rows authenticated")
+        # (and recorded the committed state of the record tables and adopted the legal holds, m013)
+        details = [e.detail or "" for e in w.audit_entries(limit=3)]
+        assert any(d.startswith("authority rows authenticated") for d in details)
+        assert any(d.startswith("committed state of 30 record tables") for d in details)
     with Workspace.open(tmp_path, "admin", "fixture-passphrase") as w:
-        assert len([e for e in w.audit_entries(limit=None) if (e.detail or "").startswith("authority rows")]) == 1
+        details = [e.detail or "" for e in w.audit_entries(limit=None)]
+        for start in ("authority rows", "committed state of", "legal holds authenticated"):
+            assert len([d for d in details if d.startswith(start)]) == 1
         assert w.verify() == []
 
 

@@ -114,9 +114,10 @@ def _check_sqlite(path: Path) -> dict[str, int]:
             conn.execute(f"PRAGMA cache_size=-{CHECK_CACHE_KIB}")
         counted: dict = {}
 
-        def count() -> None:
+        def count() -> None:  # and the damage scan, side by side with the integrity check
             try:
                 counted["counts"] = _counts(conns[0])
+                counted["damage"] = _damaged_row(conns[0])
             except sqlite3.DatabaseError as exc:
                 counted["error"] = exc
 
@@ -126,8 +127,7 @@ def _check_sqlite(path: Path) -> dict[str, int]:
             problem = _integrity(conns[1:])
         finally:
             counter.join()
-        if problem is None:
-            problem = _damaged_row(conns[1])
+        problem = problem or counted.get("damage")
         if problem is not None:
             raise IntegrityError(_("The database inside the backup is damaged: {error}").format(error=problem))
         if "error" in counted:
@@ -154,11 +154,29 @@ def _damaged_row(conn: sqlite3.Connection) -> str | None:
 
 
 def _check_into(conns: list[sqlite3.Connection], out: dict) -> None:
-    """The integrity check on pinned connections, for a thread: an error is left in `out`."""
+    """The integrity check on pinned connections, for a thread: an error is left in `out`. With more
+    than one connection the last scans for damaged rows side by side with the integrity check."""
+    found: dict = {}
+
+    def scan(conn: sqlite3.Connection) -> None:
+        try:
+            found["damage"] = _damaged_row(conn)
+        except sqlite3.DatabaseError as exc:
+            found["damage"] = str(exc)
+
+    scanner = threading.Thread(target=scan, args=(conns[-1],), daemon=True) if len(conns) > 1 else None
+    if scanner is not None:
+        scanner.start()
     try:
-        problem = _integrity(conns) or _damaged_row(conns[0])
+        problem = _integrity(conns[:-1] if scanner is not None else conns)
+        if scanner is None:
+            scan(conns[0])
     except sqlite3.DatabaseError as exc:
         problem = str(exc)
+    finally:
+        if scanner is not None:
+            scanner.join()
+    problem = problem or found.get("damage")
     if problem is not None:
         out["error"] = IntegrityError(_("The centre database failed its integrity check, so no backup was written; "
                                         "keep the earlier backups. Details: {error}").format(error=problem))

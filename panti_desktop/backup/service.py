@@ -77,7 +77,8 @@ def create_backup(ws, dest: Path, progress: Progress | None = None, cancelled: C
     backup_id = os.urandom(16)
     db_file = ws.db_path(ws.data_dir)
     try:
-        with _pinned(db_file, readers=BACKUP_CHECKERS + 1) as readers:
+        # readers: this thread's, the integrity checkers', and one scanning for damaged rows beside them
+        with _pinned(db_file, readers=BACKUP_CHECKERS + 2) as readers:
             # the database file is one consistent state while `readers` are open: read straight from it
             reader = readers[0]
             page_size = reader.execute("PRAGMA page_size").fetchone()[0]

@@ -19,6 +19,7 @@ from sqlite_utils import Database
 from ..errors import IntegrityError, PermissionDenied
 from ..i18n import _
 from ..vault.keyring import CASE, KeyRing
+from . import heads
 
 # The audit log's head: its length and last hash, under a MAC keyed from the current CASE key (which
 # every user holds, since every user appends), written in the same transaction as each entry. It
@@ -114,25 +115,35 @@ class AuditLog:
         ).encode()
         key_id, sealed = self._seal(body, seq)
         digest = _chain_hash(prev, seq, at, key_id, sealed)
-        self.db.table("audit").insert(
-            {
-                "seq": seq,
-                "at": at,
-                "key_id": key_id,
-                "sealed": sealed,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
-        self._write_head(seq, digest)
+        with self.db.atomic():  # one commit (one flush to the disk) for the entry and the head
+            self.db.table("audit").insert(
+                {
+                    "seq": seq,
+                    "at": at,
+                    "key_id": key_id,
+                    "sealed": sealed,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            self._write_head(seq, digest)
         return seq
+
+    def refresh_head(self) -> None:
+        """Record the record tables' committed state in the head again, after a write that adds no
+        entry (a draft saved): the log itself is unchanged."""
+        seq, digest = self.head()
+        if seq:
+            self._write_head(seq, digest)
 
     def _write_head(self, seq: int, digest: str) -> None:
         key_id = self.ring.current.get(CASE)
         if key_id is None or key_id not in self.ring.keys:
             return
-        value = json.dumps({"seq": seq, "hash": digest, "key_id": key_id,
-                            "mac": _head_mac(_head_key(self.ring, key_id), seq, digest)})
+        # the record tables' heads as they are at this entry: one table put back with its head is named
+        records = heads.fingerprint(self.db.conn)
+        value = json.dumps({"seq": seq, "hash": digest, "key_id": key_id, "records": records,
+                            "mac": _head_mac(_head_key(self.ring, key_id), seq, digest, records)})
         self.db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)", [HEAD, value])
 
     def _seal(self, body: bytes, seq: int) -> tuple[str, bytes]:
@@ -206,8 +217,11 @@ def _head_key(ring: KeyRing, key_id: str) -> bytes:
         bytes(ring.keys[key_id]))
 
 
-def _head_mac(key: bytes, seq: int, digest: str) -> str:
-    return hmac.new(key, f"panti-audit-head/1|{seq}|{digest}".encode(), hashlib.sha256).hexdigest()
+def _head_mac(key: bytes, seq: int, digest: str, records: dict | None = None) -> str:
+    if records is None:  # a head written before the record tables had heads
+        return hmac.new(key, f"panti-audit-head/1|{seq}|{digest}".encode(), hashlib.sha256).hexdigest()
+    text = json.dumps(records, sort_keys=True, separators=(",", ":"))
+    return hmac.new(key, f"panti-audit-head/2|{seq}|{digest}|{text}".encode(), hashlib.sha256).hexdigest()
 
 
 def verify_head(db: Database, ring: KeyRing, required: bool) -> list[str]:
@@ -221,22 +235,34 @@ def verify_head(db: Database, ring: KeyRing, required: bool) -> list[str]:
     try:
         head = json.loads(row[0])
         seq, digest, key_id, mac = int(head["seq"]), str(head["hash"]), str(head["key_id"]), str(head["mac"])
+        records = head.get("records")
+        if records is not None and not isinstance(records, dict):
+            raise TypeError
     except (TypeError, ValueError, KeyError):
         return [_("The audit log's head was changed outside the app.")]
     if key_id not in ring.keys:
         return []
-    if not hmac.compare_digest(mac, _head_mac(_head_key(ring, key_id), seq, digest)):
+    if not hmac.compare_digest(mac, _head_mac(_head_key(ring, key_id), seq, digest, records)):
         return [_("The audit log's head was changed outside the app.")]
+    out = []
+    now = heads.fingerprint(db.conn)
+    if records is None and now and not heads.pending(db.conn):
+        out.append(_("The audit log's head does not record the committed state of the records: it was put back "
+                     "from an older copy."))
+    for table in sorted(set(records or {}) | (set(now) if records is not None else set())):
+        if (records or {}).get(table) != now.get(table):
+            out.append(_("Table {table} is not in the state the audit log's last entry recorded: the table was put "
+                         "back, with its committed state, from an older copy.").format(table=table))
     end = last[0] if last else 0
     if end < seq:
-        return [_("The audit log was cut: entries {first}–{last} are missing.").format(first=end + 1, last=seq)]
+        return out + [_("The audit log was cut: entries {first}–{last} are missing.").format(first=end + 1, last=seq)]
     at = db.execute("SELECT hash FROM audit WHERE seq = ?", [seq]).fetchone()
     if at is None or at[0] != digest:
-        return [_("The audit log was rewritten outside the app: entry {seq} is not the one that was written.").format(
-            seq=seq)]
+        return out + [_("The audit log was rewritten outside the app: entry {seq} is not the one that was "
+                        "written.").format(seq=seq)]
     if end > seq:
-        return [_("Audit entries {first}–{last} were added outside the app.").format(first=seq + 1, last=end)]
-    return []
+        return out + [_("Audit entries {first}–{last} were added outside the app.").format(first=seq + 1, last=end)]
+    return out
 
 
 def verify_checkpoints(db: Database) -> list[str]:

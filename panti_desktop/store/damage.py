@@ -50,7 +50,13 @@ def _printable(raw) -> str:
 
 
 def scan(conn: sqlite3.Connection, limit: int = 200) -> list[Damage]:
-    """Every damaged value in every table (at most `limit`), without stopping at the first."""
+    """Every damaged value in every table (at most `limit`), without stopping at the first.
+
+    Cheap enough for every backup: the types are checked by SQLite (`typeof()`, only the rows
+    that fail come back), and the text of each row comes back as one byte string (its text
+    columns joined), which Python checks at C speed (`isascii()`, a decode only when it is not
+    plain ASCII). Only a row that fails is looked at column by column, to name the column.
+    """
     found: list[Damage] = []
     tables = [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
@@ -60,29 +66,70 @@ def scan(conn: sqlite3.Connection, limit: int = 200) -> list[Damage]:
             continue
         pk = [c[0] for c in cols if c[2]]
         key_sql = "CAST(" + " || '/' || ".join(_quote(c) for c in pk) + " AS BLOB)" if pk else "rowid"
-        checks = []
-        for name, decl, _is_pk in cols:
-            checks.append(f"typeof({_quote(name)})")
-            # text is read as bytes and decoded here; other columns only by their type
-            checks.append(f"CASE WHEN typeof({_quote(name)}) = 'text' THEN CAST({_quote(name)} AS BLOB) END"
-                          if decl == "TEXT" else "NULL")
-        sql = f"SELECT {key_sql}, {', '.join(checks)} FROM {_quote(table)}"
-        for row in conn.execute(sql):
-            for i, (name, decl, _is_pk) in enumerate(cols):
-                kind, raw = row[1 + 2 * i], row[2 + 2 * i]
-                problem = None
-                if kind not in _ALLOWED[decl]:
-                    problem = kind
-                elif raw is not None:
-                    try:
-                        raw.decode("utf-8")
-                    except UnicodeDecodeError:
-                        problem = "utf8"
-                if problem:
-                    found.append(Damage(table, _printable(row[0]), name, problem))
-                    if len(found) >= limit:
-                        return found
+        wrong = " OR ".join(_wrong_type(n, d) for n, d, _p in cols)
+        ident = _ident(conn, table, pk)
+        sel = ", ".join(ident)
+        suspects = [tuple(r) for r in conn.execute(f"SELECT {sel} FROM {_quote(table)} WHERE {wrong}")]
+        texts = [n for n, d, _p in cols if d == "TEXT"]
+        if texts:
+            joined = " || x'00' || ".join(f"CAST(coalesce({_quote(n)}, '') AS BLOB)" for n in texts)
+            for *at, raw in conn.execute(f"SELECT {sel}, CAST({joined} AS BLOB) FROM {_quote(table)}"):
+                if raw is None or raw.isascii():
+                    continue
+                try:
+                    raw.decode("utf-8")
+                except (UnicodeDecodeError, AttributeError):
+                    suspects.append(tuple(at))
+        for at in sorted(set(suspects), key=repr):
+            found += _named(conn, table, cols, key_sql, ident, at)
+            if len(found) >= limit:
+                return found[:limit]
     return found
+
+
+def _wrong_type(name: str, decl: str) -> str:
+    """SQL true when a value's storage class is not one its column allows. A TEXT column converts
+    numbers to text as they are stored, so only a blob can be wrong there, and SQLite orders every
+    blob after every other value: one comparison instead of a string test per value."""
+    if decl == "TEXT":
+        return f"{_quote(name)} >= x''"
+    return f"typeof({_quote(name)}) NOT IN ({', '.join(repr(t) for t in _ALLOWED[decl])})"
+
+
+def _ident(conn: sqlite3.Connection, table: str, pk: list[str]) -> list[str]:
+    """How to find one row again: its rowid, or its primary key in a table without rowids."""
+    try:
+        conn.execute(f"SELECT rowid FROM {_quote(table)} LIMIT 0")
+        return ["rowid"]
+    except sqlite3.OperationalError:
+        return [f"CAST({_quote(c)} AS BLOB)" for c in pk]
+
+
+def _named(conn: sqlite3.Connection, table: str, cols: list, key_sql: str, ident: list[str],
+           at: tuple) -> list[Damage]:
+    """The damaged columns of one row."""
+    checks = []
+    for name, decl, _is_pk in cols:
+        checks.append(f"typeof({_quote(name)})")
+        checks.append(f"CASE WHEN typeof({_quote(name)}) = 'text' THEN CAST({_quote(name)} AS BLOB) END"
+                      if decl == "TEXT" else "NULL")
+    where = " AND ".join(f"{c} IS ?" for c in ident)
+    row = conn.execute(f"SELECT {key_sql}, {', '.join(checks)} FROM {_quote(table)} WHERE {where}",
+                       list(at)).fetchone()
+    out = []
+    for i, (name, decl, _is_pk) in enumerate(cols):
+        kind, raw = row[1 + 2 * i], row[2 + 2 * i]
+        problem = None
+        if kind not in _ALLOWED[decl]:
+            problem = kind
+        elif raw is not None:
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                problem = "utf8"
+        if problem:
+            out.append(Damage(table, _printable(row[0]), name, problem))
+    return out
 
 
 def lenient_text(raw: bytes) -> str:

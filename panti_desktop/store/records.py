@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from .. import jsonio
-from ..errors import Cancelled, IntegrityError, NotFound
+from ..errors import Cancelled, IntegrityError, NotFound, PermissionDenied
 from ..i18n import _
 from ..vault.keyring import KeyRing, key_role
 from ..vault.seal import (
@@ -21,6 +21,7 @@ from ..vault.seal import (
     open_sealed,
     seal,
 )
+from . import heads
 from .hlc import HybridClock, version_string
 from .ids import record_id as new_record_id
 from .kinds import KINDS, Kind, kind
@@ -96,6 +97,26 @@ class RecordStore:
         self.clock = clock
         # Called with (kind, child_id) before a local write; raises to refuse it (a transferred case).
         self.write_guard: Callable[[str, str | None], None] | None = None
+        # every record table's committed state, kept by the database on each write (heads.py)
+        self.head_keys = heads.Keys(lambda: self.ring)
+        if db is not None:  # (a bundle reader opens rows without a database)
+            heads.attach(db.conn, self.head_keys)
+        # called after each write through this store, inside its transaction (the audit log's head
+        # records the heads, also after a write that adds no audit entry)
+        self.after_write: Callable[[], None] | None = None
+
+    def _written(self) -> None:
+        if self.after_write is not None:
+            self.after_write()
+
+    def commit_heads(self) -> tuple[int, int]:
+        """Record the committed state of the tables that have none yet (a new vault, or the first
+        unlock after the upgrade): the number of tables and of rows it covers."""
+        return heads.create(self.db.conn, self.head_keys)
+
+    def check_heads(self, quick: bool = False) -> list[str]:
+        """Tables not as this app last wrote them; `quick`: counts and the last writes only (the dashboard)."""
+        return (heads.quick_check if quick else heads.check)(self.db.conn, self.head_keys)
 
     def check_write(self, k: Kind, data: dict) -> None:
         if self.write_guard is not None:
@@ -184,7 +205,9 @@ class RecordStore:
         data = {**data, "id": record_id}
         self.check_write(k, data)
         row = self._new_row(k, data, user_id, now_iso())
-        self.db.table(k.name).insert(row)
+        with self.db.atomic():
+            self.db.table(k.name).insert(row)
+            self._written()
         return self._as_record(k, row, data)
 
     def insert_many(self, kind_name: str, items: Iterable[dict], user_id: str, batch_size: int = 2000) -> int:
@@ -204,6 +227,7 @@ class RecordStore:
         if batch:
             table.insert_all(batch, batch_size=batch_size)
             count += len(batch)
+        self._written()
         return count
 
     def update(self, kind_name: str, record_id: str, data: dict, user_id: str) -> Record:
@@ -223,7 +247,9 @@ class RecordStore:
             }
         )
         self.seal_row(k, row, data)
-        self.db.table(k.name).update(record_id, row)
+        with self.db.atomic():
+            self.db.table(k.name).update(record_id, row)
+            self._written()
         return self._as_record(k, row, data)
 
     def delete(self, kind_name: str, record_id: str, user_id: str) -> None:
@@ -242,7 +268,9 @@ class RecordStore:
         for c in k.index:
             row[c] = None
         self.seal_row(k, row, {"id": record_id})
-        self.db.table(k.name).update(record_id, row)
+        with self.db.atomic():
+            self.db.table(k.name).update(record_id, row)
+            self._written()
 
     def _next_version(self, row: dict) -> None:
         """A local edit: a new clock value whose history includes the version it replaces."""
@@ -318,6 +346,8 @@ class RecordStore:
                 yield row, exc
             except (TypeError, ValueError, AttributeError, KeyError):  # a plaintext column of the wrong type
                 yield row, IntegrityError(_("The record is damaged."))
+            except PermissionDenied:  # sealed under a key id this vault never had (changed in the file)
+                yield row, IntegrityError(_("A sealed record failed verification."))
 
     def max_hlc(self) -> int:
         """The highest clock value this store has handed out or seen: the floor an import
@@ -393,4 +423,5 @@ class RecordStore:
                     progress(count, total)
         if progress is not None:
             progress(count, total)
+        heads.renew(self.db.conn, self.head_keys, {key_role(o) for o in mapping})
         return count

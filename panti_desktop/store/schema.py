@@ -365,6 +365,15 @@ def m012_authority_auth(db: Database) -> None:
 
 
 @migrations()
+def m013_record_heads(db: Database) -> None:
+    """The committed state of every record table (store/heads.py), recorded at the next unlock; and
+    legal holds authenticated under the ADMIN-derived key, like the retention rules (vault/authority.py)."""
+    db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('record_heads_pending', '1')")
+    db.execute("ALTER TABLE legal_hold ADD COLUMN auth TEXT")
+    db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('legal_holds_pending', '1')")
+
+
+@migrations()
 def m014_sync_key_rotation(db: Database) -> None:
     """Replacing the sync identity when a manager or an administrator is removed (sync/identity.py).
 

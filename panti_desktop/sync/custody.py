@@ -24,6 +24,7 @@ from datetime import date
 
 from ..i18n import _
 from ..store import cases
+from ..vault import authority
 from .lines import Refused
 from .merge import Version
 
@@ -91,6 +92,9 @@ class Custody:
 
     def law(self, child_id: str) -> str | None:
         """Why this centre's law keeps the case now (a hold, or its retention here), or None."""
+        if authority.holds_in_doubt(self.db, self.ws.ring, child_id):
+            return _("A legal hold here was changed or deleted in the file outside the app; the case is kept "
+                     "until an administrator checks the centre.")
         for rec in self.ws.records.for_child("legal_hold", child_id, "created_at"):
             until = rec.data.get("until")
             if not rec.deleted and not rec.data.get("lifted_on") and until and until >= self.today.isoformat():

@@ -35,6 +35,7 @@ from ..store import cases
 from ..store.db import rollback_journal
 from ..store.kinds import KINDS, kind
 from ..store.records import now_iso, vv_of, vv_text
+from ..vault import authority
 from ..vault.keyring import CLINICAL
 from ..vault.seal import seal
 from . import attachments as A
@@ -194,7 +195,9 @@ def import_bundle(ws, path: Path, preview: bool = False, ack_out: Path | None = 
         if read_beside is None:
             read_beside = records >= READ_BESIDE_RECORDS  # a preview merges too, then rolls back
         reading = R.lines_read_beside(ws, opened) if read_beside else contextlib.nullcontext()
-        with _bulk(), _import_cache(ws), journal, reading as items, ws.db.atomic():
+        # authority.changing: imported legal holds are authenticated under ADMIN like the ones placed here
+        with _bulk(), _import_cache(ws), journal, reading as items, ws.db.atomic(), \
+                authority.changing(ws.db, ws.ring):
             compact = _apply(ws, opened, result, progress, cancelled, items)
             sync_identity.mark_delivered(ws, sender)  # it was made for this centre's current receiving key
             if opened.notices:

@@ -12,7 +12,8 @@ The one rule — which key authenticates what:
   ADMIN key, so managers sync; only an administrator creates or replaces it);
 - under a key derived from the current **ADMIN role key** (managers and administrators):
   trusted peers and their revocation (a manager importing a peer's key-rotation notice
-  writes its new keys, `sync/identity.py`), and the retention rules.
+  writes its new keys, `sync/identity.py`), the retention rules and the legal holds (a hold
+  whose MAC fails, or that was deleted from the file, keeps the case from being erased).
 
 A user's key slot is not in the MAC: it is protected by its own passphrase encryption,
 bound to the user's id, name, role and public key (vault.py), so `user passwd` needs no
@@ -69,6 +70,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("sync_identity", MASTER_KEY, ("id",)),
     Spec("peer", ADMIN_KEY, ("code",)),
     Spec("setting", ADMIN_KEY, ("key",), free=("updated_at",), where=f"key LIKE '{RETENTION_PREFIX}%'"),
+    # a hold is a sealed record too, written only by managers and admins (and by a sync import or an
+    # erasure, which they alone run): every column, its sync history included
+    Spec("legal_hold", ADMIN_KEY, ("id",)),
 )
 SPEC = {s.table: s for s in SPECS}
 
@@ -113,8 +117,44 @@ def row_mac(key: bytes, table: str, columns: list[str], row: dict) -> str:
     return h.hexdigest()
 
 
+HOLDS_PENDING = "legal_holds_pending"  # set by the migration that authenticated the holds
+
+
 def _tables(db: Database) -> set[str]:
-    return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    """The authority tables whose rows are authenticated now (the legal holds once adopted)."""
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "legal_hold" in names and ("auth" not in {r[1] for r in db.execute("PRAGMA table_info(legal_hold)")}
+                                  or holds_pending(db)):
+        names.discard("legal_hold")
+    return names
+
+
+def holds_pending(db: Database) -> bool:
+    """Whether the legal holds are still to be authenticated as they are (a vault from before)."""
+    return db.execute("SELECT 1 FROM store_meta WHERE key = ?", [HOLDS_PENDING]).fetchone() is not None
+
+
+def adopt_holds(db: Database, ring: KeyRing) -> int | None:
+    """The first unlock with the ADMIN key after the upgrade: authenticate the legal holds as they are
+    (the caller records it in the audit log). The number of holds, or None when there was nothing
+    to do or no ADMIN key to do it with."""
+    if not holds_pending(db) or mac_key(ring, ADMIN_KEY) is None:
+        return None
+    bad = failing_now(db, ring)  # rows of the other ADMIN tables that fail stay failing
+    db.execute("DELETE FROM store_meta WHERE key = ?", [HOLDS_PENDING])
+    seal_all(db, ring, skip=bad, only=ADMIN_KEY)
+    return db.execute("SELECT COUNT(*) FROM legal_hold").fetchone()[0]
+
+
+def holds_in_doubt(db: Database, ring: KeyRing, child_id: str) -> bool:
+    """Whether a legal hold that may be this child's is in doubt: any hold whose MAC fails (its child
+    may have been changed too) or that was deleted from the file. Then a hold is taken to be in
+    force, whatever the rows say, and no case is erased until an administrator checks the centre."""
+    if "legal_hold" not in _tables(db) or mac_key(ring, ADMIN_KEY) is None:
+        return False
+    if any(t == "legal_hold" for t, _pk in missing(db, ring)):
+        return True
+    return any(is_authentic(db, ring, "legal_hold", row) is False for row in db.query("SELECT * FROM legal_hold"))
 
 
 def columns(db: Database, spec: Spec) -> list[str]:
