@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import mimetypes
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -37,29 +36,14 @@ _MAGIC = ((b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b
 
 @dataclass(frozen=True)
 class Proposal:
-    """Whose file (and which record of it) a document seems to belong to, e.g. from a form's code."""
+    """Whose file (and which record of it) a document seems to belong to, and as what type of
+    document: made by `forms.scan.attachment_proposal` from a printed form's QR code."""
 
     child_id: str
     record_kind: str | None = None
     record_id: str | None = None
-
-
-# Functions that look at a document's content and may propose where it belongs (the printed
-# forms' QR codes): each takes (workspace, content, media type) and returns a Proposal or None.
-PROPOSERS: list[Callable[[object, bytes, str], Proposal | None]] = []
-
-
-def propose(ws, content: bytes, media_type: str) -> Proposal | None:
-    """The first proposal a registered proposer makes for this content that names a child here."""
-    for proposer in PROPOSERS:
-        try:
-            found = proposer(ws, content, media_type)
-        except PantiError:
-            continue
-        if found is not None and ws.db.execute("SELECT 1 FROM child WHERE id = ? AND deleted = 0",
-                                               [found.child_id]).fetchone():
-            return found
-    return None
+    doc_type: str | None = None  # a code of ATTACHMENT_TYPES
+    register_no: str | None = None
 
 
 @dataclass

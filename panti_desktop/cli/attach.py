@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..errors import PantiError, UsageError
+from ..errors import PantiError, UsageError, ValidationError
 from ..i18n import _
 from .common import EXIT_OK, _day, _moment, _open, _Parser, _print_json, _table, add_open_anyway
 
@@ -30,6 +30,7 @@ def _read(path: str) -> bytes:
 def cmd_attach_add(args) -> int:
     from .. import attachments
     from ..domain.vocab import ATTACHMENT_TYPES
+    from ..forms.scan import attachment_proposal
 
     if args.type not in ATTACHMENT_TYPES:
         raise UsageError(_("Unknown document type: {type}. Choose one of: {types}").format(
@@ -39,6 +40,14 @@ def cmd_attach_add(args) -> int:
     with _open(args) as ws:
         if args.open_anyway is not None:
             ws.open_anyway(args.ref, args.open_anyway)
+        proposal = attachment_proposal(ws, content)
+        if proposal is not None and proposal.child_id != ws.resolve_child(args.ref):
+            # a printed form of another child: it would put that child's paper in this file
+            raise ValidationError(_("The code on this form names register number {no}, another child: attach it "
+                                    "to that child.").format(no=proposal.register_no or "?"))
+        if proposal is not None:
+            print(_("Recognised from its code: a form of this child (register number {no}).").format(
+                no=proposal.register_no or "?"))
         meta = attachments.add(ws, args.ref, content, Path(args.file).name, args.type, record=record,
                                doc_date=args.date, note=args.note or "", downscale_image=args.downscale)
     print(_("Attachment {id} was added ({size}, sealed).").format(id=meta.id, size=_size(meta.size)))

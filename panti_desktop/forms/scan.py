@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..attachments import Proposal
 from ..errors import NotFound, PantiError
 from ..i18n import _
 from .reference import FormCodeError, FormRef, is_panti_code, parse
@@ -41,14 +42,14 @@ class FormMatch:
     register_no: str | None
 
 
-def decode(data: bytes) -> FormRef | None:
+def decode(data: bytes, max_pages: int = MAX_PAGES) -> FormRef | None:
     """The Panti form reference in a scanned image or PDF; None when it holds no Panti code.
 
     Other QR codes (a school's, a payment's) are passed over. FormCodeError when the only Panti
     codes found are damaged or of a newer version; ScanError when the bytes are neither an
     image nor a PDF."""
     problem: FormCodeError | None = None
-    for text in _qr_texts(data):
+    for text in _qr_texts(data, max_pages):
         if not is_panti_code(text):
             continue
         try:
@@ -89,23 +90,46 @@ def resolve(ws, ref: FormRef) -> FormMatch:
                      register_no=ref.register_no)
 
 
-def propose(ws, data: bytes) -> FormMatch | None:
+def propose(ws, data: bytes, max_pages: int = MAX_PAGES) -> FormMatch | None:
     """The child and record a scanned form belongs to, or None when it carries no Panti code."""
-    ref = decode(data)
+    ref = decode(data, max_pages)
     return None if ref is None else resolve(ws, ref)
+
+
+# A printed form filed as a document: the consent form is a consent document (sealed under the
+# clinical key, as the consent record is); the others are the child's working papers.
+# Every page of a printed form carries its code: adding a 200-page court file looks at two pages.
+ATTACH_PAGES = 2
+FORM_DOCUMENT_TYPES = {"consent": "consent_form"}
+
+
+def attachment_proposal(ws, content: bytes) -> Proposal | None:
+    """For the attach flow (the child's Dokumen section, `attach add`): the child a scanned form
+    belongs to and the document type it is, or None when the file carries no code that names a
+    child here (a photo, a blank form, another centre's form): then the user decides alone."""
+    try:
+        match = propose(ws, content, ATTACH_PAGES)
+    except PantiError as exc:
+        log.info("no proposal for an attached file: %s", exc)
+        return None
+    if match is None or match.child_id is None:
+        return None
+    return Proposal(child_id=match.child_id, doc_type=FORM_DOCUMENT_TYPES.get(match.kind, "other"),
+                    register_no=match.register_no)
 
 
 # --- reading the codes ------------------------------------------------------------------------
 
 
-def _qr_texts(data: bytes) -> Iterator[str]:
+def _qr_texts(data: bytes, max_pages: int = MAX_PAGES) -> Iterator[str]:
     if not isinstance(data, bytes | bytearray | memoryview) or not data:
         raise ScanError(_("The file is empty."))
     if len(data) > MAX_BYTES:
         raise ScanError(_("The file is too large to be a scanned form ({mb} MB at most).").format(
             mb=MAX_BYTES // (1024 * 1024)))
     head = bytes(data[:1024])
-    pages = _pdf_pages(bytes(data)) if b"%PDF-" in head else _image_frames(_image(bytes(data)))
+    pages = (_pdf_pages(bytes(data), max_pages) if b"%PDF-" in head
+             else _image_frames(_image(bytes(data)), max_pages))
     for image in pages:
         yield from _codes_in(image)
 
@@ -138,14 +162,14 @@ def _image(data: bytes):
     return image
 
 
-def _image_frames(image):
+def _image_frames(image, max_pages: int = MAX_PAGES):
     """Each page of a multi-page scan (TIFF), the first MAX_PAGES; a plain image is one page."""
-    for i in range(min(getattr(image, "n_frames", 1), MAX_PAGES)):
+    for i in range(min(getattr(image, "n_frames", 1), max_pages)):
         image.seek(i)
         yield image
 
 
-def _pdf_pages(data: bytes):
+def _pdf_pages(data: bytes, max_pages: int = MAX_PAGES):
     import pypdfium2 as pdfium
 
     try:
@@ -154,7 +178,7 @@ def _pdf_pages(data: bytes):
         log.debug("not a readable PDF: %s", exc)
         raise ScanError(_("The PDF cannot be read (it is damaged or protected by a password).")) from None
     try:
-        for i in range(min(len(pdf), MAX_PAGES)):
+        for i in range(min(len(pdf), max_pages)):
             page = pdf[i]
             try:
                 yield page.render(scale=RENDER_DPI / 72, grayscale=True).to_pil()

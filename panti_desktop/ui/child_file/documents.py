@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ... import attachments
 from ...domain.vocab import ATTACHMENT_TYPES
 from ...errors import PantiError
+from ...forms.scan import attachment_proposal
 from ...i18n import _
 from ..common import (
     DateEdit,
@@ -111,9 +112,21 @@ class AddDocumentDialog(QDialog):
         lay.addWidget(buttons)
         self.added: attachments.Attachment | None = None
         if proposal is None:
-            proposal = attachments.propose(ws, content, self.media_type)
-        if proposal is not None and proposal.child_id == child_id:
+            proposal = attachment_proposal(ws, content)
+        self.proposal = proposal
+        if proposal is not None and proposal.child_id != child_id:
+            # a printed form of another child: filing it here would put that child's paper in this file
+            self.message.setText(_("The code on this form names register number {no}, another child: add it "
+                                   "from that child's file.").format(no=proposal.register_no or "?"))
+            buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+        elif proposal is not None:
+            if proposal.doc_type:
+                self.type.setCurrentIndex(self.type.findData(proposal.doc_type))
             self.prefill(proposal.record_kind, proposal.record_id)
+            recognised = note_label(_("Recognised from its code: a form of this child (register number {no}).").format(
+                no=proposal.register_no or "?"), self)
+            recognised.setObjectName("docRecognised")
+            lay.insertWidget(1, recognised)
 
     def prefill(self, record_kind: str | None, record_id: str | None) -> None:
         """Select the record a document was proposed for (when this user can see it)."""
@@ -129,6 +142,8 @@ class AddDocumentDialog(QDialog):
         return tuple(data) if data else None
 
     def save(self) -> None:
+        if self.proposal is not None and self.proposal.child_id != self.child_id:
+            return  # another child's form: the message says where it belongs, Save is disabled
         try:
             self.added = attachments.add(self.ws, self.child_id, self.content, self.path.name,
                                          self.type.currentData(), record=self._record(),
