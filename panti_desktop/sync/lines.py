@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
 
 from .. import jsonio
 from ..domain import fields as F
@@ -161,22 +162,19 @@ def _instance_maker(cls) -> Callable[[dict], F.DomainRecord]:
     cost: the defaults, then the data (a kind with a `__post_init__` is built by its `__init__`)."""
     if hasattr(cls, "__post_init__"):
         return lambda data: cls(**{k: v for k, v in data.items() if k != "id"})
-    defaults = {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
-    factories = [(f.name, f.default_factory) for f in dataclasses.fields(cls)
-                 if f.default_factory is not dataclasses.MISSING]
-    made = frozenset(name for name, _f in factories)
+    defaults = [(f.name, f.default, f.default_factory) for f in dataclasses.fields(cls)]
+    names = frozenset(name for name, _d, _f in defaults)
     new = object.__new__
 
     def make(data: dict) -> F.DomainRecord:
-        obj = new(cls)
-        d = obj.__dict__
-        d.update(defaults)
-        d.update(data)
+        d = data.copy()  # the rules may set fields (a derived flag): on the copy, never on the data
+        if not names <= d.keys():  # a record of an earlier version: the fields it lacks take their defaults
+            for name, default, factory in defaults:
+                if name not in d:
+                    d[name] = factory() if factory is not dataclasses.MISSING else default
         d.pop("id", None)
-        if not made <= data.keys():
-            for name, factory in factories:
-                if name not in data:
-                    d[name] = factory()
+        obj = new(cls)
+        obj.__dict__ = d
         return obj
 
     return make
@@ -306,9 +304,13 @@ def parse_many(raws: list[bytes]) -> list[dict | Refused]:
     """Many lines in one call of the JSON parser (a chunk's worth); each must be an object."""
     if not raws:
         return []
-    refused = [r for r in map(_unbounded, raws)]
-    if any(refused):
-        return [r or parse(raw) for r, raw in zip(refused, raws, strict=True)]
+    # A line nested deeper than MAX_DEPTH opens more brackets than that: when no line of the chunk
+    # could (the most braces of one line plus the most brackets of one), none is measured alone.
+    if max(map(len, raws)) > LINE_LIMIT or (max(map(bytes.count, raws, repeat(b"{")))
+                                            + max(map(bytes.count, raws, repeat(b"["))) > MAX_DEPTH):
+        refused = [r for r in map(_unbounded, raws)]
+        if any(refused):
+            return [r or parse(raw) for r, raw in zip(refused, raws, strict=True)]
     try:
         objs = jsonio.loads(b"[" + b",".join(raws) + b"]")
     except ValueError:
