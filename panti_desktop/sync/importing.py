@@ -37,6 +37,7 @@ from ..store.kinds import KINDS, kind
 from ..store.records import now_iso, vv_of, vv_text
 from ..vault.keyring import CLINICAL
 from ..vault.seal import seal
+from . import flags
 from . import lines as L
 from . import peers as P
 from . import quarantine as Q
@@ -101,6 +102,7 @@ class ImportResult:
     ack_path: Path | None = None
     preview: bool = False
     quarantined: list[Q.Quarantined] = field(default_factory=list)  # lines refused on their own
+    flagged: list[flags.Flagged] = field(default_factory=list)  # children whose records now break a rule
     # the children the merged records belong to, checked to be here before the commit
     written_children: set[str] = field(default_factory=set, repr=False)
 
@@ -119,6 +121,10 @@ class ImportResult:
             n = len(self.quarantined)
             text += "; " + ngettext("{n} line refused and quarantined", "{n} lines refused and quarantined",
                                     n).format(n=n)
+        if self.flagged:
+            n = len(self.flagged)
+            text += "; " + ngettext("{n} child flagged by the consistency rules",
+                                    "{n} children flagged by the consistency rules", n).format(n=n)
         return text
 
 
@@ -390,6 +396,7 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
         _merge_batch(ws, name, pending.pop(name), erased, result, registrations)
     _require_children(ws, result.written_children, erased)
     custody.remember_shared()
+    result.flagged = flags.flag(ws, custody.accepted - erased)  # the sender's facts stand, flagged
     if transfers_changed:
         ws.forget_children()
     if progress is not None:
