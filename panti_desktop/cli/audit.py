@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from ..domain.consistency import records_named
 from ..i18n import _, ngettext
 from .common import EXIT_FAILED, EXIT_OK, _moment, _open, _table
 
@@ -35,6 +36,7 @@ def _verify_consistency(args) -> int:
                    len(findings)).format(n=len(findings)), file=sys.stderr)
     for f in findings:
         print(f"  - {registers.get(f.child_id) or f.child_id} [{f.rule}] {f.message}", file=sys.stderr)
+        print("    " + _("Records: {records}").format(records=records_named(f)), file=sys.stderr)
     return EXIT_FAILED
 
 

@@ -109,7 +109,8 @@ def cmd_import(args) -> int:
             print(_("A new acknowledgement for {code} was written: {path}").format(code=sender, path=ack))
             return EXIT_OK
     if args.json:
-        _print_json({k: (str(v) if isinstance(v, Path) else [q.__dict__ for q in v] if k == "quarantined" else v)
+        _print_json({k: (str(v) if isinstance(v, Path) else [q.__dict__ for q in v] if k == "quarantined"
+                         else [f.as_dict() for f in v] if k == "flagged" else v)
                      for k, v in res.__dict__.items() if not k.startswith("_")})
         return EXIT_OK
     head = _("Preview of bundle {seq} from {code} (nothing was changed):") if res.preview else _(
@@ -127,6 +128,13 @@ def cmd_import(args) -> int:
             what=q.what(), where=where, field=f" ({q.field})" if q.field else "", reason=q.reason)
               + (" " + _("(held for a manager: accept the erasure or keep the case in the Refused tab)")
                  if q.held else ""))
+    for f in res.flagged:
+        print("  " + _("Flagged, not refused: child {register} breaks a consistency rule:").format(
+            register=f.register_no or f.child_id))
+        for line in f.lines():
+            print("    - " + line)
+    if res.flagged:
+        print(_("The records were applied as the sending centre wrote them; see panti-desktop verify --consistency."))
     if res.conflicts or res.duplicates:
         print(_("Conflicts to resolve: panti-desktop conflicts list"))
     if res.ack_path:

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from ..dates import to_date
 from ..i18n import _
 from .diversion import diversion_eligibility
-from .records import Child, Diversion
+from .records import RECORD_TYPES, Child, Diversion
 from .vocab import DIVERSION_STAGES, LEGAL_STAGES, LIFECYCLE_STATES
 
 # Stages of a diversion past the offer: the law must allow it before any of them (UU SPPA art. 7).
@@ -46,6 +46,15 @@ class Finding:
 
     def key(self) -> tuple[str, str, str | None]:
         return (self.rule, self.kind, self.record_id)
+
+
+def records_named(f: Finding) -> str:
+    """The records a finding involves, by kind and the start of their id: "Diversion 1a2b3c4d, ..."."""
+    out = []
+    for kind, rid in f.involves:
+        cls = RECORD_TYPES.get(kind)
+        out.append(f"{cls.TITLE.text() if cls is not None else kind} {(rid or '')[:8]}".strip())
+    return ", ".join(out)
 
 
 def _latest(records: Iterable[dict]) -> dict | None:

@@ -74,3 +74,22 @@ def all_findings(records: RecordStore, readable: Callable[[str], bool], today: d
     for row in records.rows("child", order_by="register_no, id"):
         out += consistency.check(child_records(records, row["id"], readable), today, risk_months)
     return out
+
+
+def may_break(db, child_ids) -> set[str]:
+    """Of `child_ids`, the children whose file can break a rule at all, found in plaintext columns
+    without opening a record: every rule reads a diversion, a termination, a follow-up, or a case
+    status that ends the service (`domain/consistency.py`)."""
+    ids = sorted(set(child_ids))
+    out: set[str] = set()
+    ending = ",".join("?" * len(consistency.ENDING_STATES))
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        marks = ",".join("?" * len(part))
+        for name in ("diversion", "termination", "follow_up"):
+            out.update(r[0] for r in db.execute(
+                f"SELECT DISTINCT child_id FROM {name} WHERE deleted = 0 AND child_id IN ({marks})", part))
+        out.update(r[0] for r in db.execute(
+            f"SELECT id FROM child WHERE deleted = 0 AND status IN ({ending}) AND id IN ({marks})",
+            [*consistency.ENDING_STATES, *part]))
+    return out

@@ -39,6 +39,7 @@ from ..vault import authority
 from ..vault.keyring import CLINICAL
 from ..vault.seal import seal
 from . import attachments as A
+from . import flags
 from . import identity as sync_identity
 from . import lines as L
 from . import peers as P
@@ -104,6 +105,7 @@ class ImportResult:
     ack_path: Path | None = None
     preview: bool = False
     quarantined: list[Q.Quarantined] = field(default_factory=list)  # lines refused on their own
+    flagged: list[flags.Flagged] = field(default_factory=list)  # children whose records now break a rule
     # the children the merged records belong to, checked to be here before the commit
     written_children: set[str] = field(default_factory=set, repr=False)
 
@@ -122,6 +124,10 @@ class ImportResult:
             n = len(self.quarantined)
             text += "; " + ngettext("{n} line refused and quarantined", "{n} lines refused and quarantined",
                                     n).format(n=n)
+        if self.flagged:
+            n = len(self.flagged)
+            text += "; " + ngettext("{n} child flagged by the consistency rules",
+                                    "{n} children flagged by the consistency rules", n).format(n=n)
         return text
 
 
@@ -413,6 +419,7 @@ def _apply(ws, opened, result: ImportResult, progress: Progress | None, cancelle
     for refused in documents.apply(ws, custody, erased)[1]:
         refuse(refused)
     custody.remember_shared()
+    result.flagged = flags.flag(ws, custody.accepted - erased)  # the sender's facts stand, flagged
     if transfers_changed:
         ws.forget_children()
     if progress is not None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
 
 from .. import jsonio
 from ..domain import fields as F
@@ -65,60 +66,71 @@ def clock_refusal(hlc, bound: int) -> str | None:
 
 def check_version(v: Version, bound: int, today: date) -> Refused | None:
     """A record version's bounds and fields, as the form and `child update` check them."""
-    cid = v.id if v.kind == "child" else str((v.data or {}).get("child_id") or "")
-    reason = clock_refusal(v.hlc, bound) or next(
-        (r for r in (clock_refusal(c, bound) for c in v.vv.values()) if r), None)
-    if reason:
-        return Refused("v", v.kind, v.id, cid, "", reason)
-    for name, value in (("c", v.centre_id), ("ca", v.created_at), ("cb", v.created_by), ("ua", v.updated_at),
-                        ("ub", v.updated_by)):
-        if len(value) > MAX_META:
-            return Refused("v", v.kind, v.id, cid, name, _("A value of its record columns is too long."))
+    hlc = v.hlc
+    if type(hlc) is not int or not 0 <= hlc <= bound or any(
+            type(c) is not int or not 0 <= c <= bound for c in v.vv.values()):
+        reason = clock_refusal(hlc, bound) or next(
+            (r for r in (clock_refusal(c, bound) for c in v.vv.values()) if r), None)
+        if reason:
+            return Refused("v", v.kind, v.id, _child_of(v), "", reason)
+    if max(len(v.centre_id), len(v.created_at), len(v.created_by), len(v.updated_at), len(v.updated_by)) > MAX_META:
+        for name, value in (("c", v.centre_id), ("ca", v.created_at), ("cb", v.created_by), ("ua", v.updated_at),
+                            ("ub", v.updated_by)):
+            if len(value) > MAX_META:
+                return Refused("v", v.kind, v.id, _child_of(v), name, _("A value of its record columns is too long."))
     if v.deleted or v.data is None:
         return None
     problem = field_refusal(v.kind, v.data, today)
     if problem:
-        return Refused("v", v.kind, v.id, cid, problem[0], problem[1])
+        return Refused("v", v.kind, v.id, _child_of(v), problem[0], problem[1])
     return None
+
+
+def _child_of(v: Version) -> str:
+    return v.id if v.kind == "child" else str((v.data or {}).get("child_id") or "")
 
 
 _FIELDS = {name: frozenset(cls.field_names()) | {"id"} for name, cls in RECORD_TYPES.items()}
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_STRIPPED = "(not {v}[0].isspace() and not {v}[-1].isspace())"  # `v == v.strip()` for a non-empty v, no copy
 
 
-def _canonical_check(m: dict):
-    """A test that a value is as the form stores it (normalised, valid), for one field: the fast
-    path of `field_refusal`; a value it does not pass goes through the form's own validation."""
+def _canonical_test(m: dict, consts: dict, n: int) -> str:
+    """The test that a value `v` is as the form stores it (normalised, valid), for one field, as
+    a Python expression: the fast path of `field_refusal`; a value it does not pass goes through
+    the form's own validation. Constants it needs go into `consts`."""
     kind_ = m.get("type")
     if kind_ == "text":
-        most = m.get("max_len", F.TEXT_MAX)
-        return lambda v: type(v) is str and 0 < len(v) <= most and v == v.strip()
+        return f"type(v) is str and 0 < len(v) <= {int(m.get('max_len', F.TEXT_MAX))} and " + _STRIPPED.format(v="v")
     if kind_ == "date":
-        return lambda v: type(v) is str and _DATE.match(v) is not None and _is_date(v)
+        return "type(v) is str and _date(v) is not None and _is_date(v)"
     if kind_ == "time":
-        return lambda v: type(v) is str and _TIME.match(v) is not None
+        return "type(v) is str and _time(v) is not None"
     if kind_ in ("int", "float"):
         lo, hi = m.get("lo"), m.get("hi")
-        types = (int,) if kind_ == "int" else (int, float)
-        return lambda v: type(v) in types and (lo is None or v >= lo) and (hi is None or v <= hi)
+        consts[f"lo{n}"], consts[f"hi{n}"] = lo, hi
+        test = "type(v) is int" if kind_ == "int" else "(type(v) is int or type(v) is float)"
+        return test + ("" if lo is None else f" and v >= lo{n}") + ("" if hi is None else f" and v <= hi{n}")
     if kind_ == "bool":
-        return lambda v: type(v) is bool
+        return "type(v) is bool"
     if kind_ == "code":
-        vocab = m["vocab"]
-        return lambda v: type(v) is str and v in vocab
+        consts[f"vocab{n}"] = frozenset(m["vocab"])
+        return f"type(v) is str and v in vocab{n}"
     if kind_ == "codes":
-        vocab = m["vocab"]
-        return lambda v: type(v) is list and all(type(c) is str and c in vocab for c in v) and len(set(v)) == len(v)
+        consts[f"vocab{n}"] = frozenset(m["vocab"])
+        # the vocabulary holds strings only: a value it holds is one (JSON gives no str subclass)
+        return f"type(v) is list and vocab{n}.issuperset(v) and len(set(v)) == len(v)"
     if kind_ == "strings":
-        return lambda v: type(v) is list and all(type(c) is str and c and c == c.strip() for c in v)
+        return ("type(v) is list and (not v or all(type(c) is str and c and " + _STRIPPED.format(v="c")
+                + " for c in v))")
     if kind_ == "list":
-        return lambda v: type(v) is list and all(type(c) is dict for c in v)
+        return "type(v) is list and (not v or all(type(c) is dict for c in v))"
     if kind_ == "dict":
-        return lambda v: type(v) is dict
+        return "type(v) is dict"
     if kind_ == "ref":
-        return lambda v: type(v) is str and v == v.strip()
-    return lambda v: False
+        return "type(v) is str and v == v.strip()"
+    return "False"
 
 
 def _is_date(v: str) -> bool:
@@ -129,10 +141,48 @@ def _is_date(v: str) -> bool:
     return True
 
 
-def _compiled(cls) -> tuple[dict, tuple, bool]:
-    checks = {f.name: _canonical_check(f.metadata) for f in dataclasses.fields(cls)}
-    required = tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("required"))
-    return checks, required, cls.check is not F.DomainRecord.check
+def _fields_test(cls) -> Callable[[dict], bool]:
+    """One function per record kind testing every field present and every required one, with
+    the tests of `_canonical_test` written out in its body: a record of twenty fields is
+    checked without twenty calls (an import checks every record it receives)."""
+    consts: dict = {"_date": _DATE.match, "_time": _TIME.match, "_is_date": _is_date}
+    body = ["def test(data):", "    get = data.get"]
+    for n, f in enumerate(dataclasses.fields(cls)):
+        body += [f"    v = get({f.name!r})",
+                 f"    if v is not None and not ({_canonical_test(f.metadata, consts, n)}):", "        return False"]
+        if f.metadata.get("required"):
+            body += ["    if not v:", "        return False"]
+    body.append("    return True")
+    exec("\n".join(body), consts)  # the source is built above from the field declarations alone
+    return consts["test"]
+
+
+def _instance_maker(cls) -> Callable[[dict], F.DomainRecord]:
+    """`cls(**data)` without `id`, as a dataclass's `__init__` would fill it, without the call's
+    cost: the defaults, then the data (a kind with a `__post_init__` is built by its `__init__`)."""
+    if hasattr(cls, "__post_init__"):
+        return lambda data: cls(**{k: v for k, v in data.items() if k != "id"})
+    defaults = [(f.name, f.default, f.default_factory) for f in dataclasses.fields(cls)]
+    names = frozenset(name for name, _d, _f in defaults)
+    new = object.__new__
+
+    def make(data: dict) -> F.DomainRecord:
+        d = data.copy()  # the rules may set fields (a derived flag): on the copy, never on the data
+        if not names <= d.keys():  # a record of an earlier version: the fields it lacks take their defaults
+            for name, default, factory in defaults:
+                if name not in d:
+                    d[name] = factory() if factory is not dataclasses.MISSING else default
+        d.pop("id", None)
+        obj = new(cls)
+        obj.__dict__ = d
+        return obj
+
+    return make
+
+
+def _compiled(cls) -> tuple[Callable[[dict], bool], Callable[[dict], F.DomainRecord] | None]:
+    rules = cls.check is not F.DomainRecord.check
+    return _fields_test(cls), _instance_maker(cls) if rules else None
 
 
 _CANONICAL = {name: _compiled(cls) for name, cls in RECORD_TYPES.items()}
@@ -141,16 +191,15 @@ _CANONICAL = {name: _compiled(cls) for name, cls in RECORD_TYPES.items()}
 def _canonical(kind_name: str, data: dict, today: date) -> bool:
     """Whether `data` is exactly what the form would store: every field present is valid and
     normalised, every required one is there, and the record's own rules hold."""
-    checks, required, rules = _CANONICAL[kind_name]
-    for name, v in data.items():
-        if v is not None and name in checks and not checks[name](v):
+    fields_ok, make = _CANONICAL[kind_name]
+    try:
+        if not fields_ok(data):
             return False
-    for name in required:
-        if not data.get(name):
-            return False
-    if rules:
+    except TypeError:  # an unhashable code in a list: the form's validation names it
+        return False
+    if make is not None:
         try:
-            RECORD_TYPES[kind_name](**{k: v for k, v in data.items() if k != "id"}).check(today)
+            make(data).check(today)
         except (ValidationError, TypeError, ValueError, AttributeError, KeyError):
             return False
     return True
@@ -255,9 +304,13 @@ def parse_many(raws: list[bytes]) -> list[dict | Refused]:
     """Many lines in one call of the JSON parser (a chunk's worth); each must be an object."""
     if not raws:
         return []
-    refused = [r for r in map(_unbounded, raws)]
-    if any(refused):
-        return [r or parse(raw) for r, raw in zip(refused, raws, strict=True)]
+    # A line nested deeper than MAX_DEPTH opens more brackets than that: when no line of the chunk
+    # could (the most braces of one line plus the most brackets of one), none is measured alone.
+    if max(map(len, raws)) > LINE_LIMIT or (max(map(bytes.count, raws, repeat(b"{")))
+                                            + max(map(bytes.count, raws, repeat(b"["))) > MAX_DEPTH):
+        refused = [r for r in map(_unbounded, raws)]
+        if any(refused):
+            return [r or parse(raw) for r, raw in zip(refused, raws, strict=True)]
     try:
         objs = jsonio.loads(b"[" + b",".join(raws) + b"]")
     except ValueError:

@@ -8,6 +8,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ...domain.consistency import records_named
 from ...domain.vocab import LIFECYCLE_STATES
 from ...errors import PantiError
 from ...i18n import _
@@ -53,7 +54,7 @@ class OverviewPages:
             lay.addWidget(_group(_("Diversion eligibility"), label))
         findings = ws.consistency_findings(child_id=cid)
         if findings:  # records that arrived by sync, or older data, are flagged here, never refused
-            label = QLabel("\n".join("• " + f.message for f in findings))
+            label = QLabel("\n".join(f"• {f.message} ({records_named(f)})" for f in findings))
             label.setObjectName("contradictions")
             label.setWordWrap(True)
             label.setStyleSheet("color: #b00020;")

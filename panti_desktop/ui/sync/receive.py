@@ -42,6 +42,13 @@ def _result_lines(res: X.ImportResult) -> list[str]:
                                         "tab)") if q.held else ""))
     if res.quarantined and not res.preview:
         lines.append(_("The refused lines are listed in the Refused tab; the rest of the bundle was applied."))
+    for f in res.flagged:
+        lines.append(_("Flagged, not refused: child {register} breaks a consistency rule:").format(
+            register=f.register_no or f.child_id))
+        lines += ["    • " + line for line in f.lines()]
+    if res.flagged:
+        lines.append(_("The sending centre's records stand as it wrote them; the contradictions show on each child's "
+                       "file until someone corrects them."))
     return lines
 
 
